@@ -1,0 +1,109 @@
+use crate::functions::get_health;
+use crate::model::Health;
+use leptos::prelude::*;
+
+/// Seconds between refreshes of the panel in the browser.
+const REFRESH_SECONDS: u64 = 15;
+
+/// Green / yellow / red pill with a popover of each service; refreshes itself in the browser.
+#[component]
+pub fn HealthPanel() -> impl IntoView {
+    let health = Resource::new(|| (), |_| get_health());
+
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(
+            move || health.refetch(),
+            std::time::Duration::from_secs(REFRESH_SECONDS),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+
+    view! {
+        <details class="health-panel" data-testid="health-panel">
+            <Transition fallback=|| {
+                view! {
+                    <summary>
+                        <span class="pill unknown">"Health…"</span>
+                    </summary>
+                }
+            }>
+                {move || Suspend::new(async move {
+                    match health.await {
+                        Ok(h) => view! { <HealthDetails health=h /> }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <summary>
+                                    <span class="pill red" data-level="red">
+                                        "Health unknown"
+                                    </span>
+                                </summary>
+                                <div class="popover">{e.to_string()}</div>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </details>
+    }
+}
+
+/// `healthy` → green, `degraded` → yellow, anything else → red.
+fn level(status: &str) -> &'static str {
+    match status {
+        "healthy" => "green",
+        "degraded" => "yellow",
+        "not_configured" => "grey",
+        _ => "red",
+    }
+}
+
+#[component]
+fn HealthDetails(health: Health) -> impl IntoView {
+    let overall = level(&health.overall);
+    let store_detail = match health.mongodb.latency_ms {
+        Some(ms) => format!("{} · {:.1} ms", health.mongodb.backend, ms),
+        None => health.mongodb.backend.clone(),
+    };
+    let runner_detail = format!(
+        "{} active · {}% capacity",
+        health.runner.active_runs, health.runner.capacity_percent
+    );
+    let rows = vec![
+        ("Store", health.mongodb.status.clone(), store_detail),
+        ("Runner", health.runner.status.clone(), runner_detail),
+        ("PDF service", health.pdf_service.status.clone(), String::new()),
+    ];
+    view! {
+        <summary>
+            <span class=format!("pill {overall}") data-level=overall>
+                {health.overall.clone()}
+            </span>
+        </summary>
+        <div class="popover">
+            <table class="services">
+                {rows
+                    .into_iter()
+                    .map(|(name, status, detail)| {
+                        view! {
+                            <tr>
+                                <th>{name}</th>
+                                <td>
+                                    <span class=format!("dot {}", level(&status))></span>
+                                    {status}
+                                </td>
+                                <td class="muted">{detail}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </table>
+            <p class="muted small">
+                "Checked " {health.checked_at.format("%H:%M:%S UTC").to_string()}
+                " · refreshes every " {REFRESH_SECONDS} " s"
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,71 @@
+//! Server functions: the reads the pages make. Mutations are plain HTML forms posted to the
+//! server's form handlers (`server::http::forms`), so every page works with JavaScript off.
+
+use crate::error::AppError;
+use crate::model::*;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::error::AppError;
+    use crate::model::UserInfo;
+    use crate::ports::SharedBackend;
+    use leptos::prelude::use_context;
+
+    /// The backend port and the signed-in user, or 401.
+    pub async fn session() -> Result<(SharedBackend, UserInfo), AppError> {
+        let backend = use_context::<SharedBackend>()
+            .ok_or_else(|| AppError::Internal("backend not in context".into()))?;
+        let parts: http::request::Parts =
+            leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let user = backend.authenticate(&parts).await?;
+        Ok((backend, user))
+    }
+}
+
+#[server(prefix = "/sfn")]
+pub async fn current_user() -> Result<UserInfo, AppError> {
+    Ok(ssr::session().await?.1)
+}
+
+#[server(prefix = "/sfn")]
+pub async fn list_jobs(query: JobQuery) -> Result<JobPage, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.list_jobs(query).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn status_counts() -> Result<Vec<StatusCount>, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.status_counts().await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn get_job(id: String) -> Result<Job, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.get_job(&id).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn get_health() -> Result<Health, AppError> {
+    let (backend, _) = ssr::session().await?;
+    Ok(backend.health().await)
+}
+
+#[server(prefix = "/sfn")]
+pub async fn get_profile() -> Result<Profile, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.profile().await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn list_stars() -> Result<Vec<StarRecord>, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.list_stars().await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn get_star(id: String) -> Result<StarRecord, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.get_star(&id).await
+}

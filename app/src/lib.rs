@@ -1,0 +1,60 @@
+//! The jobintel Leptos app: routes, pages and the wire types shared with the server.
+
+pub mod components;
+pub mod error;
+pub mod functions;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.ico" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this attribute tells tests (and CSS) hydration is done.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/jobintel.css" />
+        <Title text="jobintel" />
+        <Router>
+            <Routes fallback=|| view! { <pages::NotFound /> }>
+                <Route path=path!("/login") view=pages::LoginPage />
+                <Route path=path!("/") view=pages::JobsPage ssr=SsrMode::Async />
+                <Route path=path!("/jobs") view=pages::JobsPage ssr=SsrMode::Async />
+                <Route path=path!("/jobs/:id") view=pages::JobDetailPage ssr=SsrMode::Async />
+                <Route path=path!("/import") view=pages::ImportPage ssr=SsrMode::Async />
+                <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
+                <Route path=path!("/profile/stars/:id") view=pages::StarEditPage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,631 @@
+//! Wire types shared by the server, the REST API and the browser.
+//!
+//! Everything here compiles for both `ssr` and `hydrate`, so it holds data only: no I/O.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Defines a string-valued enum with `as_str`, `ALL`, `Display` and a `FromStr` whose error
+/// names the accepted values, so every parse of user input reports the same clear message.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "unknown value `{}`; expected one of: {}",
+                        other,
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// Where a job is in the pipeline (DESIGN.md "Job and run states").
+    JobStatus {
+        New => "new",
+        Queued => "queued",
+        Processing => "processing",
+        Ready => "ready",
+        Failed => "failed",
+        Archived => "archived",
+    }
+}
+
+string_enum! {
+    /// Where the candidate is with the application, tracked apart from the pipeline.
+    ApplicationStage {
+        NotApplied => "not_applied",
+        Applied => "applied",
+        Interviewing => "interviewing",
+        Offer => "offer",
+        Rejected => "rejected",
+        Withdrawn => "withdrawn",
+    }
+}
+
+string_enum! {
+    RemotePolicy {
+        Onsite => "onsite",
+        Hybrid => "hybrid",
+        Remote => "remote",
+        Unknown => "unknown",
+    }
+}
+
+string_enum! {
+    Role {
+        Admin => "admin",
+        Viewer => "viewer",
+    }
+}
+
+string_enum! {
+    /// Sortable job columns.
+    JobSort {
+        CreatedAt => "created_at",
+        UpdatedAt => "updated_at",
+        Title => "title",
+        Company => "company",
+        Score => "score",
+    }
+}
+
+string_enum! {
+    SortOrder {
+        Asc => "asc",
+        Desc => "desc",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageChange {
+    pub stage: ApplicationStage,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    pub stage: ApplicationStage,
+    pub history: Vec<StageChange>,
+}
+
+impl Application {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self {
+            stage: ApplicationStage::NotApplied,
+            history: vec![StageChange { stage: ApplicationStage::NotApplied, at }],
+        }
+    }
+
+    /// Moves to `stage`, recording when; staying on the same stage records nothing.
+    pub fn move_to(&mut self, stage: ApplicationStage, at: DateTime<Utc>) {
+        if self.stage != stage {
+            self.stage = stage;
+            self.history.push(StageChange { stage, at });
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub title: String,
+    pub company: String,
+    pub location: String,
+    pub remote_policy: RemotePolicy,
+    pub url: Option<String>,
+    /// Markdown, as posted. Rendered as escaped text, never as HTML.
+    pub description: String,
+    pub source: String,
+    pub status: JobStatus,
+    /// Why the last run failed; present only on failed jobs.
+    pub error: Option<String>,
+    pub application: Application,
+    pub notes: String,
+    pub score: Option<u8>,
+    pub tags: Vec<String>,
+    pub dedupe_key: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A job as a user submits it (`POST /api/jobs`, import rows, demo data).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewJob {
+    pub title: String,
+    pub company: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub remote_policy: Option<RemotePolicy>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub score: Option<u8>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A partial update (`PATCH /api/jobs/{id}`); absent fields are left alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobPatch {
+    pub title: Option<String>,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    pub remote_policy: Option<RemotePolicy>,
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<JobStatus>,
+    pub stage: Option<ApplicationStage>,
+    pub notes: Option<String>,
+    /// `null` clears the score.
+    #[serde(default, with = "double_option")]
+    pub score: Option<Option<u8>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Distinguishes "absent" (`None`) from "explicitly null" (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            None | Some(None) => s.serialize_none(),
+            Some(Some(v)) => v.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+pub const MAX_PAGE_SIZE: u32 = 200;
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+
+/// A validated jobs-list query. Built from user input only by `JobQuery::from_pairs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobQuery {
+    pub statuses: Vec<JobStatus>,
+    /// Literal text matched case-insensitively against title, company and location.
+    pub q: Option<String>,
+    pub location: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub min_score: Option<u8>,
+    pub sort: JobSort,
+    pub order: SortOrder,
+    pub page: u32,
+    pub limit: u32,
+}
+
+impl Default for JobQuery {
+    fn default() -> Self {
+        Self {
+            statuses: Vec::new(),
+            q: None,
+            location: None,
+            created_from: None,
+            created_to: None,
+            min_score: None,
+            sort: JobSort::CreatedAt,
+            order: SortOrder::Desc,
+            page: 1,
+            limit: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+impl JobQuery {
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page.saturating_sub(1)) * u64::from(self.limit)
+    }
+
+    /// Parses query-string pairs. Every key is known, every value is plain text: an unknown key
+    /// (such as `status[$ne]`) or a malformed value is an error naming the parameter.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, QueryError> {
+        let mut query = JobQuery::default();
+        for (key, value) in pairs {
+            let value = value.trim();
+            let bad = |message: String| QueryError { parameter: key.to_string(), message };
+            match key {
+                "status" => {
+                    // An empty value is what an untouched HTML select sends.
+                    if !value.is_empty() {
+                        query.statuses.push(value.parse().map_err(bad)?);
+                    }
+                }
+                "q" => query.q = non_empty(value, 200).map_err(bad)?,
+                "location" => query.location = non_empty(value, 200).map_err(bad)?,
+                "created_from" => query.created_from = parse_time(value).map_err(bad)?,
+                "created_to" => query.created_to = parse_time(value).map_err(bad)?,
+                "min_score" => {
+                    query.min_score =
+                        if value.is_empty() { None } else { Some(parse_score(value).map_err(bad)?) }
+                }
+                "sort" if !value.is_empty() => query.sort = value.parse().map_err(bad)?,
+                "order" if !value.is_empty() => query.order = value.parse().map_err(bad)?,
+                "sort" | "order" => {}
+                "page" => query.page = parse_bounded(value, 1, 1_000_000).map_err(bad)?,
+                "limit" => query.limit = parse_bounded(value, 1, MAX_PAGE_SIZE).map_err(bad)?,
+                _ => {
+                    return Err(QueryError {
+                        parameter: key.to_string(),
+                        message: "unknown query parameter".into(),
+                    });
+                }
+            }
+        }
+        if let (Some(from), Some(to)) = (query.created_from, query.created_to)
+            && from > to
+        {
+            return Err(QueryError {
+                parameter: "created_from".into(),
+                message: "must not be after created_to".into(),
+            });
+        }
+        Ok(query)
+    }
+
+    /// The query as URL pairs, for links that reproduce a view.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        for s in &self.statuses {
+            pairs.push(("status", s.as_str().to_string()));
+        }
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        if let Some(l) = &self.location {
+            pairs.push(("location", l.clone()));
+        }
+        if let Some(t) = self.created_from {
+            pairs.push(("created_from", t.to_rfc3339()));
+        }
+        if let Some(t) = self.created_to {
+            pairs.push(("created_to", t.to_rfc3339()));
+        }
+        if let Some(m) = self.min_score {
+            pairs.push(("min_score", m.to_string()));
+        }
+        pairs.push(("sort", self.sort.as_str().to_string()));
+        pairs.push(("order", self.order.as_str().to_string()));
+        pairs.push(("limit", self.limit.to_string()));
+        pairs.push(("page", self.page.to_string()));
+        pairs
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryError {
+    pub parameter: String,
+    pub message: String,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid query parameter `{}`: {}", self.parameter, self.message)
+    }
+}
+
+fn non_empty(value: &str, max_chars: usize) -> Result<Option<String>, String> {
+    if value.chars().count() > max_chars {
+        return Err(format!("longer than {max_chars} characters"));
+    }
+    Ok((!value.is_empty()).then(|| value.to_string()))
+}
+
+/// Accepts RFC 3339, and the `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD` forms that HTML date inputs send
+/// (read as UTC).
+pub fn parse_time(value: &str) -> Result<Option<DateTime<Utc>>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M") {
+        return Ok(Some(t.and_utc()));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(Some(t.and_utc()));
+    }
+    Err(format!("`{value}` is not a date-time; use RFC 3339, e.g. 2026-01-31T09:00:00Z"))
+}
+
+pub fn parse_score(value: &str) -> Result<u8, String> {
+    parse_bounded(value, 0, 100).map(|v| v as u8)
+}
+
+fn parse_bounded(value: &str, min: u32, max: u32) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(format!("`{value}` is not a whole number from {min} to {max}")),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobPage {
+    pub items: Vec<Job>,
+    pub total: u64,
+    pub page: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusCount {
+    pub status: JobStatus,
+    pub count: u64,
+}
+
+/// The outcome of one row of an import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ImportRow {
+    Created { row: usize, id: String },
+    Duplicate { row: usize, existing_id: String },
+    Error { row: usize, message: String },
+}
+
+/// Per-id outcome of a bulk action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub id: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A STAR achievement record of the candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StarRecord {
+    pub id: String,
+    pub title: String,
+    pub company: String,
+    pub role: String,
+    pub situation: String,
+    pub task: String,
+    pub actions: Vec<String>,
+    pub results: Vec<String>,
+    pub metrics: Vec<String>,
+    pub skills: Vec<String>,
+    pub tags: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A STAR record as a user submits it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StarInput {
+    pub title: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub role: String,
+    pub situation: String,
+    pub task: String,
+    #[serde(default)]
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub results: Vec<String>,
+    #[serde(default)]
+    pub metrics: Vec<String>,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// The basics of a JSON Resume (`basics` object), the part the profile page edits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileBasics {
+    pub name: String,
+    pub label: String,
+    pub email: String,
+    pub phone: String,
+    pub url: String,
+    pub summary: String,
+    pub city: String,
+    pub country_code: String,
+}
+
+/// The candidate's master CV: a JSON Resume document, kept whole, plus when it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub resume: serde_json::Value,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Profile {
+    pub fn basics(&self) -> ProfileBasics {
+        let b = &self.resume["basics"];
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        ProfileBasics {
+            name: s(&b["name"]),
+            label: s(&b["label"]),
+            email: s(&b["email"]),
+            phone: s(&b["phone"]),
+            url: s(&b["url"]),
+            summary: s(&b["summary"]),
+            city: s(&b["location"]["city"]),
+            country_code: s(&b["location"]["countryCode"]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineRun {
+    pub id: String,
+    pub job_id: String,
+    pub status: String,
+    pub tier: String,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub username: String,
+    pub role: Role,
+}
+
+/// `/api/health` in the runbook's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub overall: String,
+    pub runner: RunnerHealth,
+    pub mongodb: StoreHealth,
+    pub pdf_service: ServiceHealth,
+    pub checked_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunnerHealth {
+    pub status: String,
+    pub active_runs: u32,
+    pub capacity_percent: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreHealth {
+    pub status: String,
+    pub backend: String,
+    pub latency_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceHealth {
+    pub status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_operators_in_keys_are_rejected_by_name() {
+        let err = JobQuery::from_pairs([("status[$ne]", "x")]).unwrap_err();
+        assert_eq!(err.parameter, "status[$ne]");
+    }
+
+    #[test]
+    fn invalid_date_names_the_parameter() {
+        let err = JobQuery::from_pairs([("created_from", "yesterday")]).unwrap_err();
+        assert_eq!(err.parameter, "created_from");
+        assert!(err.message.contains("yesterday"));
+    }
+
+    #[test]
+    fn repeated_status_and_bounds_are_parsed() {
+        let q = JobQuery::from_pairs([
+            ("status", "new"),
+            ("status", "ready"),
+            ("limit", "200"),
+            ("min_score", "70"),
+        ])
+        .unwrap();
+        assert_eq!(q.statuses, vec![JobStatus::New, JobStatus::Ready]);
+        assert_eq!(q.limit, 200);
+        assert_eq!(q.min_score, Some(70));
+        assert!(JobQuery::from_pairs([("limit", "201")]).is_err());
+        assert!(JobQuery::from_pairs([("status", "{\"$ne\":null}")]).is_err());
+    }
+
+    #[test]
+    fn query_round_trips_through_pairs() {
+        let q = JobQuery::from_pairs([("q", "rust (senior)"), ("status", "new"), ("page", "3")])
+            .unwrap();
+        let pairs = q.to_pairs();
+        let again = JobQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+        assert_eq!(q, again);
+    }
+
+    #[test]
+    fn stage_history_records_changes_only() {
+        let t = Utc::now();
+        let mut a = Application::new(t);
+        a.move_to(ApplicationStage::NotApplied, t);
+        a.move_to(ApplicationStage::Applied, t);
+        assert_eq!(a.history.len(), 2);
+        assert_eq!(a.stage, ApplicationStage::Applied);
+    }
+}
+
+/// Percent-encodes one URL component (a query key or value, or a path segment).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Encodes pairs as a URL query string.
+pub fn encode_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_component(k.as_ref()), encode_component(v.as_ref())))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod encode_tests {
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(super::encode_query(&[("q", "a&b=c d/é")]), "q=a%26b%3Dc%20d%2F%C3%A9");
+    }
+}

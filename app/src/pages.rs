@@ -1,0 +1,17 @@
+//! One module per page.
+
+mod import;
+mod job_detail;
+mod jobs;
+mod login;
+mod not_found;
+mod profile;
+mod star_edit;
+
+pub use import::ImportPage;
+pub use job_detail::JobDetailPage;
+pub use jobs::JobsPage;
+pub use login::LoginPage;
+pub use not_found::NotFound;
+pub use profile::ProfilePage;
+pub use star_edit::StarEditPage;

@@ -1,0 +1,55 @@
+use crate::components::Layout;
+use crate::model::RemotePolicy;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Paste one posting, or upload / paste a CSV or JSON file of many.
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let remotes = RemotePolicy::ALL
+        .iter()
+        .map(|r| {
+            view! { <option value=r.as_str() selected=*r == RemotePolicy::Unknown>{r.as_str()}</option> }
+        })
+        .collect_view();
+    view! {
+        <Title text="Import · jobintel" />
+        <Layout>
+            <h1>"Import jobs"</h1>
+            <div class="detail-grid">
+                <section class="card">
+                    <h2>"Paste a posting"</h2>
+                    <form method="post" action="/forms/import/paste" class="stack" data-testid="paste-form">
+                        <label>"Title" <input name="title" required maxlength="300" /></label>
+                        <label>"Company" <input name="company" required maxlength="300" /></label>
+                        <label>"Location" <input name="location" maxlength="300" /></label>
+                        <label>"Remote policy" <select name="remote_policy">{remotes}</select></label>
+                        <label>"URL" <input name="url" type="url" /></label>
+                        <label>
+                            "Description (Markdown)"
+                            <textarea name="description" rows="14" required></textarea>
+                        </label>
+                        <button type="submit">"Import posting"</button>
+                    </form>
+                </section>
+                <section class="card">
+                    <h2>"Upload CSV or JSON"</h2>
+                    <p class="muted">
+                        "CSV with a header row (title, company, location, remote_policy, url, description, source, tags) "
+                        "or a JSON array of jobs. Each row is reported: created, duplicate or error."
+                    </p>
+                    <form
+                        method="post"
+                        action="/forms/import/file"
+                        enctype="multipart/form-data"
+                        class="stack"
+                    >
+                        <label>"File" <input name="file" type="file" accept=".csv,.json,text/csv,application/json" /></label>
+                        <label>"…or paste its content" <textarea name="content" rows="8"></textarea></label>
+                        <button type="submit">"Import file"</button>
+                    </form>
+                </section>
+            </div>
+        </Layout>
+    }
+}

@@ -1,0 +1,23 @@
+//! What the server functions need from the server, as one trait (a "port"). The `server` crate
+//! implements it with the same service functions the REST API and the CLI call, and puts it into
+//! Leptos context at start-up, so no storage or HTTP crate ever enters the WASM build.
+
+use crate::error::AppError;
+use crate::model::*;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// The signed-in user of the current request, from its token (Bearer header or cookie).
+    async fn authenticate(&self, parts: &http::request::Parts) -> Result<UserInfo, AppError>;
+    async fn list_jobs(&self, query: JobQuery) -> Result<JobPage, AppError>;
+    async fn status_counts(&self) -> Result<Vec<StatusCount>, AppError>;
+    async fn get_job(&self, id: &str) -> Result<Job, AppError>;
+    async fn health(&self) -> Health;
+    async fn profile(&self) -> Result<Profile, AppError>;
+    async fn list_stars(&self) -> Result<Vec<StarRecord>, AppError>;
+    async fn get_star(&self, id: &str) -> Result<StarRecord, AppError>;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;

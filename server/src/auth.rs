@@ -1,0 +1,288 @@
+//! Authentication: argon2 password hashes, HS256 JWTs (algorithm pinned), and throttling of
+//! failed logins per username and per client address.
+
+use crate::config::{Config, Environment, Secret};
+use crate::store::PasswordHash;
+use app::error::AppError;
+use app::model::{Role, UserInfo};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The cookie that carries the same JWT as the Bearer header, for the browser.
+pub const COOKIE: &str = "jobintel_token";
+/// Minimum and maximum password length accepted when a password is set.
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 1024;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: Role,
+    iat: i64,
+    exp: i64,
+}
+
+pub struct Auth {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub limiter: LoginLimiter,
+    /// A hash verified when a username does not exist, so both cases take the same time.
+    dummy_hash: PasswordHash,
+}
+
+impl Auth {
+    pub fn new(secret: &Secret) -> Result<Self, AppError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        let key_error =
+            |e: jsonwebtoken::errors::Error| AppError::Internal(format!("invalid JWT key: {e}"));
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret.expose().as_bytes()).map_err(key_error)?,
+            decoding: DecodingKey::from_secret(secret.expose().as_bytes()).map_err(key_error)?,
+            validation,
+            limiter: LoginLimiter::new(5, Duration::from_secs(300)),
+            dummy_hash: hash_password_blocking("not-a-real-password")?,
+        })
+    }
+
+    pub fn issue(&self, user: &UserInfo, ttl: chrono::Duration) -> Result<String, AppError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user.username.clone(),
+            role: user.role,
+            iat: now,
+            exp: now + ttl.num_seconds(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::Internal(format!("cannot sign token: {e}")))
+    }
+
+    /// Checks signature (HS256 only), expiry and shape; any failure is one generic 401.
+    pub fn verify(&self, token: &str) -> Result<UserInfo, AppError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| AppError::Unauthorized("invalid or expired token".into()))?;
+        Ok(UserInfo { username: data.claims.sub, role: data.claims.role })
+    }
+
+    pub fn dummy_hash(&self) -> &PasswordHash {
+        &self.dummy_hash
+    }
+}
+
+/// The JWT secret: the configured one, or in development one generated once and kept in the
+/// data directory (mode 0600) so sessions survive restarts.
+pub fn jwt_secret(config: &Config) -> Result<Secret, String> {
+    if let Some(s) = &config.jwt_secret {
+        return Ok(s.clone());
+    }
+    if config.environment == Environment::Production {
+        return Err("JWT_SECRET must be set in production".into());
+    }
+    let path = config.data_dir.join("jwt_secret");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(Secret::new(existing.trim()));
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let secret: String = (0..48).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    write_private(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Secret::new(secret))
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(content.as_bytes())
+}
+
+pub fn validate_password(password: &str) -> Result<(), AppError> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN {
+        return Err(AppError::Invalid(format!(
+            "password must be at least {PASSWORD_MIN} characters"
+        )));
+    }
+    if n > PASSWORD_MAX {
+        return Err(AppError::Invalid(format!(
+            "password must be at most {PASSWORD_MAX} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn hash_password_blocking(password: &str) -> Result<PasswordHash, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| PasswordHash(h.to_string()))
+        .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))
+}
+
+/// Hashes on the blocking pool: argon2 is deliberately slow.
+pub async fn hash_password(password: String) -> Result<PasswordHash, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+pub async fn verify_password(password: String, hash: PasswordHash) -> bool {
+    tokio::task::spawn_blocking(move || {
+        argon2::password_hash::PasswordHash::new(&hash.0)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Failed logins per key ("user:NAME", "ip:ADDR") within a sliding window. At the limit,
+/// further attempts are refused until the oldest failure leaves the window.
+pub struct LoginLimiter {
+    max_failures: usize,
+    window: Duration,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub fn new(max_failures: usize, window: Duration) -> Self {
+        Self { max_failures, window, failures: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err(RateLimited(seconds))` when any key is at its limit.
+    pub fn check(&self, keys: &[String]) -> Result<(), AppError> {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut wait = Duration::ZERO;
+        for key in keys {
+            if let Some(times) = map.get_mut(key) {
+                times.retain(|t| now.duration_since(*t) < self.window);
+                if times.len() >= self.max_failures
+                    && let Some(oldest) = times.first()
+                {
+                    wait = wait.max(self.window.saturating_sub(now.duration_since(*oldest)));
+                }
+            }
+        }
+        // Forget keys with no recent failures, so the map cannot grow without bound.
+        map.retain(|_, times| !times.is_empty());
+        if wait.is_zero() { Ok(()) } else { Err(AppError::RateLimited(wait.as_secs().max(1))) }
+    }
+
+    pub fn record_failure(&self, keys: &[String]) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            map.entry(key.clone()).or_default().push(Instant::now());
+        }
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}
+
+/// Parses a duration like `30d`, `12h`, `45m` or `3600s` (for `token issue --ttl`).
+pub fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let (number, unit) =
+        text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: i64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration like 30d, 12h, 45m"))?;
+    let d = match unit {
+        "d" => chrono::Duration::days(n),
+        "h" => chrono::Duration::hours(n),
+        "m" => chrono::Duration::minutes(n),
+        "s" | "" => chrono::Duration::seconds(n),
+        _ => return Err(format!("`{text}`: unknown unit `{unit}`; use d, h, m or s")),
+    };
+    if n <= 0 || d > chrono::Duration::days(366) {
+        return Err(format!("`{text}` must be between 1 second and 366 days"));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth() -> Auth {
+        Auth::new(&Secret::new("x".repeat(40))).unwrap()
+    }
+
+    fn viewer() -> UserInfo {
+        UserInfo { username: "v".into(), role: Role::Viewer }
+    }
+
+    #[test]
+    fn issued_token_verifies_with_its_role() {
+        let a = auth();
+        let t = a.issue(&viewer(), chrono::Duration::hours(1)).unwrap();
+        assert_eq!(a.verify(&t).unwrap(), viewer());
+    }
+
+    #[test]
+    fn expired_token_is_rejected() {
+        let a = auth();
+        let t = a.issue(&viewer(), chrono::Duration::seconds(-120)).unwrap();
+        assert!(matches!(a.verify(&t), Err(AppError::Unauthorized(_))));
+    }
+
+    #[test]
+    fn token_signed_with_another_key_is_rejected() {
+        let other = Auth::new(&Secret::new("y".repeat(40))).unwrap();
+        let t = other.issue(&viewer(), chrono::Duration::hours(1)).unwrap();
+        assert!(auth().verify(&t).is_err());
+    }
+
+    #[test]
+    fn alg_none_token_is_rejected() {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let exp = chrono::Utc::now().timestamp() + 3600;
+        let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let body = b64.encode(format!(r#"{{"sub":"a","role":"admin","iat":1,"exp":{exp}}}"#));
+        assert!(auth().verify(&format!("{header}.{body}.")).is_err());
+    }
+
+    #[test]
+    fn limiter_blocks_after_max_failures_and_reports_wait() {
+        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        let keys = vec!["user:a".to_string()];
+        assert!(l.check(&keys).is_ok());
+        l.record_failure(&keys);
+        l.record_failure(&keys);
+        match l.check(&keys) {
+            Err(AppError::RateLimited(s)) => assert!((1..=60).contains(&s)),
+            other => panic!("expected RateLimited, got {other:?}"),
+        }
+        l.clear("user:a");
+        assert!(l.check(&keys).is_ok());
+    }
+
+    #[tokio::test]
+    async fn password_hash_verifies_only_the_right_password() {
+        let h = hash_password("correct horse".into()).await.unwrap();
+        assert!(verify_password("correct horse".into(), h.clone()).await);
+        assert!(!verify_password("wrong".into(), h).await);
+    }
+
+    #[test]
+    fn ttl_parses_units_and_rejects_nonsense() {
+        assert_eq!(parse_ttl("30d").unwrap(), chrono::Duration::days(30));
+        assert_eq!(parse_ttl("45m").unwrap(), chrono::Duration::minutes(45));
+        assert!(parse_ttl("soon").is_err());
+        assert!(parse_ttl("0h").is_err());
+        assert!(parse_ttl("5y").is_err());
+    }
+}

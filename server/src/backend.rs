@@ -1,0 +1,45 @@
+//! The Leptos server functions' port (`app::ports::Backend`), implemented by `Services`.
+
+use crate::http::request_token;
+use crate::services::Services;
+use app::error::AppError;
+use app::model::*;
+use app::ports::Backend;
+use async_trait::async_trait;
+
+#[async_trait]
+impl Backend for Services {
+    async fn authenticate(&self, parts: &http::request::Parts) -> Result<UserInfo, AppError> {
+        let token = request_token(&parts.headers)
+            .ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
+        self.auth.verify(token)
+    }
+
+    async fn list_jobs(&self, query: JobQuery) -> Result<JobPage, AppError> {
+        Services::list_jobs(self, &query).await
+    }
+
+    async fn status_counts(&self) -> Result<Vec<StatusCount>, AppError> {
+        Services::status_counts(self).await
+    }
+
+    async fn get_job(&self, id: &str) -> Result<Job, AppError> {
+        Services::get_job(self, id).await
+    }
+
+    async fn health(&self) -> Health {
+        Services::health(self).await
+    }
+
+    async fn profile(&self) -> Result<Profile, AppError> {
+        Services::profile(self).await
+    }
+
+    async fn list_stars(&self) -> Result<Vec<StarRecord>, AppError> {
+        Services::list_stars(self).await
+    }
+
+    async fn get_star(&self, id: &str) -> Result<StarRecord, AppError> {
+        Services::get_star(self, id).await
+    }
+}

@@ -1,0 +1,141 @@
+//! The `jobintel` command line. Each command calls the same `Services` method as the API.
+
+use crate::auth::parse_ttl;
+use crate::config::Config;
+use crate::{demo, startup, telemetry};
+use app::model::Role;
+use clap::{Parser, Subcommand};
+use std::io::Read;
+
+#[derive(Parser)]
+#[command(name = "jobintel", version, about = "Self-hosted job intelligence pipeline")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the dashboard and the API.
+    Serve,
+    /// Load the demo candidate, STAR records and postings (idempotent).
+    SeedDemo {
+        /// Do nothing if the store already has jobs or users.
+        #[arg(long)]
+        if_empty: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Issue API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["admin", "viewer"])]
+        role: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List,
+    /// Set a user's password, read from standard input.
+    SetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a JWT for the user, e.g. for `curl -H "Authorization: Bearer …"`.
+    Issue {
+        #[arg(long)]
+        username: String,
+        /// Lifetime such as 30d, 12h or 45m.
+        #[arg(long, default_value = "30d")]
+        ttl: String,
+    },
+}
+
+fn read_password(flag: bool) -> Result<String, String> {
+    if !flag {
+        return Err("pass --password-stdin and write the password to standard input".into());
+    }
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(s.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Runs the command; the error is the message to print.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    telemetry::init(&config);
+    if let Command::Serve = cli.command {
+        return startup::serve(config).await;
+    }
+    let services = startup::services(config).await?;
+    match cli.command {
+        Command::Serve => unreachable_serve(),
+        Command::SeedDemo { if_empty } => {
+            let r = services.seed_demo(if_empty).await.map_err(|e| e.to_string())?;
+            println!(
+                "demo data: {} jobs, {} STAR records{}{}",
+                r.jobs_created,
+                r.stars_created,
+                if r.profile_created { ", master CV" } else { "" },
+                if r.user_created { ", demo user" } else { "" },
+            );
+            if r.user_created {
+                println!(
+                    "demo login: username `{}`, password `{}`",
+                    demo::DEMO_USERNAME,
+                    demo::DEMO_PASSWORD
+                );
+            }
+        }
+        Command::User { action } => match action {
+            UserCommand::Create { username, role, password_stdin } => {
+                let role: Role = role.parse()?;
+                let password = read_password(password_stdin)?;
+                let u = services
+                    .create_user(None, &username, role, password)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("created {} ({})", u.username, u.role);
+            }
+            UserCommand::List => {
+                for u in services.list_users().await.map_err(|e| e.to_string())? {
+                    println!("{}\t{}", u.username, u.role);
+                }
+            }
+            UserCommand::SetPassword { username, password_stdin } => {
+                let password = read_password(password_stdin)?;
+                services.set_password(&username, password).await.map_err(|e| e.to_string())?;
+                println!("password changed for {username}");
+            }
+        },
+        Command::Token { action: TokenCommand::Issue { username, ttl } } => {
+            let ttl = parse_ttl(&ttl)?;
+            println!("{}", services.issue_token(&username, ttl).await.map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(())
+}
+
+fn unreachable_serve() {}

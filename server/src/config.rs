@@ -1,0 +1,312 @@
+//! Typed configuration from environment variables (and `.env`). Every variable is parsed once
+//! here; an invalid value stops start-up with a message naming the variable.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A secret value: never printed, never serialised.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmProvider {
+    Offline,
+    OpenAi,
+    Anthropic,
+    OpenRouter,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub mongodb_uri: Option<Secret>,
+    pub mongodb_db: String,
+    pub jwt_secret: Option<Secret>,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub max_concurrent_runs: u32,
+    pub pipeline_timeout_seconds: u64,
+    pub primary_llm_provider: LlmProvider,
+    pub openai_api_key: Option<Secret>,
+    pub openai_base_url: String,
+    pub anthropic_api_key: Option<Secret>,
+    pub anthropic_base_url: String,
+    pub openrouter_api_key: Option<Secret>,
+    pub openrouter_base_url: String,
+    pub enable_firecrawl: bool,
+    pub firecrawl_api_key: Option<Secret>,
+    pub firecrawl_base_url: String,
+    pub chromium_path: PathBuf,
+    pub pdf_max_concurrency: u32,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+/// Every variable jobintel reads, its default and what it does — the README's table is this.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("JOBINTEL_ENV", "development", "`production` enforces a strong JWT_SECRET"),
+    ("JOBINTEL_ADDR", "127.0.0.1:3000", "address the server listens on"),
+    ("JOBINTEL_DATA_DIR", "./data", "SQLite file, generated dev secret"),
+    ("MONGODB_URI", "(unset)", "use MongoDB instead of the embedded SQLite store"),
+    ("MONGODB_DB", "jobintel", "MongoDB database name"),
+    ("JWT_SECRET", "(generated in development)", "HS256 signing key, ≥ 32 bytes in production"),
+    ("LOG_LEVEL", "info", "error, warn, info, debug or trace"),
+    ("LOG_FORMAT", "text", "`text` or `json` (one object per line)"),
+    ("MAX_CONCURRENT_RUNS", "3", "pipeline runs per process"),
+    ("PIPELINE_TIMEOUT_SECONDS", "600", "per-run timeout"),
+    ("PRIMARY_LLM_PROVIDER", "offline", "offline, openai, anthropic or openrouter"),
+    ("OPENAI_API_KEY", "(unset)", "OpenAI key"),
+    ("OPENAI_BASE_URL", "https://api.openai.com/v1", "OpenAI-compatible base URL"),
+    ("ANTHROPIC_API_KEY", "(unset)", "Anthropic key"),
+    ("ANTHROPIC_BASE_URL", "https://api.anthropic.com", "Anthropic base URL"),
+    ("OPENROUTER_API_KEY", "(unset)", "OpenRouter key"),
+    ("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1", "OpenRouter base URL"),
+    ("ENABLE_FIRECRAWL", "true when a key is set", "use FireCrawl for research and contacts"),
+    ("FIRECRAWL_API_KEY", "(unset)", "FireCrawl key"),
+    ("FIRECRAWL_BASE_URL", "https://api.firecrawl.dev", "FireCrawl base URL"),
+    ("CHROMIUM_PATH", "/usr/bin/chromium", "Chromium used for PDFs"),
+    ("PDF_MAX_CONCURRENCY", "4", "PDF renders at once"),
+];
+
+const WEAK_SECRETS: &[&str] =
+    &["secret", "changeme", "change-me", "change-me-in-production", "jwt_secret"];
+
+impl Config {
+    /// Reads the process environment (after loading `.env` if present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Builds the configuration from any lookup, so tests need not touch the process env.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let bad = |variable: &'static str, message: String| ConfigError { variable, message };
+
+        let environment = match get("JOBINTEL_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(v) => {
+                return Err(bad(
+                    "JOBINTEL_ENV",
+                    format!("`{v}`; expected development or production"),
+                ));
+            }
+        };
+        let addr =
+            get("JOBINTEL_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into()).parse().map_err(
+                |e| bad("JOBINTEL_ADDR", format!("{e}; expected host:port, e.g. 127.0.0.1:3000")),
+            )?;
+        let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".into()).to_lowercase();
+        if !["error", "warn", "info", "debug", "trace"].contains(&log_level.as_str()) {
+            return Err(bad(
+                "LOG_LEVEL",
+                format!("`{log_level}`; expected error, warn, info, debug or trace"),
+            ));
+        }
+        let log_format = match get("LOG_FORMAT").as_deref().map(str::to_lowercase).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(v) => return Err(bad("LOG_FORMAT", format!("`{v}`; expected text or json"))),
+        };
+        let number = |variable: &'static str,
+                      default: u64,
+                      min: u64,
+                      max: u64|
+         -> Result<u64, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    _ => Err(bad(
+                        variable,
+                        format!("`{v}`; expected a whole number from {min} to {max}"),
+                    )),
+                },
+            }
+        };
+        let url = |variable: &'static str, default: &str| -> Result<String, ConfigError> {
+            let v = get(variable).unwrap_or_else(|| default.to_string());
+            if v.starts_with("http://") || v.starts_with("https://") {
+                Ok(v.trim_end_matches('/').to_string())
+            } else {
+                Err(bad(variable, format!("`{v}`; expected an http:// or https:// URL")))
+            }
+        };
+        let primary_llm_provider =
+            match get("PRIMARY_LLM_PROVIDER").as_deref().map(str::to_lowercase).as_deref() {
+                None | Some("offline") => LlmProvider::Offline,
+                Some("openai") => LlmProvider::OpenAi,
+                Some("anthropic") => LlmProvider::Anthropic,
+                Some("openrouter") => LlmProvider::OpenRouter,
+                Some(v) => {
+                    return Err(bad(
+                        "PRIMARY_LLM_PROVIDER",
+                        format!("`{v}`; expected offline, openai, anthropic or openrouter"),
+                    ));
+                }
+            };
+        let firecrawl_api_key = get("FIRECRAWL_API_KEY").map(Secret::new);
+        let enable_firecrawl =
+            match get("ENABLE_FIRECRAWL").as_deref().map(str::to_lowercase).as_deref() {
+                None => firecrawl_api_key.is_some(),
+                Some("true" | "1" | "yes" | "on") => true,
+                Some("false" | "0" | "no" | "off") => false,
+                Some(v) => {
+                    return Err(bad("ENABLE_FIRECRAWL", format!("`{v}`; expected true or false")));
+                }
+            };
+        let mongodb_uri = get("MONGODB_URI").map(Secret::new);
+        if let Some(uri) = &mongodb_uri
+            && !(uri.expose().starts_with("mongodb://")
+                || uri.expose().starts_with("mongodb+srv://"))
+        {
+            return Err(bad("MONGODB_URI", "expected a mongodb:// or mongodb+srv:// URI".into()));
+        }
+        let jwt_secret = get("JWT_SECRET").map(Secret::new);
+        if environment == Environment::Production {
+            match &jwt_secret {
+                None => return Err(bad("JWT_SECRET", "must be set in production".into())),
+                Some(s) if s.expose().len() < 32 => {
+                    return Err(bad(
+                        "JWT_SECRET",
+                        "must be at least 32 bytes in production".into(),
+                    ));
+                }
+                Some(s) if WEAK_SECRETS.contains(&s.expose().to_lowercase().as_str()) => {
+                    return Err(bad(
+                        "JWT_SECRET",
+                        "is a well-known default; generate a random one".into(),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+
+        Ok(Config {
+            environment,
+            addr,
+            data_dir: PathBuf::from(get("JOBINTEL_DATA_DIR").unwrap_or_else(|| "./data".into())),
+            mongodb_uri,
+            mongodb_db: get("MONGODB_DB").unwrap_or_else(|| "jobintel".into()),
+            jwt_secret,
+            log_level,
+            log_format,
+            max_concurrent_runs: number("MAX_CONCURRENT_RUNS", 3, 1, 64)? as u32,
+            pipeline_timeout_seconds: number("PIPELINE_TIMEOUT_SECONDS", 600, 10, 86_400)?,
+            primary_llm_provider,
+            openai_api_key: get("OPENAI_API_KEY").map(Secret::new),
+            openai_base_url: url("OPENAI_BASE_URL", "https://api.openai.com/v1")?,
+            anthropic_api_key: get("ANTHROPIC_API_KEY").map(Secret::new),
+            anthropic_base_url: url("ANTHROPIC_BASE_URL", "https://api.anthropic.com")?,
+            openrouter_api_key: get("OPENROUTER_API_KEY").map(Secret::new),
+            openrouter_base_url: url("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")?,
+            enable_firecrawl,
+            firecrawl_api_key,
+            firecrawl_base_url: url("FIRECRAWL_BASE_URL", "https://api.firecrawl.dev")?,
+            chromium_path: PathBuf::from(
+                get("CHROMIUM_PATH").unwrap_or_else(|| "/usr/bin/chromium".into()),
+            ),
+            pdf_max_concurrency: number("PDF_MAX_CONCURRENCY", 4, 1, 64)? as u32,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variables() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.max_concurrent_runs, 3);
+        assert_eq!(c.primary_llm_provider, LlmProvider::Offline);
+        assert!(!c.enable_firecrawl);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (var, value) in [
+            ("JOBINTEL_ADDR", "nowhere"),
+            ("LOG_LEVEL", "loud"),
+            ("LOG_FORMAT", "xml"),
+            ("MAX_CONCURRENT_RUNS", "-1"),
+            ("PIPELINE_TIMEOUT_SECONDS", "ten"),
+            ("PRIMARY_LLM_PROVIDER", "skynet"),
+            ("OPENAI_BASE_URL", "ftp://x"),
+            ("ENABLE_FIRECRAWL", "maybe"),
+            ("MONGODB_URI", "postgres://x"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_missing_short_or_default_jwt_secret() {
+        let prod = ("JOBINTEL_ENV", "production");
+        assert_eq!(config(&[prod]).unwrap_err().variable, "JWT_SECRET");
+        assert_eq!(config(&[prod, ("JWT_SECRET", "short")]).unwrap_err().variable, "JWT_SECRET");
+        let long = "k".repeat(40);
+        assert!(config(&[prod, ("JWT_SECRET", &long)]).is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = config(&[("OPENAI_API_KEY", "sk-very-secret")]).unwrap();
+        assert!(!format!("{c:?}").contains("sk-very-secret"));
+    }
+
+    #[test]
+    fn firecrawl_defaults_to_enabled_when_a_key_is_set() {
+        assert!(config(&[("FIRECRAWL_API_KEY", "fc-1")]).unwrap().enable_firecrawl);
+        assert!(
+            !config(&[("FIRECRAWL_API_KEY", "fc-1"), ("ENABLE_FIRECRAWL", "false")])
+                .unwrap()
+                .enable_firecrawl
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! The REST API under `/api`. Handlers only translate HTTP to `Services` calls and back.
+
+use super::{ApiJson, AppState, BodyText, ClientAddr, CurrentUser, QueryPairs, session_cookie};
+use crate::services::require_admin;
+use crate::store::RunFilter;
+use app::error::AppError;
+use app::model::*;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, patch, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
+        .route("/api/health", get(health))
+        .route("/api/jobs", get(list_jobs).post(create_job))
+        .route("/api/jobs/import", post(import_jobs))
+        .route("/api/jobs/bulk", post(bulk_jobs))
+        .route("/api/jobs/status-counts", get(status_counts))
+        .route("/api/jobs/{id}", get(get_job).patch(patch_job).delete(delete_job))
+        .route("/api/pipeline-runs", get(list_runs))
+        .route("/api/profile/resume", get(get_resume).put(put_resume))
+        .route("/api/profile/basics", patch(patch_basics))
+        .route("/api/stars", get(list_stars).post(create_star))
+        .route("/api/stars/{id}", get(get_star).put(put_star).delete(delete_star))
+        .route("/api/admin/users", get(list_users).post(create_user))
+        .route("/api/admin/audit", get(audit_log))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/{*rest}", any(unknown_route))
+}
+
+type ApiResult<T> = Result<T, AppError>;
+
+async fn unknown_route() -> AppError {
+    AppError::NotFound("no such API route; see /api/openapi.json".into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let token = s.services.login(&req.username, &req.password, &client).await?;
+    let cookie = session_cookie(Some(&token), s.secure_cookies());
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"token": token}))).into_response())
+}
+
+async fn logout(State(s): State<AppState>) -> Response {
+    ([(header::SET_COOKIE, session_cookie(None, s.secure_cookies()))], StatusCode::NO_CONTENT)
+        .into_response()
+}
+
+async fn me(CurrentUser(user): CurrentUser) -> Json<UserInfo> {
+    Json(user)
+}
+
+async fn health(State(s): State<AppState>) -> Json<Health> {
+    Json(s.services.health().await)
+}
+
+async fn list_jobs(
+    State(s): State<AppState>,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<JobPage>> {
+    let query = JobQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok(Json(s.services.list_jobs(&query).await?))
+}
+
+async fn create_job(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(job): ApiJson<NewJob>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    Ok((StatusCode::CREATED, Json(s.services.create_job(&user, job).await?)))
+}
+
+/// A JSON array of jobs or CSV with a header row; one result per row.
+async fn import_jobs(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    BodyText(body): BodyText,
+) -> ApiResult<Json<Value>> {
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let results = s.services.import_jobs(&user, &body, content_type).await?;
+    let count = |f: fn(&ImportRow) -> bool| results.iter().filter(|r| f(r)).count();
+    Ok(Json(json!({
+        "created": count(|r| matches!(r, ImportRow::Created { .. })),
+        "duplicates": count(|r| matches!(r, ImportRow::Duplicate { .. })),
+        "errors": count(|r| matches!(r, ImportRow::Error { .. })),
+        "rows": results,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum BulkAction {
+    SetStatus,
+    Delete,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkRequest {
+    ids: Vec<String>,
+    action: BulkAction,
+    status: Option<JobStatus>,
+}
+
+async fn bulk_jobs(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> ApiResult<Json<Value>> {
+    let results = match req.action {
+        BulkAction::Delete => s.services.bulk_delete(&user, &req.ids).await?,
+        BulkAction::SetStatus => {
+            let status = req
+                .status
+                .ok_or_else(|| AppError::Invalid("`status` is required for set_status".into()))?;
+            s.services.bulk_status(&user, &req.ids, status).await?
+        }
+    };
+    Ok(Json(json!({"results": results})))
+}
+
+async fn status_counts(State(s): State<AppState>) -> ApiResult<Json<Vec<StatusCount>>> {
+    Ok(Json(s.services.status_counts().await?))
+}
+
+async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
+    Ok(Json(s.services.get_job(&id).await?))
+}
+
+async fn patch_job(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<JobPatch>,
+) -> ApiResult<Json<Job>> {
+    Ok(Json(s.services.update_job(&user, &id, patch).await?))
+}
+
+async fn delete_job(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.services.delete_job(&user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The runbook's `GET /api/pipeline-runs?status=&job_id=&limit=` (limit ≤ 200, default 50).
+async fn list_runs(
+    State(s): State<AppState>,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Value>> {
+    const STATUSES: [&str; 6] =
+        ["queued", "processing", "completed", "partial", "failed", "cancelled"];
+    let mut filter = RunFilter { limit: 50, ..Default::default() };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "status" if STATUSES.contains(&v.as_str()) => filter.status = Some(v),
+            "status" => {
+                return Err(AppError::BadRequest(format!(
+                    "invalid query parameter `status`: `{v}`; expected one of: {}",
+                    STATUSES.join(", ")
+                )));
+            }
+            "job_id" if !v.is_empty() && v.len() <= 64 => filter.job_id = Some(v),
+            "limit" => match v.parse::<u32>() {
+                Ok(n) if (1..=200).contains(&n) => filter.limit = n,
+                _ => {
+                    return Err(AppError::BadRequest(format!(
+                        "invalid query parameter `limit`: `{v}`; expected 1–200"
+                    )));
+                }
+            },
+            _ => return Err(AppError::BadRequest(format!("invalid query parameter `{k}`"))),
+        }
+    }
+    let runs = s.services.list_runs(filter).await?;
+    Ok(Json(json!({"runs": runs, "count": runs.len()})))
+}
+
+async fn get_resume(
+    State(s): State<AppState>,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Response> {
+    let profile = s.services.profile().await?;
+    let body = Json(profile.resume).into_response();
+    if pairs.iter().any(|(k, _)| k == "download") {
+        return Ok(([(header::CONTENT_DISPOSITION, "attachment; filename=\"resume.json\"")], body)
+            .into_response());
+    }
+    Ok(body)
+}
+
+async fn put_resume(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(resume): ApiJson<Value>,
+) -> ApiResult<Json<Profile>> {
+    Ok(Json(s.services.put_resume(&user, resume).await?))
+}
+
+async fn patch_basics(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(basics): ApiJson<ProfileBasics>,
+) -> ApiResult<Json<Profile>> {
+    Ok(Json(s.services.update_basics(&user, basics).await?))
+}
+
+async fn list_stars(State(s): State<AppState>) -> ApiResult<Json<Vec<StarRecord>>> {
+    Ok(Json(s.services.list_stars().await?))
+}
+
+async fn create_star(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(input): ApiJson<StarInput>,
+) -> ApiResult<(StatusCode, Json<StarRecord>)> {
+    Ok((StatusCode::CREATED, Json(s.services.save_star(&user, None, input).await?)))
+}
+
+async fn get_star(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<StarRecord>> {
+    Ok(Json(s.services.get_star(&id).await?))
+}
+
+async fn put_star(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StarInput>,
+) -> ApiResult<Json<StarRecord>> {
+    Ok(Json(s.services.save_star(&user, Some(&id), input).await?))
+}
+
+async fn delete_star(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.services.delete_star(&user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_users(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> ApiResult<Json<Vec<UserInfo>>> {
+    require_admin(&user)?;
+    Ok(Json(s.services.list_users().await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    username: String,
+    role: Role,
+    password: String,
+}
+
+async fn create_user(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(new): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserInfo>)> {
+    let created =
+        s.services.create_user(Some(&user), &new.username, new.role, new.password).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn audit_log(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> ApiResult<Json<Value>> {
+    let entries = s.services.audit_log(&user, 200).await?;
+    Ok(Json(json!({"entries": entries})))
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], super::openapi::DOCUMENT).into_response()
+}

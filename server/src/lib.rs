@@ -1,0 +1,12 @@
+//! The jobintel server: configuration, telemetry, storage, auth, HTTP and the CLI.
+
+pub mod auth;
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,149 @@
+//! `Services`: what jobintel does, in one place. The REST API, the page forms, the server
+//! functions and the CLI all call these methods, so each rule is written once.
+
+mod jobs;
+mod profile;
+mod users;
+
+pub use jobs::{build_job, dedupe_key, parse_import, split_list};
+pub use profile::{build_star, star_input_from_form};
+pub use users::SESSION_TTL_HOURS;
+
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::store::{self, AuditEntry, SharedStore, StoreError};
+use app::error::AppError;
+use app::model::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Services {
+    pub config: Config,
+    pub store: SharedStore,
+    pub auth: Auth,
+}
+
+pub type SharedServices = Arc<Services>;
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate { key, .. } => AppError::Conflict(format!("duplicate {key}")),
+            StoreError::Unavailable(detail) => {
+                tracing::error!(%detail, "store unavailable");
+                AppError::Unavailable("the store is unavailable; try again shortly".into())
+            }
+            StoreError::Backend(detail) => {
+                tracing::error!(%detail, "store error");
+                AppError::Internal("internal error; see the server log".into())
+            }
+        }
+    }
+}
+
+/// Viewers read; changing anything needs the admin role.
+pub fn require_admin(user: &UserInfo) -> Result<(), AppError> {
+    match user.role {
+        Role::Admin => Ok(()),
+        Role::Viewer => Err(AppError::Forbidden("this action needs the admin role".into())),
+    }
+}
+
+/// How long the health check waits for the store before calling it unhealthy.
+const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Services {
+    /// Opens the configured store (MongoDB when `MONGODB_URI` is set, else SQLite).
+    pub async fn open_store(config: &Config) -> Result<SharedStore, AppError> {
+        let store: SharedStore = match &config.mongodb_uri {
+            Some(uri) => {
+                Arc::new(store::MongoStore::connect(uri.expose(), &config.mongodb_db).await?)
+            }
+            None => {
+                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                    AppError::Unavailable(format!(
+                        "cannot create data directory {}: {e}",
+                        config.data_dir.display()
+                    ))
+                })?;
+                Arc::new(store::SqliteStore::open(&config.data_dir).await?)
+            }
+        };
+        Ok(store)
+    }
+
+    pub fn new(config: Config, store: SharedStore, auth: Auth) -> SharedServices {
+        Arc::new(Services { config, store, auth })
+    }
+
+    /// Records who did what. A failed audit write is logged, never silently dropped.
+    pub async fn audit(&self, actor: &str, action: &str, target: &str, details: serde_json::Value) {
+        let entry = AuditEntry {
+            id: store::new_id(),
+            at: store::now(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            details,
+        };
+        if let Err(e) = self.store.append_audit(&entry).await {
+            tracing::error!(error = %e, action, target, "audit write failed");
+        }
+    }
+
+    pub async fn audit_log(
+        &self,
+        user: &UserInfo,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        require_admin(user)?;
+        Ok(self.store.list_audit(limit.clamp(1, 500)).await?)
+    }
+
+    /// `/api/health`: a real store round trip with a short timeout. The runner and the PDF
+    /// renderer do not exist yet, so they report `not_configured` without failing `overall`.
+    pub async fn health(&self) -> Health {
+        let started = Instant::now();
+        let ping = tokio::time::timeout(STORE_PING_TIMEOUT, self.store.ping()).await;
+        let latency_ms = Some((started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0);
+        let store = match ping {
+            Ok(Ok(())) => StoreHealth {
+                status: "healthy".into(),
+                backend: self.store.backend().into(),
+                latency_ms,
+                error: None,
+            },
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "health: store ping failed");
+                StoreHealth {
+                    status: "unhealthy".into(),
+                    backend: self.store.backend().into(),
+                    latency_ms: None,
+                    error: Some("store ping failed".into()),
+                }
+            }
+            Err(_) => StoreHealth {
+                status: "unhealthy".into(),
+                backend: self.store.backend().into(),
+                latency_ms: None,
+                error: Some(format!("no answer within {} s", STORE_PING_TIMEOUT.as_secs())),
+            },
+        };
+        let overall = if store.status == "healthy" { "healthy" } else { "unhealthy" };
+        Health {
+            overall: overall.into(),
+            runner: RunnerHealth {
+                status: "not_configured".into(),
+                active_runs: 0,
+                capacity_percent: 0,
+            },
+            mongodb: store,
+            pdf_service: ServiceHealth { status: "not_configured".into() },
+            checked_at: store::now(),
+        }
+    }
+
+    pub async fn list_runs(&self, filter: store::RunFilter) -> Result<Vec<PipelineRun>, AppError> {
+        Ok(self.store.list_runs(&filter).await?)
+    }
+}

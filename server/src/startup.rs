@@ -1,0 +1,75 @@
+//! Start-up: configuration → services → HTTP server, with graceful shutdown.
+
+use crate::auth::{self, Auth};
+use crate::config::Config;
+use crate::http;
+use crate::services::{Services, SharedServices};
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+
+/// Opens the store, loads the JWT secret and builds the services.
+pub async fn services(config: Config) -> Result<SharedServices, String> {
+    let secret = auth::jwt_secret(&config)?;
+    let auth = Auth::new(&secret).map_err(|e| e.to_string())?;
+    let store =
+        Services::open_store(&config).await.map_err(|e| format!("cannot open the store: {e}"))?;
+    Ok(Services::new(config, store, auth))
+}
+
+/// The Leptos options from cargo-leptos' environment (`LEPTOS_SITE_ROOT`, `LEPTOS_OUTPUT_NAME`
+/// …), falling back to what `Cargo.toml` declares, so the binary also runs outside cargo-leptos.
+pub fn leptos_options() -> LeptosOptions {
+    let from_env = leptos::config::get_configuration(None).map(|c| c.leptos_options);
+    match from_env {
+        Ok(o) if !o.output_name.is_empty() => o,
+        _ => LeptosOptions::builder()
+            .output_name("jobintel")
+            .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+            .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+            .build(),
+    }
+}
+
+/// `jobintel serve`.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let addr = config.addr;
+    let services = services(config).await?;
+    let backend = services.store.backend();
+    let app = http::router(services, leptos_options());
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(addr = %local, store = backend, "jobintel listening on http://{local}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    tracing::info!("jobintel stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl+C) or SIGTERM; in-flight requests then finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,238 @@
+//! The document store: one trait per aggregate, one `Store` that is all of them, and two
+//! backends — `SqliteStore` (embedded default) and `MongoStore` (when `MONGODB_URI` is set).
+//! Both pass the same contract suite (`tests/store_contract.rs`).
+
+mod mongo;
+mod sqlite;
+
+pub use mongo::MongoStore;
+pub use sqlite::SqliteStore;
+
+use app::model::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken: a job's dedupe key, a username.
+    #[error("duplicate {key}")]
+    Duplicate { key: String, existing_id: Option<String> },
+    /// The backend cannot be reached.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else the backend reported.
+    #[error("store error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An argon2 PHC string. Deliberately not `Serialize`, and its `Debug` hides the value, so a
+/// hash can never end up in a response or a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(..)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+    pub password_hash: PasswordHash,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub details: serde_json::Value,
+}
+
+/// Research cached per company. `company` is the normalised key (see `company_key`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompanyCacheEntry {
+    pub company: String,
+    pub company_name: String,
+    pub research: serde_json::Value,
+    pub cached_at: DateTime<Utc>,
+}
+
+/// How long company research stays cached (the MongoDB TTL index uses the same figure).
+pub const COMPANY_CACHE_TTL_SECONDS: i64 = 7 * 24 * 3600;
+
+/// Lower-case, trimmed, inner whitespace collapsed: "  ACME  Corp " → "acme corp".
+pub fn company_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFilter {
+    pub status: Option<String>,
+    pub job_id: Option<String>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Inserts a job; `Duplicate` (naming the existing job) when its dedupe key is taken.
+    async fn insert_job(&self, job: &Job) -> StoreResult<()>;
+    async fn get_job(&self, id: &str) -> StoreResult<Option<Job>>;
+    /// Replaces a stored job whole; false when there is none with that id.
+    async fn replace_job(&self, job: &Job) -> StoreResult<bool>;
+    async fn delete_job(&self, id: &str) -> StoreResult<bool>;
+    async fn list_jobs(&self, query: &JobQuery) -> StoreResult<JobPage>;
+    /// Every status with its count (zero included), in `JobStatus::ALL` order.
+    async fn count_jobs_by_status(&self) -> StoreResult<Vec<StatusCount>>;
+}
+
+#[async_trait]
+pub trait RunStore: Send + Sync {
+    async fn insert_run(&self, run: &PipelineRun) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_runs(&self, filter: &RunFilter) -> StoreResult<Vec<PipelineRun>>;
+}
+
+#[async_trait]
+pub trait StarStore: Send + Sync {
+    /// Oldest first, so the order is stable as records are added.
+    async fn list_stars(&self) -> StoreResult<Vec<StarRecord>>;
+    async fn get_star(&self, id: &str) -> StoreResult<Option<StarRecord>>;
+    /// Inserts or replaces by id.
+    async fn put_star(&self, star: &StarRecord) -> StoreResult<()>;
+    async fn delete_star(&self, id: &str) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    async fn get_profile(&self) -> StoreResult<Option<Profile>>;
+    async fn put_profile(&self, profile: &Profile) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait CompanyCacheStore: Send + Sync {
+    /// The entry for a normalised company key, unless it is older than the TTL.
+    async fn get_company(&self, company: &str) -> StoreResult<Option<CompanyCacheEntry>>;
+    async fn put_company(&self, entry: &CompanyCacheEntry) -> StoreResult<()>;
+    /// Deletes one company (`Some(key)`) or all; returns how many were removed.
+    async fn delete_companies(&self, company: Option<&str>) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// `Duplicate` when the username is taken.
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn get_user(&self, username: &str) -> StoreResult<Option<User>>;
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    async fn set_password_hash(&self, username: &str, hash: &PasswordHash) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>>;
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
+
+#[async_trait]
+pub trait Store:
+    JobStore
+    + RunStore
+    + StarStore
+    + ProfileStore
+    + CompanyCacheStore
+    + UserStore
+    + SettingsStore
+    + AuditStore
+{
+    /// `sqlite` or `mongodb`.
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip to the backend.
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// A new id: 12 hex digits of milliseconds then 12 random ones, so ids sort by creation time.
+pub fn new_id() -> String {
+    let millis = Utc::now().timestamp_millis().max(0) as u64;
+    format!("{:012x}{:012x}", millis & 0xffff_ffff_ffff, rand::random::<u64>() & 0xffff_ffff_ffff)
+}
+
+/// The current time at the precision both backends store (milliseconds), so what is written
+/// reads back equal.
+pub fn now() -> DateTime<Utc> {
+    from_millis(Utc::now().timestamp_millis())
+}
+
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Escapes text for literal use inside a regular expression (MongoDB `$regex`).
+pub fn escape_regex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}-/#&~ ".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Escapes text for literal use in a SQL `LIKE` pattern with `ESCAPE '\'`.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn company_key_normalises_case_and_spaces() {
+        assert_eq!(company_key("  ACME   Corp "), "acme corp");
+    }
+
+    #[test]
+    fn like_and_regex_escapes_neutralise_metacharacters() {
+        assert_eq!(escape_like("100%_a\\"), "100\\%\\_a\\\\");
+        assert_eq!(escape_regex("c++ (sr.)"), "c\\+\\+\\ \\(sr\\.\\)");
+    }
+
+    #[test]
+    fn ids_are_unique_and_time_ordered() {
+        let a = new_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id();
+        assert_ne!(a, b);
+        assert!(a[..12] < b[..12]);
+        assert_eq!(a.len(), 24);
+    }
+}

@@ -1,0 +1,704 @@
+//! The embedded store: one SQLite file in the data directory. Calls run on the blocking pool;
+//! one connection behind a mutex is plenty for a single-user tool and keeps writes serialised.
+
+use super::*;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    company TEXT NOT NULL,
+    location TEXT NOT NULL,
+    remote_policy TEXT NOT NULL,
+    url TEXT,
+    description TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    stage TEXT NOT NULL,
+    stage_history TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    score INTEGER,
+    tags TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX jobs_status_created ON jobs(status, created_at);
+CREATE INDEX jobs_created ON jobs(created_at);
+CREATE TABLE pipeline_runs (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX runs_job ON pipeline_runs(job_id, created_at);
+CREATE INDEX runs_status ON pipeline_runs(status, created_at);
+CREATE TABLE star_records (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE profile (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+CREATE TABLE company_cache (company TEXT PRIMARY KEY, cached_at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE audit_log (id TEXT PRIMARY KEY, at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX audit_at ON audit_log(at);
+"#];
+
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn backend(e: impl fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn to_json<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(backend)
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn parse_enum<T: std::str::FromStr<Err = String>>(s: &str) -> rusqlite::Result<T> {
+    s.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+const JOB_COLUMNS: &str = "id, title, company, location, remote_policy, url, description, source, \
+     status, error, stage, stage_history, notes, score, tags, dedupe_key, created_at, updated_at";
+
+fn job_from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
+    let stage: String = r.get(10)?;
+    let history: String = r.get(11)?;
+    let tags: String = r.get(14)?;
+    Ok(Job {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        company: r.get(2)?,
+        location: r.get(3)?,
+        remote_policy: parse_enum(&r.get::<_, String>(4)?)?,
+        url: r.get(5)?,
+        description: r.get(6)?,
+        source: r.get(7)?,
+        status: parse_enum(&r.get::<_, String>(8)?)?,
+        error: r.get(9)?,
+        application: Application { stage: parse_enum(&stage)?, history: from_json(&history)? },
+        notes: r.get(12)?,
+        score: r.get::<_, Option<i64>>(13)?.map(|s| s.clamp(0, 100) as u8),
+        tags: from_json(&tags)?,
+        dedupe_key: r.get(15)?,
+        created_at: from_millis(r.get(16)?),
+        updated_at: from_millis(r.get(17)?),
+    })
+}
+
+fn job_values(job: &Job) -> StoreResult<Vec<SqlValue>> {
+    Ok(vec![
+        job.id.clone().into(),
+        job.title.clone().into(),
+        job.company.clone().into(),
+        job.location.clone().into(),
+        job.remote_policy.as_str().to_string().into(),
+        job.url.clone().into(),
+        job.description.clone().into(),
+        job.source.clone().into(),
+        job.status.as_str().to_string().into(),
+        job.error.clone().into(),
+        job.application.stage.as_str().to_string().into(),
+        to_json(&job.application.history)?.into(),
+        job.notes.clone().into(),
+        job.score.map(i64::from).into(),
+        to_json(&job.tags)?.into(),
+        job.dedupe_key.clone().into(),
+        job.created_at.timestamp_millis().into(),
+        job.updated_at.timestamp_millis().into(),
+    ])
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `jobintel.sqlite3` in `dir` and migrates it.
+    pub async fn open(dir: &Path) -> StoreResult<Self> {
+        let path = dir.join("jobintel.sqlite3");
+        let conn = tokio::task::spawn_blocking(move || -> StoreResult<Connection> {
+            let mut conn = Connection::open(&path).map_err(|e| {
+                StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
+            })?;
+            conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+            conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
+            conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
+            migrate(&mut conn)?;
+            Ok(conn)
+        })
+        .await
+        .map_err(backend)??;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Backend("sqlite connection poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(backend)?
+    }
+
+    /// Inserts many jobs in one transaction, skipping duplicates; returns how many were new.
+    /// Used by the benchmark seeder, where one transaction per row would dominate.
+    pub async fn insert_jobs_bulk(&self, jobs: Vec<Job>) -> StoreResult<u64> {
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend)?;
+            let mut n = 0;
+            {
+                let sql = format!(
+                    "INSERT OR IGNORE INTO jobs ({JOB_COLUMNS}) VALUES \
+                     (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                );
+                let mut stmt = tx.prepare(&sql).map_err(backend)?;
+                for job in &jobs {
+                    n += stmt.execute(params_from_iter(job_values(job)?)).map_err(backend)? as u64;
+                }
+            }
+            tx.commit().map_err(backend)?;
+            Ok(n)
+        })
+        .await
+    }
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let version: usize = conn
+        .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+        .map_err(backend)? as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction().map_err(backend)?;
+        tx.execute_batch(sql).map_err(backend)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(backend)?;
+        tx.commit().map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// The WHERE clause and its values for a jobs query; every user value is a bound parameter.
+fn job_filter(q: &JobQuery) -> (String, Vec<SqlValue>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut values: Vec<SqlValue> = Vec::new();
+    if !q.statuses.is_empty() {
+        let marks = vec!["?"; q.statuses.len()].join(",");
+        clauses.push(format!("status IN ({marks})"));
+        values.extend(q.statuses.iter().map(|s| SqlValue::from(s.as_str().to_string())));
+    }
+    if let Some(text) = &q.q {
+        let pattern = format!("%{}%", escape_like(text));
+        clauses.push(
+            "(title LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR location LIKE ? ESCAPE '\\')"
+                .into(),
+        );
+        for _ in 0..3 {
+            values.push(pattern.clone().into());
+        }
+    }
+    if let Some(loc) = &q.location {
+        clauses.push("location LIKE ? ESCAPE '\\'".into());
+        values.push(format!("%{}%", escape_like(loc)).into());
+    }
+    if let Some(t) = q.created_from {
+        clauses.push("created_at >= ?".into());
+        values.push(t.timestamp_millis().into());
+    }
+    if let Some(t) = q.created_to {
+        clauses.push("created_at <= ?".into());
+        values.push(t.timestamp_millis().into());
+    }
+    if let Some(m) = q.min_score {
+        clauses.push("score >= ?".into());
+        values.push(i64::from(m).into());
+    }
+    let sql =
+        if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    (sql, values)
+}
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn insert_job(&self, job: &Job) -> StoreResult<()> {
+        let job = job.clone();
+        self.with(move |c| {
+            let sql = format!(
+                "INSERT INTO jobs ({JOB_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            );
+            match c.execute(&sql, params_from_iter(job_values(&job)?)) {
+                Ok(_) => Ok(()),
+                Err(e) if is_unique_violation(&e) => {
+                    let existing: Option<String> = c
+                        .query_row(
+                            "SELECT id FROM jobs WHERE dedupe_key = ?",
+                            [&job.dedupe_key],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(backend)?;
+                    Err(StoreError::Duplicate { key: "dedupe_key".into(), existing_id: existing })
+                }
+                Err(e) => Err(backend(e)),
+            }
+        })
+        .await
+    }
+
+    async fn get_job(&self, id: &str) -> StoreResult<Option<Job>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            c.query_row(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"), [id], job_from_row)
+                .optional()
+                .map_err(backend)
+        })
+        .await
+    }
+
+    async fn replace_job(&self, job: &Job) -> StoreResult<bool> {
+        let job = job.clone();
+        self.with(move |c| {
+            let mut values = job_values(&job)?;
+            let id = values.remove(0);
+            values.push(id);
+            let sql = "UPDATE jobs SET title=?, company=?, location=?, remote_policy=?, url=?, \
+                 description=?, source=?, status=?, error=?, stage=?, stage_history=?, notes=?, \
+                 score=?, tags=?, dedupe_key=?, created_at=?, updated_at=? WHERE id=?";
+            match c.execute(sql, params_from_iter(values)) {
+                Ok(n) => Ok(n > 0),
+                Err(e) if is_unique_violation(&e) => {
+                    Err(StoreError::Duplicate { key: "dedupe_key".into(), existing_id: None })
+                }
+                Err(e) => Err(backend(e)),
+            }
+        })
+        .await
+    }
+
+    async fn delete_job(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM jobs WHERE id = ?", [id]).map_err(backend)? > 0)
+        })
+        .await
+    }
+
+    async fn list_jobs(&self, query: &JobQuery) -> StoreResult<JobPage> {
+        let q = query.clone();
+        self.with(move |c| {
+            let (filter, mut values) = job_filter(&q);
+            let total: i64 = c
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM jobs {filter}"),
+                    params_from_iter(values.iter()),
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            let dir = match q.order {
+                SortOrder::Asc => "ASC",
+                SortOrder::Desc => "DESC",
+            };
+            // Column names come from the JobSort enum, never from user text.
+            let sql = format!(
+                "SELECT {JOB_COLUMNS} FROM jobs {filter} ORDER BY {} {dir}, id {dir} LIMIT ? OFFSET ?",
+                q.sort.as_str()
+            );
+            values.push(i64::from(q.limit).into());
+            values.push((q.offset() as i64).into());
+            let mut stmt = c.prepare(&sql).map_err(backend)?;
+            let items = stmt
+                .query_map(params_from_iter(values.iter()), job_from_row)
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(JobPage { items, total: total as u64, page: q.page, limit: q.limit })
+        })
+        .await
+    }
+
+    async fn count_jobs_by_status(&self) -> StoreResult<Vec<StatusCount>> {
+        self.with(|c| {
+            let mut stmt =
+                c.prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status").map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(JobStatus::ALL
+                .iter()
+                .map(|s| StatusCount {
+                    status: *s,
+                    count: rows
+                        .iter()
+                        .find(|(name, _)| name == s.as_str())
+                        .map_or(0, |(_, n)| *n as u64),
+                })
+                .collect())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl RunStore for SqliteStore {
+    async fn insert_run(&self, run: &PipelineRun) -> StoreResult<()> {
+        let run = run.clone();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO pipeline_runs (id, job_id, status, created_at, doc) VALUES (?,?,?,?,?)",
+                params![run.id, run.job_id, run.status, run.created_at.timestamp_millis(), to_json(&run)?],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_runs(&self, filter: &RunFilter) -> StoreResult<Vec<PipelineRun>> {
+        let f = filter.clone();
+        self.with(move |c| {
+            let mut clauses = Vec::new();
+            let mut values: Vec<SqlValue> = Vec::new();
+            if let Some(s) = f.status {
+                clauses.push("status = ?");
+                values.push(s.into());
+            }
+            if let Some(j) = f.job_id {
+                clauses.push("job_id = ?");
+                values.push(j.into());
+            }
+            let filter = if clauses.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", clauses.join(" AND "))
+            };
+            values.push(i64::from(f.limit).into());
+            let sql = format!(
+                "SELECT doc FROM pipeline_runs {filter} ORDER BY created_at DESC, id DESC LIMIT ?"
+            );
+            let mut stmt = c.prepare(&sql).map_err(backend)?;
+            let runs = stmt
+                .query_map(params_from_iter(values.iter()), |r| from_json(&r.get::<_, String>(0)?))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(runs)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl StarStore for SqliteStore {
+    async fn list_stars(&self) -> StoreResult<Vec<StarRecord>> {
+        self.with(|c| {
+            let mut stmt = c
+                .prepare("SELECT doc FROM star_records ORDER BY created_at, id")
+                .map_err(backend)?;
+            let stars = stmt
+                .query_map([], |r| from_json(&r.get::<_, String>(0)?))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(stars)
+        })
+        .await
+    }
+
+    async fn get_star(&self, id: &str) -> StoreResult<Option<StarRecord>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            c.query_row("SELECT doc FROM star_records WHERE id = ?", [id], |r| {
+                from_json(&r.get::<_, String>(0)?)
+            })
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_star(&self, star: &StarRecord) -> StoreResult<()> {
+        let star = star.clone();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO star_records (id, created_at, doc) VALUES (?,?,?) \
+                 ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+                params![star.id, star.created_at.timestamp_millis(), to_json(&star)?],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_star(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM star_records WHERE id = ?", [id]).map_err(backend)? > 0)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ProfileStore for SqliteStore {
+    async fn get_profile(&self) -> StoreResult<Option<Profile>> {
+        self.with(|c| {
+            c.query_row("SELECT doc FROM profile WHERE id = 1", [], |r| {
+                from_json(&r.get::<_, String>(0)?)
+            })
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_profile(&self, profile: &Profile) -> StoreResult<()> {
+        let doc = to_json(profile)?;
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO profile (id, doc) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+                [doc],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl CompanyCacheStore for SqliteStore {
+    async fn get_company(&self, company: &str) -> StoreResult<Option<CompanyCacheEntry>> {
+        let company = company.to_string();
+        let oldest = Utc::now().timestamp_millis() - COMPANY_CACHE_TTL_SECONDS * 1000;
+        self.with(move |c| {
+            c.query_row(
+                "SELECT doc FROM company_cache WHERE company = ? AND cached_at >= ?",
+                params![company, oldest],
+                |r| from_json(&r.get::<_, String>(0)?),
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_company(&self, entry: &CompanyCacheEntry) -> StoreResult<()> {
+        let entry = entry.clone();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO company_cache (company, cached_at, doc) VALUES (?,?,?) \
+                 ON CONFLICT(company) DO UPDATE SET cached_at = excluded.cached_at, doc = excluded.doc",
+                params![entry.company, entry.cached_at.timestamp_millis(), to_json(&entry)?],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_companies(&self, company: Option<&str>) -> StoreResult<u64> {
+        let company = company.map(str::to_string);
+        self.with(move |c| {
+            let n = match company {
+                Some(k) => c.execute("DELETE FROM company_cache WHERE company = ?", [k]),
+                None => c.execute("DELETE FROM company_cache", []),
+            }
+            .map_err(backend)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        role: parse_enum(&r.get::<_, String>(2)?)?,
+        password_hash: PasswordHash(r.get(3)?),
+        created_at: from_millis(r.get(4)?),
+        updated_at: from_millis(r.get(5)?),
+    })
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        let u = user.clone();
+        self.with(move |c| {
+            match c.execute(
+                "INSERT INTO users (id, username, role, password_hash, created_at, updated_at) \
+                 VALUES (?,?,?,?,?,?)",
+                params![
+                    u.id,
+                    u.username,
+                    u.role.as_str(),
+                    u.password_hash.0,
+                    u.created_at.timestamp_millis(),
+                    u.updated_at.timestamp_millis()
+                ],
+            ) {
+                Ok(_) => Ok(()),
+                Err(e) if is_unique_violation(&e) => {
+                    Err(StoreError::Duplicate { key: "username".into(), existing_id: None })
+                }
+                Err(e) => Err(backend(e)),
+            }
+        })
+        .await
+    }
+
+    async fn get_user(&self, username: &str) -> StoreResult<Option<User>> {
+        let username = username.to_string();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT id, username, role, password_hash, created_at, updated_at FROM users \
+                 WHERE username = ?",
+                [username],
+                user_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.with(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT id, username, role, password_hash, created_at, updated_at FROM users \
+                     ORDER BY username",
+                )
+                .map_err(backend)?;
+            let users = stmt
+                .query_map([], user_from_row)
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(users)
+        })
+        .await
+    }
+
+    async fn set_password_hash(&self, username: &str, hash: &PasswordHash) -> StoreResult<bool> {
+        let (username, hash) = (username.to_string(), hash.0.clone());
+        let at = now().timestamp_millis();
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
+                    params![hash, at, username],
+                )
+                .map_err(backend)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl SettingsStore for SqliteStore {
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>> {
+        let key = key.to_string();
+        self.with(move |c| {
+            c.query_row("SELECT value FROM settings WHERE key = ?", [key], |r| {
+                from_json(&r.get::<_, String>(0)?)
+            })
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> StoreResult<()> {
+        let (key, value) = (key.to_string(), to_json(value)?);
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO settings (key, value) VALUES (?,?) \
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let entry = entry.clone();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO audit_log (id, at, doc) VALUES (?,?,?)",
+                params![entry.id, entry.at.timestamp_millis(), to_json(&entry)?],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare("SELECT doc FROM audit_log ORDER BY at DESC, id DESC LIMIT ?")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([i64::from(limit)], |r| from_json(&r.get::<_, String>(0)?))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(rows)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.with(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(backend)).await
+    }
+}
