@@ -61,11 +61,11 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
-/// Research cached per company. `company` is the normalised key (see `company_key`).
+/// Research cached per company. `company` is the name as shown (so the runbook's
+/// `delete_many({"company": "Acme Corp"})` works); lookups go by `company_key(company)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompanyCacheEntry {
     pub company: String,
-    pub company_name: String,
     pub research: serde_json::Value,
     pub cached_at: DateTime<Utc>,
 }
@@ -123,10 +123,11 @@ pub trait ProfileStore: Send + Sync {
 
 #[async_trait]
 pub trait CompanyCacheStore: Send + Sync {
-    /// The entry for a normalised company key, unless it is older than the TTL.
+    /// The entry for a company (matched by `company_key`), unless older than the TTL.
     async fn get_company(&self, company: &str) -> StoreResult<Option<CompanyCacheEntry>>;
+    /// Inserts or replaces the entry with the same `company_key`.
     async fn put_company(&self, entry: &CompanyCacheEntry) -> StoreResult<()>;
-    /// Deletes one company (`Some(key)`) or all; returns how many were removed.
+    /// Deletes one company (matched by `company_key`) or all; returns how many were removed.
     async fn delete_companies(&self, company: Option<&str>) -> StoreResult<u64>;
 }
 

@@ -64,6 +64,8 @@ fn from_doc<T: DeserializeOwned>(mut d: Document, keep_id: bool, dates: &[&str])
         }
         _ => {}
     }
+    // Fields the backend adds for its own lookups are not part of the wire type.
+    d.remove("company_key");
     for field in dates {
         if let Some(Bson::DateTime(t)) = d.get(*field) {
             let s = from_millis(t.timestamp_millis()).to_rfc3339();
@@ -225,7 +227,8 @@ impl MongoStore {
         runs.create_index(plain(doc! {"job_id": 1, "created_at": -1})).await.map_err(mongo_err)?;
         runs.create_index(plain(doc! {"status": 1, "created_at": -1})).await.map_err(mongo_err)?;
         let cache = self.coll("company_cache");
-        cache.create_index(unique(doc! {"company": 1})).await.map_err(mongo_err)?;
+        cache.create_index(unique(doc! {"company_key": 1})).await.map_err(mongo_err)?;
+        cache.create_index(plain(doc! {"company": 1})).await.map_err(mongo_err)?;
         cache
             .create_index(
                 IndexModel::builder()
@@ -497,7 +500,7 @@ impl CompanyCacheStore for MongoStore {
         // The TTL monitor runs about once a minute; the date filter makes expiry exact.
         let oldest = date(Utc::now() - chrono::Duration::seconds(COMPANY_CACHE_TTL_SECONDS));
         self.coll("company_cache")
-            .find_one(doc! {"company": company, "cached_at": {"$gte": oldest}})
+            .find_one(doc! {"company_key": company_key(company), "cached_at": {"$gte": oldest}})
             .await
             .map_err(mongo_err)?
             .map(|d| from_doc(d, false, CACHE_DATES))
@@ -505,8 +508,11 @@ impl CompanyCacheStore for MongoStore {
     }
 
     async fn put_company(&self, entry: &CompanyCacheEntry) -> StoreResult<()> {
+        let key = company_key(&entry.company);
+        let mut d = to_doc(entry, CACHE_DATES)?;
+        d.insert("company_key", key.as_str());
         self.coll("company_cache")
-            .replace_one(doc! {"company": &entry.company}, to_doc(entry, CACHE_DATES)?)
+            .replace_one(doc! {"company_key": &key}, d)
             .upsert(true)
             .await
             .map_err(mongo_err)?;
@@ -515,7 +521,7 @@ impl CompanyCacheStore for MongoStore {
 
     async fn delete_companies(&self, company: Option<&str>) -> StoreResult<u64> {
         let filter = match company {
-            Some(k) => doc! {"company": k},
+            Some(name) => doc! {"company_key": company_key(name)},
             None => doc! {},
         };
         let r = self.coll("company_cache").delete_many(filter).await.map_err(mongo_err)?;

@@ -503,7 +503,7 @@ impl ProfileStore for SqliteStore {
 #[async_trait]
 impl CompanyCacheStore for SqliteStore {
     async fn get_company(&self, company: &str) -> StoreResult<Option<CompanyCacheEntry>> {
-        let company = company.to_string();
+        let company = company_key(company);
         let oldest = Utc::now().timestamp_millis() - COMPANY_CACHE_TTL_SECONDS * 1000;
         self.with(move |c| {
             c.query_row(
@@ -523,7 +523,7 @@ impl CompanyCacheStore for SqliteStore {
             c.execute(
                 "INSERT INTO company_cache (company, cached_at, doc) VALUES (?,?,?) \
                  ON CONFLICT(company) DO UPDATE SET cached_at = excluded.cached_at, doc = excluded.doc",
-                params![entry.company, entry.cached_at.timestamp_millis(), to_json(&entry)?],
+                params![company_key(&entry.company), entry.cached_at.timestamp_millis(), to_json(&entry)?],
             )
             .map_err(backend)?;
             Ok(())
@@ -532,7 +532,7 @@ impl CompanyCacheStore for SqliteStore {
     }
 
     async fn delete_companies(&self, company: Option<&str>) -> StoreResult<u64> {
-        let company = company.map(str::to_string);
+        let company = company.map(company_key);
         self.with(move |c| {
             let n = match company {
                 Some(k) => c.execute("DELETE FROM company_cache WHERE company = ?", [k]),

@@ -1,0 +1,377 @@
+//! One contract for the `Store`, run against both backends: every test below runs once on
+//! SQLite and once on the MongoDB-wire server.
+
+mod support;
+
+use app::model::*;
+use chrono::{Duration, Utc};
+use server::store::*;
+
+fn job(
+    title: &str,
+    company: &str,
+    location: &str,
+    status: JobStatus,
+    hours_ago: i64,
+    score: Option<u8>,
+) -> Job {
+    let at = now() - Duration::hours(hours_ago);
+    Job {
+        id: new_id(),
+        title: title.into(),
+        company: company.into(),
+        location: location.into(),
+        remote_policy: RemotePolicy::Hybrid,
+        url: Some("https://example.org/job".into()),
+        description: "Build things.\n- with <b>care</b>".into(),
+        source: "test".into(),
+        status,
+        error: (status == JobStatus::Failed).then(|| "boom".into()),
+        application: Application::new(at),
+        notes: String::new(),
+        score,
+        tags: vec!["a".into(), "b".into()],
+        dedupe_key: format!("{company}|{title}|{location}").to_lowercase(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn query(pairs: &[(&str, &str)]) -> JobQuery {
+    JobQuery::from_pairs(pairs.iter().copied()).expect("valid query")
+}
+
+async fn titles(store: &dyn Store, pairs: &[(&str, &str)]) -> Vec<String> {
+    store.list_jobs(&query(pairs)).await.unwrap().items.into_iter().map(|j| j.title).collect()
+}
+
+/// A small, varied data set for the list tests.
+async fn seed(store: &dyn Store) {
+    for j in [
+        job("Rust Engineer", "Acme", "Berlin", JobStatus::New, 1, Some(90)),
+        job("C++ (Senior) Developer", "Globex", "Remote", JobStatus::Ready, 5, Some(75)),
+        job("Data Engineer", "Initech", "Berlin", JobStatus::Failed, 30, None),
+        job("100% Remote SRE", "Umbrella", "Remote (EU)", JobStatus::New, 50, Some(60)),
+        job("Platform Engineer", "Acme", "Munich", JobStatus::Archived, 100, Some(40)),
+        job("Backend Engineer", "Hooli", "London", JobStatus::Queued, 200, Some(85)),
+    ] {
+        store.insert_job(&j).await.unwrap();
+    }
+}
+
+mod contract {
+    use super::*;
+
+    pub async fn job_round_trips_exactly(store: &dyn Store) {
+        let mut j = job("Rust Engineer", "Acme", "Berlin", JobStatus::New, 0, Some(80));
+        j.application.move_to(ApplicationStage::Applied, now());
+        store.insert_job(&j).await.unwrap();
+        assert_eq!(store.get_job(&j.id).await.unwrap(), Some(j.clone()));
+
+        j.status = JobStatus::Failed;
+        j.error = Some("timeout".into());
+        j.score = None;
+        j.updated_at = now();
+        assert!(store.replace_job(&j).await.unwrap());
+        assert_eq!(store.get_job(&j.id).await.unwrap(), Some(j.clone()));
+
+        assert!(store.delete_job(&j.id).await.unwrap());
+        assert_eq!(store.get_job(&j.id).await.unwrap(), None);
+        assert!(!store.delete_job(&j.id).await.unwrap());
+        assert!(!store.replace_job(&j).await.unwrap());
+    }
+
+    pub async fn duplicate_dedupe_key_names_the_existing_job(store: &dyn Store) {
+        let first = job("Rust Engineer", "Acme", "Berlin", JobStatus::New, 0, None);
+        store.insert_job(&first).await.unwrap();
+        let mut again = job("Rust Engineer", "Acme", "Berlin", JobStatus::New, 0, None);
+        again.dedupe_key = first.dedupe_key.clone();
+        match store.insert_job(&again).await {
+            Err(StoreError::Duplicate { existing_id, .. }) => {
+                assert_eq!(existing_id, Some(first.id))
+            }
+            other => panic!("expected Duplicate, got {other:?}"),
+        }
+        assert_eq!(store.list_jobs(&JobQuery::default()).await.unwrap().total, 1);
+    }
+
+    pub async fn list_filters_by_status_date_location_and_score(store: &dyn Store) {
+        seed(store).await;
+        assert_eq!(
+            titles(store, &[("status", "new"), ("sort", "created_at"), ("order", "desc")]).await,
+            ["Rust Engineer", "100% Remote SRE"]
+        );
+        let two = titles(store, &[("status", "ready"), ("status", "failed")]).await;
+        assert_eq!(two.len(), 2);
+        let from = (Utc::now() - Duration::hours(60)).to_rfc3339();
+        let to = (Utc::now() - Duration::hours(2)).to_rfc3339();
+        assert_eq!(
+            titles(store, &[("created_from", &from), ("created_to", &to), ("order", "asc")]).await,
+            ["100% Remote SRE", "Data Engineer", "C++ (Senior) Developer"]
+        );
+        assert_eq!(
+            titles(store, &[("location", "berlin"), ("order", "asc")]).await,
+            ["Data Engineer", "Rust Engineer"]
+        );
+        assert_eq!(
+            titles(store, &[("min_score", "80"), ("sort", "score"), ("order", "desc")]).await,
+            ["Rust Engineer", "Backend Engineer"]
+        );
+    }
+
+    pub async fn search_text_is_literal_and_case_insensitive(store: &dyn Store) {
+        seed(store).await;
+        assert_eq!(titles(store, &[("q", "c++ (senior)")]).await, ["C++ (Senior) Developer"]);
+        assert_eq!(titles(store, &[("q", "100%")]).await, ["100% Remote SRE"]);
+        assert_eq!(
+            titles(store, &[("q", "ACME"), ("order", "asc")]).await,
+            ["Platform Engineer", "Rust Engineer"]
+        );
+        // Pattern and operator syntax match only itself, never "everything".
+        for probe in [".*", "%%", "_", "{\"$ne\": null}", "^R", "[a-z]+", "\\"] {
+            assert!(
+                titles(store, &[("q", probe)]).await.is_empty(),
+                "q={probe} must match literally"
+            );
+        }
+    }
+
+    pub async fn list_sorts_and_pages_with_a_stable_total(store: &dyn Store) {
+        seed(store).await;
+        let page1 = store
+            .list_jobs(&query(&[("limit", "4"), ("sort", "created_at"), ("order", "asc")]))
+            .await
+            .unwrap();
+        let page2 = store
+            .list_jobs(&query(&[
+                ("limit", "4"),
+                ("page", "2"),
+                ("sort", "created_at"),
+                ("order", "asc"),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!((page1.total, page2.total), (6, 6));
+        assert_eq!(page1.items.len(), 4);
+        assert_eq!(page2.items.len(), 2);
+        assert_eq!(page1.items[0].title, "Backend Engineer");
+        assert_eq!(page2.items[1].title, "Rust Engineer");
+        let by_title = titles(store, &[("sort", "title"), ("order", "asc"), ("limit", "2")]).await;
+        assert_eq!(by_title, ["100% Remote SRE", "Backend Engineer"]);
+        let empty = store.list_jobs(&query(&[("page", "9")])).await.unwrap();
+        assert!(empty.items.is_empty());
+        assert_eq!(empty.total, 6);
+    }
+
+    pub async fn status_counts_include_zeroes(store: &dyn Store) {
+        seed(store).await;
+        let counts = store.count_jobs_by_status().await.unwrap();
+        let of = |s: JobStatus| counts.iter().find(|c| c.status == s).map(|c| c.count);
+        assert_eq!(counts.len(), JobStatus::ALL.len());
+        assert_eq!(of(JobStatus::New), Some(2));
+        assert_eq!(of(JobStatus::Processing), Some(0));
+        assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 6);
+    }
+
+    pub async fn runs_filter_by_status_and_job_newest_first(store: &dyn Store) {
+        for (i, (job_id, status)) in
+            [("j1", "failed"), ("j1", "completed"), ("j2", "failed")].iter().enumerate()
+        {
+            let at = now() - Duration::minutes(10 - i as i64);
+            let run = PipelineRun {
+                id: format!("run{i}"),
+                job_id: job_id.to_string(),
+                status: status.to_string(),
+                tier: "auto".into(),
+                error: None,
+                created_at: at,
+                updated_at: at,
+            };
+            store.insert_run(&run).await.unwrap();
+        }
+        let f = |status: Option<&str>, job: Option<&str>, limit| RunFilter {
+            status: status.map(Into::into),
+            job_id: job.map(Into::into),
+            limit,
+        };
+        let ids = |runs: Vec<PipelineRun>| runs.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(store.list_runs(&f(None, None, 10)).await.unwrap()),
+            ["run2", "run1", "run0"]
+        );
+        assert_eq!(
+            ids(store.list_runs(&f(Some("failed"), None, 10)).await.unwrap()),
+            ["run2", "run0"]
+        );
+        assert_eq!(ids(store.list_runs(&f(None, Some("j1"), 1)).await.unwrap()), ["run1"]);
+    }
+
+    pub async fn stars_are_created_listed_in_order_replaced_and_deleted(store: &dyn Store) {
+        let star = |id: &str, mins_ago: i64| StarRecord {
+            id: id.into(),
+            title: format!("Star {id}"),
+            company: "Acme".into(),
+            role: "Engineer".into(),
+            situation: "s".into(),
+            task: "t".into(),
+            actions: vec!["a1".into(), "a2".into()],
+            results: vec!["r".into()],
+            metrics: vec![],
+            skills: vec!["Rust".into()],
+            tags: vec![],
+            created_at: now() - Duration::minutes(mins_ago),
+            updated_at: now(),
+        };
+        store.put_star(&star("b", 1)).await.unwrap();
+        store.put_star(&star("a", 5)).await.unwrap();
+        let mut b = star("b", 1);
+        b.title = "Changed".into();
+        store.put_star(&b).await.unwrap();
+        let list = store.list_stars().await.unwrap();
+        assert_eq!(list.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(store.get_star("b").await.unwrap(), Some(b));
+        assert!(store.delete_star("a").await.unwrap());
+        assert!(!store.delete_star("a").await.unwrap());
+        assert_eq!(store.get_star("a").await.unwrap(), None);
+    }
+
+    pub async fn profile_is_stored_whole(store: &dyn Store) {
+        assert_eq!(store.get_profile().await.unwrap(), None);
+        let p = Profile {
+            resume: serde_json::json!({"basics": {"name": "Åsa Öberg", "location": {"countryCode": "SE"}}, "work": [{"name": "X", "highlights": ["a", "b"]}]}),
+            updated_at: now(),
+        };
+        store.put_profile(&p).await.unwrap();
+        assert_eq!(store.get_profile().await.unwrap(), Some(p.clone()));
+        let p2 =
+            Profile { resume: serde_json::json!({"basics": {"name": "B"}}), updated_at: now() };
+        store.put_profile(&p2).await.unwrap();
+        assert_eq!(store.get_profile().await.unwrap(), Some(p2));
+    }
+
+    pub async fn company_cache_expires_and_clears(store: &dyn Store) {
+        let entry = |name: &str, age_days: i64| CompanyCacheEntry {
+            company: name.into(),
+            research: serde_json::json!({"summary": format!("About {name}")}),
+            cached_at: now() - Duration::days(age_days),
+        };
+        let acme = entry("Acme Corp", 1);
+        store.put_company(&acme).await.unwrap();
+        store.put_company(&entry("Old Co", 8)).await.unwrap();
+        store.put_company(&entry("Third", 0)).await.unwrap();
+        assert_eq!(
+            store.get_company("  ACME   corp").await.unwrap(),
+            Some(acme),
+            "matched by normalised key"
+        );
+        assert_eq!(store.get_company("old co").await.unwrap(), None, "older than the TTL");
+        assert_eq!(store.delete_companies(Some("acme corp")).await.unwrap(), 1);
+        assert_eq!(store.get_company("acme corp").await.unwrap(), None);
+        assert!(store.get_company("third").await.unwrap().is_some());
+        assert!(store.delete_companies(None).await.unwrap() >= 1);
+        assert_eq!(store.get_company("third").await.unwrap(), None);
+    }
+
+    pub async fn users_are_unique_by_name(store: &dyn Store) {
+        let user = |name: &str, role: Role| User {
+            id: new_id(),
+            username: name.into(),
+            role,
+            password_hash: PasswordHash("$argon2id$fake".into()),
+            created_at: now(),
+            updated_at: now(),
+        };
+        let alice = user("alice", Role::Admin);
+        store.insert_user(&alice).await.unwrap();
+        store.insert_user(&user("bob", Role::Viewer)).await.unwrap();
+        assert!(matches!(
+            store.insert_user(&user("alice", Role::Viewer)).await,
+            Err(StoreError::Duplicate { .. })
+        ));
+        assert_eq!(store.get_user("alice").await.unwrap(), Some(alice));
+        assert_eq!(store.get_user("nobody").await.unwrap(), None);
+        let names: Vec<_> =
+            store.list_users().await.unwrap().into_iter().map(|u| u.username).collect();
+        assert_eq!(names, ["alice", "bob"]);
+        assert!(store.set_password_hash("bob", &PasswordHash("$new".into())).await.unwrap());
+        assert_eq!(
+            store.get_user("bob").await.unwrap().unwrap().password_hash,
+            PasswordHash("$new".into())
+        );
+        assert!(!store.set_password_hash("nobody", &PasswordHash("$x".into())).await.unwrap());
+    }
+
+    pub async fn settings_overwrite(store: &dyn Store) {
+        assert_eq!(store.get_setting("pipeline").await.unwrap(), None);
+        store.put_setting("pipeline", &serde_json::json!({"paused": true})).await.unwrap();
+        store.put_setting("pipeline", &serde_json::json!({"paused": false, "n": 3})).await.unwrap();
+        assert_eq!(
+            store.get_setting("pipeline").await.unwrap(),
+            Some(serde_json::json!({"paused": false, "n": 3}))
+        );
+    }
+
+    pub async fn audit_lists_newest_first(store: &dyn Store) {
+        for i in 0..3 {
+            store
+                .append_audit(&AuditEntry {
+                    id: new_id(),
+                    at: now() + Duration::seconds(i),
+                    actor: "admin".into(),
+                    action: format!("a{i}"),
+                    target: "t".into(),
+                    details: serde_json::json!({"i": i}),
+                })
+                .await
+                .unwrap();
+        }
+        let got: Vec<_> =
+            store.list_audit(2).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(got, ["a2", "a1"]);
+    }
+
+    pub async fn ping_answers(store: &dyn Store) {
+        store.ping().await.unwrap();
+        assert!(["sqlite", "mongodb"].contains(&store.backend()));
+    }
+}
+
+macro_rules! contract_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = crate::support::sqlite_store().await;
+                    crate::contract::$name(&store).await;
+                }
+            )*
+        }
+        mod mongodb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _db) = crate::support::mongo_store().await;
+                    crate::contract::$name(&store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract_suite!(
+    job_round_trips_exactly,
+    duplicate_dedupe_key_names_the_existing_job,
+    list_filters_by_status_date_location_and_score,
+    search_text_is_literal_and_case_insensitive,
+    list_sorts_and_pages_with_a_stable_total,
+    status_counts_include_zeroes,
+    runs_filter_by_status_and_job_newest_first,
+    stars_are_created_listed_in_order_replaced_and_deleted,
+    profile_is_stored_whole,
+    company_cache_expires_and_clears,
+    users_are_unique_by_name,
+    settings_overwrite,
+    audit_lists_newest_first,
+    ping_answers,
+);
