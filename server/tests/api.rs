@@ -1,0 +1,719 @@
+//! The HTTP surface, driven through the real router (no sockets) on a real SQLite store.
+
+mod support;
+
+use app::model::*;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+use server::auth::Auth;
+use server::config::{Config, Secret};
+use server::services::{Services, SharedServices};
+use tower::ServiceExt;
+
+struct App {
+    router: Router,
+    services: SharedServices,
+    admin: String,
+    viewer: String,
+    _dir: tempfile::TempDir,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+async fn app() -> App {
+    let (store, dir) = support::sqlite_store().await;
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.data_dir = dir.path().to_path_buf();
+    let auth = Auth::new(&Secret::new("t".repeat(40))).unwrap();
+    let services = Services::new(config, std::sync::Arc::new(store), auth);
+    services.create_user(None, "admin", Role::Admin, "admin-password".into()).await.unwrap();
+    services.create_user(None, "viewer", Role::Viewer, "viewer-password".into()).await.unwrap();
+    let admin = services.issue_token("admin", chrono::Duration::hours(1)).await.unwrap();
+    let viewer = services.issue_token("viewer", chrono::Duration::hours(1)).await.unwrap();
+    let leptos = leptos::prelude::LeptosOptions::builder()
+        .output_name("jobintel")
+        .site_root(dir.path().to_string_lossy().to_string())
+        .build();
+    let router = server::http::router(services.clone(), leptos);
+    App { router, services, admin, viewer, _dir: dir }
+}
+
+impl App {
+    async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<(&str, String)>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some((ct, b)) => req.header(header::CONTENT_TYPE, ct).body(Body::from(b)),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.send(Method::GET, uri, Some(&self.admin), None).await
+    }
+
+    async fn json(&self, method: Method, uri: &str, token: &str, body: Value) -> Reply {
+        self.send(method, uri, Some(token), Some(("application/json", body.to_string()))).await
+    }
+
+    async fn page(&self, uri: &str) -> Reply {
+        let req = Request::builder()
+            .uri(uri)
+            .header(header::COOKIE, format!("other=1; jobintel_token={}", self.admin))
+            .body(Body::empty())
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn form(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::COOKIE, format!("jobintel_token={}", self.admin))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(encode_query(fields)))
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        Reply { status: res.status(), headers: res.headers().clone(), text: String::new() }
+    }
+
+    async fn create(&self, title: &str, company: &str, location: &str) -> Value {
+        let r = self
+            .json(
+                Method::POST,
+                "/api/jobs",
+                &self.admin,
+                json!({"title": title, "company": company, "location": location}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json()
+    }
+}
+
+fn assert_error(r: &Reply, status: StatusCode, needle: &str) {
+    assert_eq!(r.status, status, "{}", r.text);
+    let body = r.json();
+    assert!(body["error"].is_string(), "error kind in {body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "`{message}` should mention `{needle}`");
+}
+
+#[tokio::test]
+async fn liveness_is_public_and_every_api_route_needs_a_token() {
+    let app = app().await;
+    let r = app.send(Method::GET, "/health", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json(), json!({"status": "ok"}));
+    for uri in [
+        "/api/jobs",
+        "/api/health",
+        "/api/openapi.json",
+        "/api/pipeline-runs",
+        "/api/stars",
+        "/api/nope",
+    ] {
+        let r = app.send(Method::GET, uri, None, None).await;
+        assert_error(&r, StatusCode::UNAUTHORIZED, "sign in");
+        let r = app.send(Method::GET, uri, Some("not.a.jwt"), None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri} with a bad token");
+    }
+}
+
+#[tokio::test]
+async fn expired_token_is_rejected() {
+    let app = app().await;
+    let old = app.services.issue_token("admin", chrono::Duration::seconds(-300)).await.unwrap();
+    assert_eq!(
+        app.send(Method::GET, "/api/jobs", Some(&old), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn login_issues_a_token_and_an_httponly_strict_cookie() {
+    let app = app().await;
+    let r = app
+        .send(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some((
+                "application/json",
+                json!({"username": "viewer", "password": "viewer-password"}).to_string(),
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let cookie = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(
+        cookie.contains(&token)
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let me = app.send(Method::GET, "/api/auth/me", Some(&token), None).await.json();
+    assert_eq!(me, json!({"username": "viewer", "role": "viewer"}));
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_with_retry_after() {
+    let app = app().await;
+    let attempt = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                "/api/auth/login",
+                None,
+                Some((
+                    "application/json",
+                    json!({"username": "admin", "password": password}).to_string(),
+                )),
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        assert_error(
+            &attempt("wrong-password").await,
+            StatusCode::UNAUTHORIZED,
+            "wrong username or password",
+        );
+    }
+    let blocked = attempt("admin-password").await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{}", blocked.text);
+    let retry: u64 =
+        blocked.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=300).contains(&retry));
+}
+
+#[tokio::test]
+async fn viewers_read_but_cannot_write() {
+    let app = app().await;
+    let job = app.create("Rust Engineer", "Acme", "Berlin").await;
+    let id = job["id"].as_str().unwrap();
+    assert_eq!(
+        app.send(Method::GET, &format!("/api/jobs/{id}"), Some(&app.viewer), None).await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .json(Method::POST, "/api/jobs", &app.viewer, json!({"title": "x", "company": "y"}))
+        .await;
+    assert_error(&r, StatusCode::FORBIDDEN, "admin");
+    let r = app
+        .json(Method::PATCH, &format!("/api/jobs/{id}"), &app.viewer, json!({"notes": "x"}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.send(Method::GET, "/api/admin/users", Some(&app.viewer), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn job_crud_with_validation_and_clear_errors() {
+    let app = app().await;
+    let job = app.create("Rust Engineer", "Acme", "Remote (EU)").await;
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(job["status"], "new");
+    assert_eq!(job["remote_policy"], "remote");
+
+    let dup = app
+        .json(
+            Method::POST,
+            "/api/jobs",
+            &app.admin,
+            json!({"title": "rust engineer", "company": "ACME", "location": "remote (eu)"}),
+        )
+        .await;
+    assert_error(&dup, StatusCode::CONFLICT, &id);
+
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/jobs/{id}"),
+            &app.admin,
+            json!({"stage": "applied", "score": 88, "status": "archived"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let patched = r.json();
+    assert_eq!(patched["application"]["stage"], "applied");
+    assert_eq!(patched["application"]["history"].as_array().unwrap().len(), 2);
+    assert_eq!(patched["score"], 88);
+    let r = app
+        .json(Method::PATCH, &format!("/api/jobs/{id}"), &app.admin, json!({"score": null}))
+        .await;
+    assert_eq!(r.json()["score"], Value::Null);
+
+    assert_error(
+        &app.json(Method::PATCH, &format!("/api/jobs/{id}"), &app.admin, json!({"score": 101}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "score",
+    );
+    assert_error(
+        &app.json(Method::PATCH, &format!("/api/jobs/{id}"), &app.admin, json!({"status": "done"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "done",
+    );
+    assert_error(
+        &app.json(Method::PATCH, &format!("/api/jobs/{id}"), &app.admin, json!({"salary": 1}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "salary",
+    );
+    assert_error(
+        &app.json(Method::POST, "/api/jobs", &app.admin, json!({"title": "", "company": "x"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "title",
+    );
+    assert_error(
+        &app.json(
+            Method::POST,
+            "/api/jobs",
+            &app.admin,
+            json!({"title": "a", "company": "b", "url": "javascript:alert(1)"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "url",
+    );
+    let malformed = app
+        .send(
+            Method::POST,
+            "/api/jobs",
+            Some(&app.admin),
+            Some(("application/json", "{\"title\": ".into())),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{}", malformed.text);
+    let huge = json!({"title": "a", "company": "b", "description": "x".repeat(3 * 1024 * 1024)});
+    assert_error(
+        &app.json(Method::POST, "/api/jobs", &app.admin, huge).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "larger",
+    );
+    let long = json!({"title": "a", "company": "b", "description": "x".repeat(100_001)});
+    assert_error(
+        &app.json(Method::POST, "/api/jobs", &app.admin, long).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "description",
+    );
+
+    assert_error(
+        &app.get("/api/jobs/does-not-exist").await,
+        StatusCode::NOT_FOUND,
+        "does-not-exist",
+    );
+    assert_eq!(
+        app.send(Method::DELETE, &format!("/api/jobs/{id}"), Some(&app.admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.send(Method::DELETE, &format!("/api/jobs/{id}"), Some(&app.admin), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn list_query_values_are_validated_and_literal() {
+    let app = app().await;
+    app.create("C++ (Senior) Developer", "Globex", "Remote").await;
+    app.create("Rust Engineer", "Acme", "Berlin").await;
+    let page = app.get("/api/jobs?q=c%2B%2B%20(senior)&limit=10").await.json();
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["title"], "C++ (Senior) Developer");
+    assert_eq!(app.get("/api/jobs?q=.*").await.json()["total"], 0);
+    assert_eq!(
+        app.get("/api/jobs?status=new&status=ready&sort=title&order=asc").await.json()["items"][0]
+            ["title"],
+        "C++ (Senior) Developer"
+    );
+
+    assert_error(
+        &app.get("/api/jobs?created_from=yesterday").await,
+        StatusCode::BAD_REQUEST,
+        "created_from",
+    );
+    assert_error(
+        &app.get("/api/jobs?status%5B%24ne%5D=x").await,
+        StatusCode::BAD_REQUEST,
+        "status[$ne]",
+    );
+    assert_error(
+        &app.get("/api/jobs?status=%7B%22%24ne%22%3Anull%7D").await,
+        StatusCode::BAD_REQUEST,
+        "status",
+    );
+    assert_error(&app.get("/api/jobs?limit=201").await, StatusCode::BAD_REQUEST, "limit");
+    assert_error(&app.get("/api/jobs?sort=password").await, StatusCode::BAD_REQUEST, "sort");
+    let from = "2000-01-01T00:00:00Z";
+    assert_eq!(
+        app.get(&format!("/api/jobs?created_from={from}&created_to=2001-01-01T00:00:00%2B00:00"))
+            .await
+            .json()["total"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn import_reports_every_row_and_loses_nothing() {
+    let app = app().await;
+    app.create("Existing Role", "Acme", "Berlin").await;
+    let body = json!([
+        {"title": "New Role", "company": "Acme", "location": "Oslo"},
+        {"title": "existing role", "company": "acme", "location": "berlin"},
+        {"title": "", "company": "Nope"},
+        {"title": 5},
+        {"title": "Also New", "company": "Globex", "tags": ["x"]}
+    ]);
+    let r = app.json(Method::POST, "/api/jobs/import", &app.admin, body).await.json();
+    assert_eq!(
+        (r["created"].as_u64(), r["duplicates"].as_u64(), r["errors"].as_u64()),
+        (Some(2), Some(1), Some(2))
+    );
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows[1]["result"], "duplicate");
+    assert_eq!(rows[2]["result"], "error");
+    assert!(rows[2]["message"].as_str().unwrap().contains("title"));
+
+    let csv = "title,company,location,remote_policy,score\nCSV Role,Initech,Austin,onsite,70\nBad Row,Initech,Austin,moon,\n";
+    let r = app
+        .send(Method::POST, "/api/jobs/import", Some(&app.admin), Some(("text/csv", csv.into())))
+        .await
+        .json();
+    assert_eq!((r["created"].as_u64(), r["errors"].as_u64()), (Some(1), Some(1)));
+    assert!(r["rows"][1]["message"].as_str().unwrap().contains("moon"));
+    assert_eq!(app.get("/api/jobs").await.json()["total"], 4);
+
+    let r = app
+        .send(
+            Method::POST,
+            "/api/jobs/import",
+            Some(&app.admin),
+            Some(("text/csv", "title,salary\nx,1\n".into())),
+        )
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "salary");
+    let r = app
+        .send(
+            Method::POST,
+            "/api/jobs/import",
+            Some(&app.admin),
+            Some(("application/json", "[{".into())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn bulk_actions_report_per_id() {
+    let app = app().await;
+    let a = app.create("A", "Acme", "X").await["id"].as_str().unwrap().to_string();
+    let b = app.create("B", "Acme", "X").await["id"].as_str().unwrap().to_string();
+    let r = app
+        .json(
+            Method::POST,
+            "/api/jobs/bulk",
+            &app.admin,
+            json!({"ids": [a, "missing"], "action": "set_status", "status": "archived"}),
+        )
+        .await
+        .json();
+    assert_eq!(r["results"][0]["ok"], true);
+    assert_eq!(r["results"][1]["ok"], false);
+    assert_eq!(app.get(&format!("/api/jobs/{a}")).await.json()["status"], "archived");
+    let r = app
+        .json(Method::POST, "/api/jobs/bulk", &app.admin, json!({"ids": [b], "action": "delete"}))
+        .await
+        .json();
+    assert_eq!(r["results"][0]["ok"], true);
+    assert_error(
+        &app.json(
+            Method::POST,
+            "/api/jobs/bulk",
+            &app.admin,
+            json!({"ids": [], "action": "delete"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ids",
+    );
+    assert_error(
+        &app.json(
+            Method::POST,
+            "/api/jobs/bulk",
+            &app.admin,
+            json!({"ids": [a], "action": "set_status"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "status",
+    );
+}
+
+#[tokio::test]
+async fn health_reports_the_store_in_the_runbook_shape() {
+    let app = app().await;
+    let h = app.get("/api/health").await.json();
+    assert_eq!(h["overall"], "healthy");
+    assert_eq!(h["mongodb"]["status"], "healthy");
+    assert_eq!(h["mongodb"]["backend"], "sqlite");
+    assert!(h["mongodb"]["latency_ms"].as_f64().is_some());
+    assert_eq!(
+        h["runner"],
+        json!({"status": "not_configured", "active_runs": 0, "capacity_percent": 0})
+    );
+    assert_eq!(h["pdf_service"]["status"], "not_configured");
+}
+
+#[tokio::test]
+async fn pipeline_runs_endpoint_validates_its_filters() {
+    let app = app().await;
+    assert_eq!(
+        app.get("/api/pipeline-runs?status=failed&limit=10").await.json(),
+        json!({"runs": [], "count": 0})
+    );
+    assert_error(
+        &app.get("/api/pipeline-runs?status=exploded").await,
+        StatusCode::BAD_REQUEST,
+        "status",
+    );
+    assert_error(&app.get("/api/pipeline-runs?limit=0").await, StatusCode::BAD_REQUEST, "limit");
+}
+
+#[tokio::test]
+async fn profile_and_star_records_round_trip() {
+    let app = app().await;
+    let bad = app
+        .json(
+            Method::PUT,
+            "/api/profile/resume",
+            &app.admin,
+            json!({"basics": {"name": "A", "$where": "x"}}),
+        )
+        .await;
+    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "$where");
+    let r = app
+        .json(
+            Method::PUT,
+            "/api/profile/resume",
+            &app.admin,
+            json!({"basics": {"name": "Ada"}, "work": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.json(Method::PATCH, "/api/profile/basics", &app.admin, json!({"name": "Ada L", "label": "Engineer", "email": "ada@example.org", "phone": "", "url": "", "summary": "", "city": "London", "country_code": "gb"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let resume = app.get("/api/profile/resume").await.json();
+    assert_eq!(resume["basics"]["name"], "Ada L");
+    assert_eq!(resume["basics"]["location"]["countryCode"], "GB");
+    assert_eq!(resume["work"], json!([]), "other sections are kept");
+
+    let star = json!({"title": "Cut costs", "situation": "s", "task": "t", "actions": ["a"], "results": ["r"], "skills": ["AWS"]});
+    let created = app.json(Method::POST, "/api/stars", &app.admin, star.clone()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let mut changed = star.clone();
+    changed["title"] = json!("Cut costs by 34 %");
+    assert_eq!(
+        app.json(Method::PUT, &format!("/api/stars/{id}"), &app.admin, changed).await.json()["title"],
+        "Cut costs by 34 %"
+    );
+    assert_error(
+        &app.json(
+            Method::POST,
+            "/api/stars",
+            &app.admin,
+            json!({"title": "x", "situation": "", "task": "t"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "situation",
+    );
+    assert_eq!(
+        app.send(Method::DELETE, &format!("/api/stars/{id}"), Some(&app.admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get(&format!("/api/stars/{id}")).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn admin_actions_are_audited() {
+    let app = app().await;
+    app.create("Audited", "Acme", "X").await;
+    let log = app.get("/api/admin/audit").await.json();
+    let actions: Vec<&str> =
+        log["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"job.create") && actions.contains(&"user.create"), "{actions:?}");
+    let r = app
+        .json(
+            Method::POST,
+            "/api/admin/users",
+            &app.admin,
+            json!({"username": "viewer", "role": "viewer", "password": "another-password"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::CONFLICT, "viewer");
+}
+
+#[tokio::test]
+async fn openapi_documents_exactly_the_api_routes() {
+    let app = app().await;
+    let doc = app.get("/api/openapi.json").await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let uri = path.replace("{id}", "x");
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r =
+                app.send(m, &uri, Some(&app.admin), Some(("application/json", "{}".into()))).await;
+            assert_ne!(
+                r.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but not routed"
+            );
+            assert!(
+                !r.text.contains("no such API route"),
+                "{method} {path} is documented but not routed"
+            );
+        }
+    }
+    // And every routed API path is documented.
+    let source = include_str!("../src/http/api.rs");
+    for route in source.split(".route(\"").skip(1).filter_map(|s| s.split('"').next()) {
+        if route != "/api/{*rest}" {
+            assert!(paths.contains_key(route), "{route} is routed but not in openapi.json");
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_redirect_signed_out_visitors_to_login() {
+    let app = app().await;
+    for uri in ["/", "/jobs", "/profile", "/import"] {
+        let r = app.send(Method::GET, uri, None, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}");
+        assert_eq!(r.location(), "/login");
+    }
+    let login = app.send(Method::GET, "/login", None, None).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.text.contains("action=\"/forms/login\""));
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server_with_user_text_escaped() {
+    let app = app().await;
+    let r = app
+        .json(Method::POST, "/api/jobs", &app.admin, json!({"title": "<img src=x onerror=alert(1)>", "company": "Evil & Co", "description": "<script>alert('x')</script>\n- point"}))
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let list = app.page("/jobs?q=evil").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("Evil &amp; Co"), "company rendered escaped");
+    assert!(!list.text.contains("<img src=x"), "title must not become markup");
+    let detail = app.page(&format!("/jobs/{id}")).await;
+    assert!(detail.text.contains("&lt;script&gt;alert("), "description escaped");
+    assert!(!detail.text.contains("<script>alert("));
+    let bad = app.page("/jobs?created_from=nonsense").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.text.contains("created_from"), "the page names the bad parameter");
+}
+
+#[tokio::test]
+async fn forms_work_without_javascript() {
+    let app = app().await;
+    let r =
+        app.form("/forms/login", &[("username", "admin"), ("password", "admin-password")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/jobs");
+    assert!(
+        r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().starts_with("jobintel_token=")
+    );
+    let r = app.form("/forms/login", &[("username", "admin"), ("password", "nope")]).await;
+    assert_eq!(r.location(), "/login?error=1");
+
+    let r = app
+        .form(
+            "/forms/import/paste",
+            &[
+                ("title", "Pasted Role"),
+                ("company", "Initech"),
+                ("location", "Austin"),
+                ("remote_policy", "unknown"),
+                ("url", ""),
+                ("description", "Great job"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/jobs/"), "{}", r.location());
+    let id = r.location().trim_start_matches("/jobs/").split('?').next().unwrap().to_string();
+    assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["source"], "paste");
+
+    let r = app
+        .form(
+            &format!("/forms/jobs/{id}"),
+            &[
+                ("title", "Pasted Role"),
+                ("company", "Initech"),
+                ("location", "Austin"),
+                ("remote_policy", "onsite"),
+                ("url", ""),
+                ("status", "ready"),
+                ("stage", "applied"),
+                ("score", "101"),
+                ("tags", ""),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert!(r.location().contains("error="), "bad score is reported: {}", r.location());
+    let r = app
+        .form(
+            "/forms/jobs/bulk",
+            &[("return_to", "//evil.example"), ("ids", &id), ("action", "status:archived")],
+        )
+        .await;
+    assert!(r.location().starts_with("/jobs?notice="), "{}", r.location());
+    assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["status"], "archived");
+}
