@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn JobDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let job = Resource::new(move || params.get().get("id").unwrap_or_default(), |id| get_job(id));
+    let job = Resource::new(move || params.get().get("id").unwrap_or_default(), get_job);
     view! {
         <Layout>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -69,12 +69,13 @@ fn check_basics(b: &ProfileBasics) -> Result<(), AppError> {
     if !b.email.is_empty() && (!b.email.contains('@') || b.email.len() > 254) {
         return Err(AppError::Invalid("`email` is not an email address".into()));
     }
-    if !b.url.is_empty() && !(b.url.starts_with("https://") || b.url.starts_with("http://")) {
+    let web_url = b.url.starts_with("https://") || b.url.starts_with("http://");
+    if !b.url.is_empty() && !web_url {
         return Err(AppError::Invalid("`url` must start with http:// or https://".into()));
     }
-    if !b.country_code.is_empty()
-        && !(b.country_code.len() == 2 && b.country_code.chars().all(|c| c.is_ascii_alphabetic()))
-    {
+    let two_letters =
+        b.country_code.len() == 2 && b.country_code.chars().all(|c| c.is_ascii_alphabetic());
+    if !b.country_code.is_empty() && !two_letters {
         return Err(AppError::Invalid("`country_code` must be two letters, e.g. DE".into()));
     }
     Ok(())

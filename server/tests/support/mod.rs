@@ -34,8 +34,10 @@ fn free_port() -> u16 {
 
 /// The URI of this test binary's MongoDB-wire server, starting it on first use.
 pub fn mongo_uri() -> &'static str {
-    static URI: OnceLock<String> = OnceLock::new();
-    URI.get_or_init(|| {
+    // The child (the watchdog shell) is kept for the life of the test binary; the watchdog
+    // itself stops the server when this process exits.
+    static SERVER: OnceLock<(String, std::sync::Mutex<std::process::Child>)> = OnceLock::new();
+    &SERVER.get_or_init(|| {
         let bin = mongod_path();
         assert!(
             bin.exists(),
@@ -47,7 +49,7 @@ pub fn mongo_uri() -> &'static str {
 srv=$!
 while kill -0 "$OWNER" 2>/dev/null && kill -0 "$srv" 2>/dev/null; do sleep 0.5; done
 kill "$srv" 2>/dev/null"#;
-        Command::new("sh")
+        let child = Command::new("sh")
             .arg("-c")
             .arg(script)
             .env("BIN", &bin)
@@ -61,8 +63,9 @@ kill "$srv" 2>/dev/null"#;
             assert!(Instant::now() < deadline, "MongoDB-wire test server did not start on port {port}");
             std::thread::sleep(Duration::from_millis(100));
         }
-        format!("mongodb://127.0.0.1:{port}/")
+        (format!("mongodb://127.0.0.1:{port}/"), std::sync::Mutex::new(child))
     })
+    .0
 }
 
 /// A fresh database on the shared test server; returns the store and the database name.

@@ -1,0 +1,27 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, signIn, visit } from "./helpers";
+
+test.beforeEach(async ({ page }) => signIn(page));
+
+test("the health panel is green and lists each service", async ({ page }) => {
+  await visit(page, "/jobs");
+  const panel = page.getByTestId("health-panel");
+  const pill = panel.locator(".pill");
+  await expect(pill).toHaveText("healthy");
+  await expect(pill).toHaveAttribute("data-level", "green");
+  await panel.locator("summary").click();
+  await expect(panel.locator(".popover")).toBeVisible();
+  await expect(panel).toContainText("Store");
+  await expect(panel).toContainText("sqlite");
+  await expect(panel).toContainText("PDF service");
+});
+
+test("the health panel refreshes itself without a reload", async ({ page }) => {
+  test.skip(!hydrated(), "refreshing in place needs JavaScript");
+  await visit(page, "/jobs");
+  const refresh = page.waitForResponse((r) => r.url().includes("/sfn/get_health") && r.ok(), {
+    timeout: 25_000,
+  });
+  expect((await refresh).status()).toBe(200);
+  await expect(page.getByTestId("health-panel").locator(".pill")).toHaveText("healthy");
+});
