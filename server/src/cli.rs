@@ -2,6 +2,7 @@
 
 use crate::auth::parse_ttl;
 use crate::config::Config;
+use crate::services::Services;
 use crate::{demo, startup, telemetry};
 use app::model::Role;
 use clap::{Parser, Subcommand};
@@ -18,6 +19,13 @@ pub struct Cli {
 enum Command {
     /// Serve the dashboard and the API.
     Serve,
+    #[command(flatten)]
+    Tool(ToolCommand),
+}
+
+/// Commands that act on the store and exit.
+#[derive(Subcommand)]
+enum ToolCommand {
     /// Load the demo candidate, STAR records and postings (idempotent).
     SeedDemo {
         /// Do nothing if the store already has jobs or users.
@@ -86,13 +94,18 @@ fn read_password(flag: bool) -> Result<String, String> {
 pub async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     telemetry::init(&config);
-    if let Command::Serve = cli.command {
-        return startup::serve(config).await;
-    }
-    let services = startup::services(config).await?;
     match cli.command {
-        Command::Serve => unreachable_serve(),
-        Command::SeedDemo { if_empty } => {
+        Command::Serve => startup::serve(config).await,
+        Command::Tool(tool) => {
+            let services = startup::services(config).await?;
+            run_tool(&services, tool).await
+        }
+    }
+}
+
+async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> {
+    match tool {
+        ToolCommand::SeedDemo { if_empty } => {
             let r = services.seed_demo(if_empty).await.map_err(|e| e.to_string())?;
             println!(
                 "demo data: {} jobs, {} STAR records{}{}",
@@ -109,7 +122,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
         }
-        Command::User { action } => match action {
+        ToolCommand::User { action } => match action {
             UserCommand::Create { username, role, password_stdin } => {
                 let role: Role = role.parse()?;
                 let password = read_password(password_stdin)?;
@@ -130,12 +143,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 println!("password changed for {username}");
             }
         },
-        Command::Token { action: TokenCommand::Issue { username, ttl } } => {
+        ToolCommand::Token { action: TokenCommand::Issue { username, ttl } } => {
             let ttl = parse_ttl(&ttl)?;
             println!("{}", services.issue_token(&username, ttl).await.map_err(|e| e.to_string())?);
         }
     }
     Ok(())
 }
-
-fn unreachable_serve() {}

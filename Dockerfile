@@ -1,0 +1,32 @@
+# Build: the same steps as `make build-release`.
+FROM rust:1.95-bookworm AS build
+RUN rustup target add wasm32-unknown-unknown \
+ && cargo install cargo-leptos --locked --version 0.3.10 \
+ && cargo install wasm-bindgen-cli --version 0.2.130 \
+ && apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY end2end/package.json end2end/package-lock.json end2end/
+RUN cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+COPY . .
+ENV PATH=/src/end2end/node_modules/.bin:$PATH
+RUN cargo leptos build --release
+
+# Runtime: the binary, the site, Chromium (PDF rendering) and fonts.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-dejavu-core ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home /app jobintel
+WORKDIR /app
+COPY --from=build /src/target/release/jobintel /usr/local/bin/jobintel
+COPY --from=build /src/target/site /app/site
+ENV JOBINTEL_ENV=production \
+    JOBINTEL_ADDR=0.0.0.0:3000 \
+    JOBINTEL_DATA_DIR=/app/data \
+    LEPTOS_SITE_ROOT=/app/site \
+    CHROMIUM_PATH=/usr/bin/chromium
+RUN mkdir -p /app/data && chown jobintel /app/data
+USER jobintel
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s CMD curl -fsS http://127.0.0.1:3000/health || exit 1
+CMD ["jobintel", "serve"]

@@ -1,0 +1,116 @@
+//! The `jobintel` binary itself: configuration errors, users, tokens and demo data.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn jobintel(
+    data: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobintel"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("JOBINTEL_DATA_DIR", data)
+        .env("LOG_LEVEL", "warn")
+        .current_dir(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run jobintel");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn an_invalid_variable_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jobintel(dir.path(), &["user", "list"], None, &[("LOG_LEVEL", "loud")]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("LOG_LEVEL"), "{}", text(&out));
+    let out = jobintel(
+        dir.path(),
+        &["serve"],
+        None,
+        &[("JOBINTEL_ENV", "production"), ("JWT_SECRET", "changeme")],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("JWT_SECRET"), "{}", text(&out));
+}
+
+#[test]
+fn users_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jobintel(
+        dir.path(),
+        &["user", "create", "--username", "ana", "--role", "viewer", "--password-stdin"],
+        Some("a-long-password\n"),
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = jobintel(
+        dir.path(),
+        &["user", "create", "--username", "ana", "--role", "admin", "--password-stdin"],
+        Some("another-password"),
+        &[],
+    );
+    assert!(!out.status.success() && text(&out).contains("already exists"), "{}", text(&out));
+    let out =
+        jobintel(dir.path(), &["user", "create", "--username", "bo", "--role", "admin"], None, &[]);
+    assert!(!out.status.success() && text(&out).contains("--password-stdin"), "{}", text(&out));
+    let out = jobintel(dir.path(), &["user", "list"], None, &[]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ana\tviewer\n");
+    let out = jobintel(
+        dir.path(),
+        &["user", "set-password", "--username", "ana", "--password-stdin"],
+        Some("short"),
+        &[],
+    );
+    assert!(!out.status.success() && text(&out).contains("at least 8"), "{}", text(&out));
+
+    let out =
+        jobintel(dir.path(), &["token", "issue", "--username", "ana", "--ttl", "2h"], None, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    let out = jobintel(dir.path(), &["token", "issue", "--username", "nobody"], None, &[]);
+    assert!(!out.status.success() && text(&out).contains("nobody"), "{}", text(&out));
+    assert!(
+        dir.path().join("jwt_secret").exists(),
+        "development secret kept in the data directory"
+    );
+}
+
+#[test]
+fn seed_demo_is_idempotent_and_respects_if_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jobintel(dir.path(), &["seed-demo", "--if-empty"], None, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let first = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        first.contains("13 jobs")
+            && first.contains("9 STAR records")
+            && first.contains("demo login"),
+        "{first}"
+    );
+    let again = jobintel(dir.path(), &["seed-demo"], None, &[]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("0 jobs, 0 STAR records"),
+        "{}",
+        text(&again)
+    );
+    let skipped = jobintel(dir.path(), &["seed-demo", "--if-empty"], None, &[]);
+    assert!(String::from_utf8_lossy(&skipped.stdout).contains("0 jobs"), "{}", text(&skipped));
+}
