@@ -28,7 +28,8 @@ pub async fn current_user() -> Result<UserInfo, AppError> {
     Ok(ssr::session().await?.1)
 }
 
-#[server(prefix = "/sfn")]
+/// JSON input: the query's lists and optional dates do not fit URL form encoding.
+#[server(prefix = "/sfn", input = server_fn::codec::Json)]
 pub async fn list_jobs(query: JobQuery) -> Result<JobPage, AppError> {
     let (backend, _) = ssr::session().await?;
     backend.list_jobs(query).await

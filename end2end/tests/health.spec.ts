@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { hydrated, signIn, visit } from "./helpers";
+import { expect, hydrated, signIn, test, visit } from "./helpers";
 
 test.beforeEach(async ({ page }) => signIn(page));
 

@@ -1,4 +1,24 @@
-import { expect, Page, test } from "@playwright/test";
+import { test as base, expect, Page } from "@playwright/test";
+
+/**
+ * The suite's `test`: fails any spec whose page logged a console error or threw — a hydration
+ * mismatch, for one, shows up only there.
+ */
+export const test = base.extend<{ browserErrors: string[] }>({
+  browserErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+      page.on("pageerror", (e) => errors.push(e.message));
+      await use(errors);
+      expect(errors, "errors in the browser console").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 export const DEMO = { username: "demo", password: "jobintel-demo" };
 

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { signIn, unique, visit } from "./helpers";
+import { expect, signIn, test, unique, visit } from "./helpers";
 
 test.beforeEach(async ({ page }) => signIn(page));
 

@@ -1,12 +1,11 @@
-import { expect, test } from "@playwright/test";
-import { signIn, visit } from "./helpers";
+import { expect, signIn, test, visit } from "./helpers";
 
 test.beforeEach(async ({ page }) => signIn(page));
 
 test("filtering by status and text, with the view kept in the URL", async ({ page }) => {
   await visit(page, "/jobs");
   await page.getByRole("checkbox", { name: "ready", exact: true }).check();
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
   await expect(page).toHaveURL(/status=ready/);
   const rows = page.locator("table.jobs tbody tr");
   await expect(rows).toHaveCount(2);
@@ -15,7 +14,7 @@ test("filtering by status and text, with the view kept in the URL", async ({ pag
   }
 
   await page.getByLabel("Search").fill("lumen");
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText("Staff Engineer, Payments Platform");
 

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { DEMO, visit } from "./helpers";
+import { DEMO, expect, test, visit } from "./helpers";
 
 test("a wrong password is refused with a message", async ({ page }) => {
   await visit(page, "/login");

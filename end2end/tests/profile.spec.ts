@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { hydrated, signIn, unique, visit } from "./helpers";
+import { expect, hydrated, signIn, test, unique, visit } from "./helpers";
 
 test.beforeEach(async ({ page }) => signIn(page));
 

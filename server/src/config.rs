@@ -80,7 +80,7 @@ pub struct ConfigError {
 /// Every variable jobintel reads, its default and what it does — the README's table is this.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("JOBINTEL_ENV", "development", "`production` enforces a strong JWT_SECRET"),
-    ("JOBINTEL_ADDR", "127.0.0.1:3000", "address the server listens on"),
+    ("JOBINTEL_ADDR", "127.0.0.1:3000", "address the server listens on (else `LEPTOS_SITE_ADDR`)"),
     ("JOBINTEL_DATA_DIR", "./data", "SQLite file, generated dev secret"),
     ("MONGODB_URI", "(unset)", "use MongoDB instead of the embedded SQLite store"),
     ("MONGODB_DB", "jobintel", "MongoDB database name"),
@@ -292,6 +292,17 @@ mod tests {
         assert_eq!(config(&[prod, ("JWT_SECRET", "short")]).unwrap_err().variable, "JWT_SECRET");
         let long = "k".repeat(40);
         assert!(config(&[prod, ("JWT_SECRET", &long)]).is_ok());
+    }
+
+    #[test]
+    fn leptos_site_addr_is_used_when_jobintel_addr_is_unset() {
+        let c = config(&[("LEPTOS_SITE_ADDR", "127.0.0.1:4000")]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:4000");
+        let c =
+            config(&[("LEPTOS_SITE_ADDR", "127.0.0.1:4000"), ("JOBINTEL_ADDR", "0.0.0.0:5000")])
+                .unwrap();
+        assert_eq!(c.addr.to_string(), "0.0.0.0:5000");
+        assert_eq!(config(&[("LEPTOS_SITE_ADDR", "x")]).unwrap_err().variable, "LEPTOS_SITE_ADDR");
     }
 
     #[test]

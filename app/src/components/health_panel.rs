@@ -84,6 +84,7 @@ fn HealthDetails(health: Health) -> impl IntoView {
         </summary>
         <div class="popover">
             <table class="services">
+                <tbody>
                 {rows
                     .into_iter()
                     .map(|(name, status, detail)| {
@@ -99,6 +100,7 @@ fn HealthDetails(health: Health) -> impl IntoView {
                         }
                     })
                     .collect_view()}
+                </tbody>
             </table>
             <p class="muted small">
                 "Checked " {health.checked_at.format("%H:%M:%S UTC").to_string()}
