@@ -128,10 +128,15 @@ impl Config {
                 ));
             }
         };
-        let addr =
-            get("JOBINTEL_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into()).parse().map_err(
-                |e| bad("JOBINTEL_ADDR", format!("{e}; expected host:port, e.g. 127.0.0.1:3000")),
-            )?;
+        // cargo-leptos (watch, end-to-end) announces its address as LEPTOS_SITE_ADDR.
+        let (addr_var, addr) = match (get("JOBINTEL_ADDR"), get("LEPTOS_SITE_ADDR")) {
+            (Some(a), _) => ("JOBINTEL_ADDR", a),
+            (None, Some(a)) => ("LEPTOS_SITE_ADDR", a),
+            (None, None) => ("JOBINTEL_ADDR", "127.0.0.1:3000".into()),
+        };
+        let addr = addr
+            .parse()
+            .map_err(|e| bad(addr_var, format!("{e}; expected host:port, e.g. 127.0.0.1:3000")))?;
         let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".into()).to_lowercase();
         if !["error", "warn", "info", "debug", "trace"].contains(&log_level.as_str()) {
             return Err(bad(
