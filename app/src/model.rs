@@ -498,15 +498,94 @@ impl Profile {
     }
 }
 
+string_enum! {
+    /// Where a pipeline run is (DESIGN.md "Job and run states").
+    RunStatus {
+        Queued => "queued",
+        Processing => "processing",
+        Completed => "completed",
+        Partial => "partial",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+}
+
+impl RunStatus {
+    /// Queued or processing: the run still holds its job.
+    pub fn is_active(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Processing)
+    }
+}
+
+/// One layer's record on a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerRun {
+    pub name: String,
+    /// `pending`, `running`, `completed`, `skipped`, `warning` or `failed`.
+    pub status: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<u64>,
+    pub provider: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    pub output: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub log: Vec<String>,
+}
+
+/// A pipeline run: queued in the store, claimed by a worker under a lease.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineRun {
     pub id: String,
     pub job_id: String,
-    pub status: String,
+    pub status: RunStatus,
+    /// The tier asked for: `auto`, `A`, `B`, `C` or `D`.
     pub tier: String,
+    /// Claims so far; a lease that expires with attempts left sends the run back to the queue.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// The worker holding the run while it is processing.
+    pub worker_id: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+    /// Not claimable before this time (backoff after a lost lease).
+    pub available_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    pub layers: Vec<LayerRun>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl PipelineRun {
+    /// A new queued run for `job_id`.
+    pub fn queued(
+        id: String,
+        job_id: String,
+        tier: String,
+        max_attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Self {
+        PipelineRun {
+            id,
+            job_id,
+            status: RunStatus::Queued,
+            tier,
+            attempt: 0,
+            max_attempts,
+            worker_id: None,
+            lease_until: None,
+            available_at: now,
+            started_at: None,
+            finished_at: None,
+            error: None,
+            layers: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

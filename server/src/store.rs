@@ -100,9 +100,97 @@ pub trait JobStore: Send + Sync {
 
 #[async_trait]
 pub trait RunStore: Send + Sync {
+    /// Queues a run. `Duplicate` (naming the active run) when its job already has a run that
+    /// is queued or processing.
     async fn insert_run(&self, run: &PipelineRun) -> StoreResult<()>;
+    async fn get_run(&self, id: &str) -> StoreResult<Option<PipelineRun>>;
     /// Newest first.
     async fn list_runs(&self, filter: &RunFilter) -> StoreResult<Vec<PipelineRun>>;
+    /// Atomically takes the oldest claimable queued run (`available_at <= now`) for `worker`:
+    /// it becomes processing with a lease until `now + lease` and one more attempt. No two
+    /// workers, in this process or another, ever get the same run.
+    async fn claim_run(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StoreResult<Option<PipelineRun>>;
+    /// Extends the lease while `worker` still holds the processing run; false when it does
+    /// not (the run was cancelled, or its lease expired and the sweeper took it back).
+    async fn renew_lease(&self, id: &str, worker: &str, until: DateTime<Utc>) -> StoreResult<bool>;
+    /// Saves a run `worker` holds (layers, status, error); false when it no longer holds it.
+    async fn save_run(&self, run: &PipelineRun, worker: &str) -> StoreResult<bool>;
+    /// Processing runs whose lease ended before `now` go back to the queue, claimable after
+    /// `backoff × attempt`, while attempts remain; otherwise they fail with the reason.
+    /// Returns the runs it changed, as they are now.
+    async fn expire_leases(
+        &self,
+        now: DateTime<Utc>,
+        backoff: chrono::Duration,
+    ) -> StoreResult<Vec<PipelineRun>>;
+    /// Cancels a queued or processing run. Returns the run as it is now (unchanged when it had
+    /// already finished), or `None` when there is no such run.
+    async fn cancel_run(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<PipelineRun>>;
+}
+
+/// The uniqueness key that allows one active run per job: the job id while the run is queued
+/// or processing, a per-run value once it has finished. A plain unique index enforces it on
+/// every backend.
+pub fn active_key(run: &PipelineRun) -> String {
+    if run.status.is_active() { run.job_id.clone() } else { format!("done:{}", run.id) }
+}
+
+/// What a run looks like after its lease expired at `now`.
+pub fn after_lost_lease(
+    mut run: PipelineRun,
+    now: DateTime<Utc>,
+    backoff: chrono::Duration,
+) -> PipelineRun {
+    run.worker_id = None;
+    run.lease_until = None;
+    run.updated_at = now;
+    if run.attempt < run.max_attempts {
+        run.status = RunStatus::Queued;
+        run.available_at = now + backoff * run.attempt as i32;
+        run.error = Some(format!(
+            "lease expired during attempt {} of {}; requeued",
+            run.attempt, run.max_attempts
+        ));
+    } else {
+        run.status = RunStatus::Failed;
+        run.finished_at = Some(now);
+        run.error = Some(format!(
+            "lease expired on the last of {} attempts (the worker stopped answering)",
+            run.max_attempts
+        ));
+    }
+    run
+}
+
+/// What a run looks like once cancelled at `now`.
+pub fn cancelled(mut run: PipelineRun, now: DateTime<Utc>) -> PipelineRun {
+    run.status = RunStatus::Cancelled;
+    run.worker_id = None;
+    run.lease_until = None;
+    run.finished_at = Some(now);
+    run.updated_at = now;
+    run
+}
+
+/// What a run looks like once `worker` claims it at `now`.
+pub fn claimed(
+    mut run: PipelineRun,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> PipelineRun {
+    run.status = RunStatus::Processing;
+    run.worker_id = Some(worker.to_string());
+    run.lease_until = Some(now + lease);
+    run.attempt += 1;
+    run.started_at.get_or_insert(now);
+    run.updated_at = now;
+    run
 }
 
 #[async_trait]

@@ -37,6 +37,10 @@ fn job(
     }
 }
 
+fn queued_run(id: &str, job_id: &str, max_attempts: u32, at: chrono::DateTime<Utc>) -> PipelineRun {
+    PipelineRun::queued(id.into(), job_id.into(), "auto".into(), max_attempts, at)
+}
+
 fn query(pairs: &[(&str, &str)]) -> JobQuery {
     JobQuery::from_pairs(pairs.iter().copied()).expect("valid query")
 }
@@ -175,18 +179,13 @@ mod contract {
 
     pub async fn runs_filter_by_status_and_job_newest_first(store: &dyn Store) {
         for (i, (job_id, status)) in
-            [("j1", "failed"), ("j1", "completed"), ("j2", "failed")].iter().enumerate()
+            [("j1", RunStatus::Failed), ("j1", RunStatus::Completed), ("j2", RunStatus::Failed)]
+                .into_iter()
+                .enumerate()
         {
-            let at = now() - Duration::minutes(10 - i as i64);
-            let run = PipelineRun {
-                id: format!("run{i}"),
-                job_id: job_id.to_string(),
-                status: status.to_string(),
-                tier: "auto".into(),
-                error: None,
-                created_at: at,
-                updated_at: at,
-            };
+            let mut run =
+                queued_run(&format!("run{i}"), job_id, 3, now() - Duration::minutes(10 - i as i64));
+            run.status = status;
             store.insert_run(&run).await.unwrap();
         }
         let f = |status: Option<&str>, job: Option<&str>, limit| RunFilter {
@@ -204,6 +203,183 @@ mod contract {
             ["run2", "run0"]
         );
         assert_eq!(ids(store.list_runs(&f(None, Some("j1"), 1)).await.unwrap()), ["run1"]);
+    }
+
+    pub async fn a_job_has_at_most_one_active_run(store: &dyn Store) {
+        let t = now();
+        store.insert_run(&queued_run("r1", "job", 3, t)).await.unwrap();
+        match store.insert_run(&queued_run("r2", "job", 3, t)).await {
+            Err(StoreError::Duplicate { existing_id, .. }) => {
+                assert_eq!(existing_id.as_deref(), Some("r1"))
+            }
+            other => panic!("expected Duplicate, got {other:?}"),
+        }
+        store.insert_run(&queued_run("other", "another-job", 3, t)).await.unwrap();
+        let cancelled = store.cancel_run("r1", t).await.unwrap().unwrap();
+        assert_eq!(cancelled.status, RunStatus::Cancelled);
+        store.insert_run(&queued_run("r2", "job", 3, t)).await.unwrap();
+        assert_eq!(store.get_run("r2").await.unwrap().unwrap().status, RunStatus::Queued);
+    }
+
+    pub async fn concurrent_workers_never_claim_the_same_run(store: &dyn Store) {
+        let t = now();
+        for i in 0..4 {
+            store
+                .insert_run(&queued_run(
+                    &format!("r{i}"),
+                    &format!("job{i}"),
+                    3,
+                    t - Duration::seconds(10 - i),
+                ))
+                .await
+                .unwrap();
+        }
+        let lease = Duration::minutes(1);
+        let claims =
+            futures_util::future::join_all((0..10).map(|w| async move {
+                store.claim_run(&format!("w{w}"), t, lease).await.unwrap()
+            }))
+            .await;
+        let mut won: Vec<(String, String)> =
+            claims.into_iter().flatten().map(|r| (r.id, r.worker_id.unwrap_or_default())).collect();
+        won.sort();
+        assert_eq!(
+            won.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+            ["r0", "r1", "r2", "r3"],
+            "each run exactly once"
+        );
+        for (id, worker) in &won {
+            let stored = store.get_run(id).await.unwrap().unwrap();
+            assert_eq!(stored.status, RunStatus::Processing);
+            assert_eq!(
+                stored.worker_id.as_deref(),
+                Some(worker.as_str()),
+                "stored owner is the winner"
+            );
+            assert_eq!(stored.attempt, 1);
+        }
+        assert!(store.claim_run("late", t, lease).await.unwrap().is_none());
+    }
+
+    pub async fn oldest_claimable_run_goes_first(store: &dyn Store) {
+        let t = now();
+        store.insert_run(&queued_run("newer", "a", 3, t)).await.unwrap();
+        let mut later = queued_run("older-but-waiting", "b", 3, t - Duration::minutes(5));
+        later.available_at = t + Duration::minutes(1);
+        store.insert_run(&later).await.unwrap();
+        store.insert_run(&queued_run("oldest", "c", 3, t - Duration::minutes(1))).await.unwrap();
+        let lease = Duration::minutes(1);
+        assert_eq!(store.claim_run("w", t, lease).await.unwrap().unwrap().id, "oldest");
+        assert_eq!(store.claim_run("w", t, lease).await.unwrap().unwrap().id, "newer");
+        assert!(store.claim_run("w", t, lease).await.unwrap().is_none(), "backoff not over yet");
+        assert_eq!(
+            store.claim_run("w", t + Duration::minutes(2), lease).await.unwrap().unwrap().id,
+            "older-but-waiting"
+        );
+    }
+
+    pub async fn expired_lease_requeues_then_fails_after_max_attempts(store: &dyn Store) {
+        let t0 = now();
+        let (lease, backoff) = (Duration::minutes(1), Duration::seconds(30));
+        store.insert_run(&queued_run("r", "job", 2, t0)).await.unwrap();
+        store.claim_run("crashed", t0, lease).await.unwrap().unwrap();
+        assert!(
+            store.expire_leases(t0 + Duration::seconds(30), backoff).await.unwrap().is_empty(),
+            "lease still valid"
+        );
+
+        let t1 = t0 + Duration::minutes(2);
+        let requeued = store.expire_leases(t1, backoff).await.unwrap();
+        assert_eq!(requeued.len(), 1);
+        let r = store.get_run("r").await.unwrap().unwrap();
+        assert_eq!((r.status, r.worker_id.clone(), r.attempt), (RunStatus::Queued, None, 1));
+        assert_eq!(r.available_at, t1 + backoff);
+        assert!(r.error.as_deref().unwrap_or_default().contains("lease expired"));
+        assert!(
+            !store.renew_lease("r", "crashed", t1 + lease).await.unwrap(),
+            "the crashed worker lost it"
+        );
+        assert!(store.claim_run("w2", t1, lease).await.unwrap().is_none(), "backoff first");
+
+        let t2 = t1 + Duration::minutes(1);
+        let second = store.claim_run("w2", t2, lease).await.unwrap().unwrap();
+        assert_eq!(second.attempt, 2);
+        let failed = store.expire_leases(t2 + Duration::minutes(2), backoff).await.unwrap();
+        assert_eq!(failed[0].status, RunStatus::Failed);
+        let r = store.get_run("r").await.unwrap().unwrap();
+        assert_eq!(r.status, RunStatus::Failed);
+        assert!(r.error.unwrap().contains("last of 2 attempts"));
+        assert!(r.finished_at.is_some());
+        store.insert_run(&queued_run("r-again", "job", 2, t2)).await.unwrap();
+    }
+
+    pub async fn only_the_lease_holder_renews_and_saves(store: &dyn Store) {
+        let t = now();
+        store.insert_run(&queued_run("r", "job", 3, t)).await.unwrap();
+        let mut run = store.claim_run("w1", t, Duration::minutes(1)).await.unwrap().unwrap();
+        assert!(!store.renew_lease("r", "w2", t + Duration::minutes(5)).await.unwrap());
+        assert!(store.renew_lease("r", "w1", t + Duration::minutes(5)).await.unwrap());
+        assert_eq!(
+            store.get_run("r").await.unwrap().unwrap().lease_until,
+            Some(t + Duration::minutes(5))
+        );
+
+        run.layers.push(LayerRun {
+            name: "jd_extraction".into(),
+            status: "completed".into(),
+            started_at: Some(t),
+            finished_at: Some(t + Duration::milliseconds(40)),
+            duration_ms: Some(40),
+            provider: Some("offline".into()),
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_usd: 0.0,
+            output: Some(serde_json::json!({"title": "Engineer", "started_at": "not a date"})),
+            error: None,
+            log: vec!["extracted 12 keywords".into()],
+        });
+        assert!(!store.save_run(&run, "w2").await.unwrap(), "not the holder");
+        assert!(store.save_run(&run, "w1").await.unwrap());
+        assert_eq!(store.get_run("r").await.unwrap().unwrap().layers, run.layers);
+
+        run.status = RunStatus::Completed;
+        run.worker_id = None;
+        run.lease_until = None;
+        run.finished_at = Some(t);
+        assert!(store.save_run(&run, "w1").await.unwrap());
+        assert_eq!(store.get_run("r").await.unwrap().unwrap(), run);
+        assert!(!store.renew_lease("r", "w1", t).await.unwrap(), "finished runs hold no lease");
+        assert!(!store.save_run(&run, "w1").await.unwrap());
+        store.insert_run(&queued_run("next", "job", 3, t)).await.unwrap();
+    }
+
+    pub async fn cancel_stops_queued_and_processing_runs_only(store: &dyn Store) {
+        let t = now();
+        store.insert_run(&queued_run("q", "a", 3, t)).await.unwrap();
+        store.insert_run(&queued_run("p", "b", 3, t + Duration::seconds(1))).await.unwrap();
+        assert_eq!(
+            store
+                .claim_run("w", t + Duration::seconds(2), Duration::minutes(1))
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            "q"
+        );
+        store.cancel_run("p", t).await.unwrap();
+        let q = store.cancel_run("q", t).await.unwrap().unwrap();
+        assert_eq!((q.status, q.worker_id, q.lease_until), (RunStatus::Cancelled, None, None));
+        assert!(!store.renew_lease("q", "w", t).await.unwrap(), "the worker sees it was cancelled");
+        let again = store.cancel_run("q", t + Duration::seconds(5)).await.unwrap().unwrap();
+        assert_eq!(again.finished_at, Some(t), "a finished run is returned unchanged");
+        assert!(store.cancel_run("missing", t).await.unwrap().is_none());
+        assert!(
+            store
+                .claim_run("w", t + Duration::minutes(1), Duration::minutes(1))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     pub async fn stars_are_created_listed_in_order_replaced_and_deleted(store: &dyn Store) {
@@ -367,6 +543,12 @@ contract_suite!(
     list_sorts_and_pages_with_a_stable_total,
     status_counts_include_zeroes,
     runs_filter_by_status_and_job_newest_first,
+    a_job_has_at_most_one_active_run,
+    concurrent_workers_never_claim_the_same_run,
+    oldest_claimable_run_goes_first,
+    expired_lease_requeues_then_fails_after_max_attempts,
+    only_the_lease_holder_renews_and_saves,
+    cancel_stops_queued_and_processing_runs_only,
     stars_are_created_listed_in_order_replaced_and_deleted,
     profile_is_stored_whole,
     company_cache_expires_and_clears,

@@ -170,18 +170,17 @@ async fn list_runs(
     State(s): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Value>> {
-    const STATUSES: [&str; 6] =
-        ["queued", "processing", "completed", "partial", "failed", "cancelled"];
     let mut filter = RunFilter { limit: 50, ..Default::default() };
     for (k, v) in pairs {
         match k.as_str() {
-            "status" if STATUSES.contains(&v.as_str()) => filter.status = Some(v),
-            "status" => {
-                return Err(AppError::BadRequest(format!(
-                    "invalid query parameter `status`: `{v}`; expected one of: {}",
-                    STATUSES.join(", ")
-                )));
-            }
+            "status" => match v.parse::<RunStatus>() {
+                Ok(status) => filter.status = Some(status.as_str().to_string()),
+                Err(e) => {
+                    return Err(AppError::BadRequest(format!(
+                        "invalid query parameter `status`: {e}"
+                    )));
+                }
+            },
             "job_id" if !v.is_empty() && v.len() <= 64 => filter.job_id = Some(v),
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=200).contains(&n) => filter.limit = n,

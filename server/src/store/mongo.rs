@@ -40,19 +40,46 @@ fn date(t: DateTime<Utc>) -> BsonDate {
     BsonDate::from_millis(t.timestamp_millis())
 }
 
-/// Serialises a wire type into a document: `id` becomes `_id`, and the named top-level
-/// fields (RFC 3339 strings in serde) become BSON dates.
+/// Fields a backend adds for its own lookups; they are not part of the wire types.
+const BACKEND_FIELDS: &[&str] = &["company_key", "active_key"];
+
+/// Turns the named date fields (RFC 3339 strings in serde) into BSON dates, or back, at any
+/// depth — except inside `output`, which holds free-form layer results.
+fn convert_dates(d: &mut Document, dates: &[&str], to_bson: bool) -> StoreResult<()> {
+    for (key, value) in d.iter_mut() {
+        if key == "output" {
+            continue;
+        }
+        match value {
+            Bson::String(s) if to_bson && dates.contains(&key.as_str()) => {
+                let t = DateTime::parse_from_rfc3339(s).map_err(backend)?;
+                *value = Bson::DateTime(BsonDate::from_millis(t.timestamp_millis()));
+            }
+            Bson::DateTime(t) if !to_bson && dates.contains(&key.as_str()) => {
+                *value = Bson::String(from_millis(t.timestamp_millis()).to_rfc3339());
+            }
+            Bson::Document(inner) => convert_dates(inner, dates, to_bson)?,
+            Bson::Array(items) => {
+                for item in items {
+                    if let Bson::Document(inner) = item {
+                        convert_dates(inner, dates, to_bson)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Serialises a wire type into a document: `id` becomes `_id`, and the named date fields
+/// become BSON dates.
 fn to_doc<T: Serialize>(value: &T, dates: &[&str]) -> StoreResult<Document> {
     let mut d = bson::to_document(value).map_err(backend)?;
     if let Some(id) = d.remove("id") {
         d.insert("_id", id);
     }
-    for field in dates {
-        if let Some(Bson::String(s)) = d.get(*field) {
-            let t = DateTime::parse_from_rfc3339(s).map_err(backend)?;
-            d.insert(*field, BsonDate::from_millis(t.timestamp_millis()));
-        }
-    }
+    convert_dates(&mut d, dates, true)?;
     Ok(d)
 }
 
@@ -64,14 +91,10 @@ fn from_doc<T: DeserializeOwned>(mut d: Document, keep_id: bool, dates: &[&str])
         }
         _ => {}
     }
-    // Fields the backend adds for its own lookups are not part of the wire type.
-    d.remove("company_key");
-    for field in dates {
-        if let Some(Bson::DateTime(t)) = d.get(*field) {
-            let s = from_millis(t.timestamp_millis()).to_rfc3339();
-            d.insert(*field, s);
-        }
+    for field in BACKEND_FIELDS {
+        d.remove(*field);
     }
+    convert_dates(&mut d, dates, false)?;
     bson::from_document(d).map_err(backend)
 }
 
@@ -185,7 +208,8 @@ fn job_from_doc(d: Document) -> StoreResult<Job> {
     bson::from_document::<JobDoc>(d).map(Job::from).map_err(backend)
 }
 
-const RUN_DATES: &[&str] = &["created_at", "updated_at"];
+const RUN_DATES: &[&str] =
+    &["created_at", "updated_at", "available_at", "lease_until", "started_at", "finished_at"];
 const STAR_DATES: &[&str] = &["created_at", "updated_at"];
 const AUDIT_DATES: &[&str] = &["at"];
 const CACHE_DATES: &[&str] = &["cached_at"];
@@ -226,6 +250,12 @@ impl MongoStore {
         let runs = self.coll("pipeline_runs");
         runs.create_index(plain(doc! {"job_id": 1, "created_at": -1})).await.map_err(mongo_err)?;
         runs.create_index(plain(doc! {"status": 1, "created_at": -1})).await.map_err(mongo_err)?;
+        runs.create_index(unique(doc! {"active_key": 1})).await.map_err(mongo_err)?;
+        // Claims filter on status + available_at and sort by created_at. (An index with
+        // available_at between the two is not used: SecantusDB, our test server, then drops
+        // rows on an inclusive date bound.)
+        runs.create_index(plain(doc! {"status": 1, "created_at": 1})).await.map_err(mongo_err)?;
+        runs.create_index(plain(doc! {"status": 1, "lease_until": 1})).await.map_err(mongo_err)?;
         let cache = self.coll("company_cache");
         cache.create_index(unique(doc! {"company_key": 1})).await.map_err(mongo_err)?;
         cache.create_index(plain(doc! {"company": 1})).await.map_err(mongo_err)?;
@@ -400,11 +430,85 @@ impl JobStore for MongoStore {
     }
 }
 
+fn run_to_doc(run: &PipelineRun) -> StoreResult<Document> {
+    let mut d = to_doc(run, RUN_DATES)?;
+    d.insert("active_key", active_key(run));
+    Ok(d)
+}
+
+fn run_from_doc(d: Document) -> StoreResult<PipelineRun> {
+    from_doc(d, true, RUN_DATES)
+}
+
+/// How often a claim retries after losing a compare-and-swap race to another worker.
+const CLAIM_RACES: usize = 16;
+
+impl MongoStore {
+    fn runs(&self) -> Collection<Document> {
+        self.coll("pipeline_runs")
+    }
+
+    async fn find_runs(
+        &self,
+        filter: Document,
+        sort: Document,
+        limit: i64,
+    ) -> StoreResult<Vec<PipelineRun>> {
+        let docs: Vec<Document> = self
+            .runs()
+            .find(filter)
+            .sort(sort)
+            .limit(limit)
+            .await
+            .map_err(mongo_err)?
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        docs.into_iter().map(run_from_doc).collect()
+    }
+
+    /// Replaces `run` with `next` only if the stored run is still exactly in `run`'s state
+    /// (status, attempt, worker): a compare-and-swap, so two writers never both win.
+    async fn swap_run(&self, run: &PipelineRun, next: &PipelineRun) -> StoreResult<bool> {
+        let filter = doc! {
+            "_id": &run.id,
+            "status": run.status.as_str(),
+            "attempt": run.attempt as i64,
+            "worker_id": run.worker_id.as_deref().map_or(Bson::Null, |w| Bson::String(w.into())),
+        };
+        let r = self.runs().replace_one(filter, run_to_doc(next)?).await.map_err(mongo_err)?;
+        Ok(r.matched_count > 0)
+    }
+}
+
 #[async_trait]
 impl RunStore for MongoStore {
     async fn insert_run(&self, run: &PipelineRun) -> StoreResult<()> {
-        self.coll("pipeline_runs").insert_one(to_doc(run, RUN_DATES)?).await.map_err(mongo_err)?;
-        Ok(())
+        match self.runs().insert_one(run_to_doc(run)?).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate(&e) => {
+                let existing = self
+                    .runs()
+                    .find_one(doc! {"active_key": &run.job_id})
+                    .await
+                    .map_err(mongo_err)?
+                    .and_then(|d| d.get_str("_id").ok().map(str::to_string));
+                Err(StoreError::Duplicate {
+                    key: "active run for this job".into(),
+                    existing_id: existing,
+                })
+            }
+            Err(e) => Err(mongo_err(e)),
+        }
+    }
+
+    async fn get_run(&self, id: &str) -> StoreResult<Option<PipelineRun>> {
+        self.runs()
+            .find_one(doc! {"_id": id})
+            .await
+            .map_err(mongo_err)?
+            .map(run_from_doc)
+            .transpose()
     }
 
     async fn list_runs(&self, filter: &RunFilter) -> StoreResult<Vec<PipelineRun>> {
@@ -415,17 +519,90 @@ impl RunStore for MongoStore {
         if let Some(j) = &filter.job_id {
             f.insert("job_id", j.as_str());
         }
-        let docs: Vec<Document> = self
-            .coll("pipeline_runs")
-            .find(f)
-            .sort(doc! {"created_at": -1, "_id": -1})
-            .limit(i64::from(filter.limit))
-            .await
-            .map_err(mongo_err)?
-            .try_collect()
+        self.find_runs(f, doc! {"created_at": -1, "_id": -1}, i64::from(filter.limit)).await
+    }
+
+    async fn claim_run(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StoreResult<Option<PipelineRun>> {
+        for _ in 0..CLAIM_RACES {
+            let candidates = self
+                .find_runs(
+                    doc! {"status": "queued", "available_at": {"$lte": date(now)}},
+                    doc! {"created_at": 1, "_id": 1},
+                    1,
+                )
+                .await?;
+            let Some(run) = candidates.into_iter().next() else { return Ok(None) };
+            let next = claimed(run.clone(), worker, now, lease);
+            if self.swap_run(&run, &next).await? {
+                return Ok(Some(next));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn renew_lease(&self, id: &str, worker: &str, until: DateTime<Utc>) -> StoreResult<bool> {
+        let r = self
+            .runs()
+            .update_one(
+                doc! {"_id": id, "worker_id": worker, "status": "processing"},
+                doc! {"$set": {"lease_until": date(until), "updated_at": date(now())}},
+            )
             .await
             .map_err(mongo_err)?;
-        docs.into_iter().map(|d| from_doc(d, true, RUN_DATES)).collect()
+        Ok(r.matched_count > 0)
+    }
+
+    async fn save_run(&self, run: &PipelineRun, worker: &str) -> StoreResult<bool> {
+        let r = self
+            .runs()
+            .replace_one(
+                doc! {"_id": &run.id, "worker_id": worker, "status": "processing"},
+                run_to_doc(run)?,
+            )
+            .await
+            .map_err(mongo_err)?;
+        Ok(r.matched_count > 0)
+    }
+
+    async fn expire_leases(
+        &self,
+        now: DateTime<Utc>,
+        backoff: chrono::Duration,
+    ) -> StoreResult<Vec<PipelineRun>> {
+        let expired = self
+            .find_runs(
+                doc! {"status": "processing", "lease_until": {"$lt": date(now)}},
+                doc! {"created_at": 1},
+                1_000,
+            )
+            .await?;
+        let mut changed = Vec::new();
+        for run in expired {
+            let next = after_lost_lease(run.clone(), now, backoff);
+            if self.swap_run(&run, &next).await? {
+                changed.push(next);
+            }
+        }
+        Ok(changed)
+    }
+
+    async fn cancel_run(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<PipelineRun>> {
+        for _ in 0..CLAIM_RACES {
+            let Some(run) = self.get_run(id).await? else { return Ok(None) };
+            if !run.status.is_active() {
+                return Ok(Some(run));
+            }
+            let next = cancelled(run.clone(), now);
+            if self.swap_run(&run, &next).await? {
+                return Ok(Some(next));
+            }
+        }
+        Err(StoreError::Backend(format!("run {id} kept changing; cancel not applied")))
     }
 }
 

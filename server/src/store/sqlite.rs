@@ -8,7 +8,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE jobs (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -54,7 +55,18 @@ CREATE TABLE users (
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE audit_log (id TEXT PRIMARY KEY, at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX audit_at ON audit_log(at);
-"#];
+"#,
+    r#"
+ALTER TABLE pipeline_runs ADD COLUMN available_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pipeline_runs ADD COLUMN lease_until INTEGER;
+ALTER TABLE pipeline_runs ADD COLUMN worker_id TEXT;
+ALTER TABLE pipeline_runs ADD COLUMN active_key TEXT;
+UPDATE pipeline_runs SET active_key = 'done:' || id;
+CREATE UNIQUE INDEX runs_active_key ON pipeline_runs(active_key);
+CREATE INDEX runs_claim ON pipeline_runs(status, available_at, created_at);
+CREATE INDEX runs_lease ON pipeline_runs(status, lease_until);
+"#,
+];
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -372,17 +384,88 @@ impl JobStore for SqliteStore {
     }
 }
 
+const RUN_SELECT: &str = "SELECT doc FROM pipeline_runs";
+
+fn run_from_row(r: &Row<'_>) -> rusqlite::Result<PipelineRun> {
+    from_json(&r.get::<_, String>(0)?)
+}
+
+/// Inserts (`insert`) or updates a run, writing every column from the run itself so the
+/// indexed columns and the document can never disagree.
+fn write_run(c: &Connection, run: &PipelineRun, insert: bool) -> StoreResult<()> {
+    let sql = if insert {
+        "INSERT INTO pipeline_runs (status, available_at, lease_until, worker_id, active_key, doc, \
+         created_at, job_id, id) VALUES (?,?,?,?,?,?,?,?,?)"
+    } else {
+        "UPDATE pipeline_runs SET status = ?, available_at = ?, lease_until = ?, worker_id = ?, \
+         active_key = ?, doc = ?, created_at = ?, job_id = ? WHERE id = ?"
+    };
+    c.execute(
+        sql,
+        params![
+            run.status.as_str(),
+            run.available_at.timestamp_millis(),
+            run.lease_until.map(|t| t.timestamp_millis()),
+            run.worker_id,
+            active_key(run),
+            to_json(run)?,
+            run.created_at.timestamp_millis(),
+            run.job_id,
+            run.id,
+        ],
+    )
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate { key: "active run for this job".into(), existing_id: None }
+        } else {
+            backend(e)
+        }
+    })?;
+    Ok(())
+}
+
+/// Runs `f` in a write transaction taken up front (`BEGIN IMMEDIATE`), so a read-then-write
+/// is atomic against other connections and other processes too.
+fn immediate<T>(
+    c: &mut Connection,
+    f: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let tx =
+        c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+    let out = f(&tx)?;
+    tx.commit().map_err(backend)?;
+    Ok(out)
+}
+
 #[async_trait]
 impl RunStore for SqliteStore {
     async fn insert_run(&self, run: &PipelineRun) -> StoreResult<()> {
         let run = run.clone();
         self.with(move |c| {
-            c.execute(
-                "INSERT INTO pipeline_runs (id, job_id, status, created_at, doc) VALUES (?,?,?,?,?)",
-                params![run.id, run.job_id, run.status, run.created_at.timestamp_millis(), to_json(&run)?],
-            )
-            .map_err(backend)?;
-            Ok(())
+            immediate(c, |tx| match write_run(tx, &run, true) {
+                Err(StoreError::Duplicate { key, .. }) => {
+                    let existing = tx
+                        .query_row(
+                            "SELECT id FROM pipeline_runs WHERE active_key = ?",
+                            [&run.job_id],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(backend)?;
+                    Err(StoreError::Duplicate { key, existing_id: existing })
+                }
+                other => other,
+            })
+        })
+        .await
+    }
+
+    async fn get_run(&self, id: &str) -> StoreResult<Option<PipelineRun>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            c.query_row(&format!("{RUN_SELECT} WHERE id = ?"), [id], run_from_row)
+                .optional()
+                .map_err(backend)
         })
         .await
     }
@@ -406,16 +489,140 @@ impl RunStore for SqliteStore {
                 format!("WHERE {}", clauses.join(" AND "))
             };
             values.push(i64::from(f.limit).into());
-            let sql = format!(
-                "SELECT doc FROM pipeline_runs {filter} ORDER BY created_at DESC, id DESC LIMIT ?"
-            );
+            let sql = format!("{RUN_SELECT} {filter} ORDER BY created_at DESC, id DESC LIMIT ?");
             let mut stmt = c.prepare(&sql).map_err(backend)?;
             let runs = stmt
-                .query_map(params_from_iter(values.iter()), |r| from_json(&r.get::<_, String>(0)?))
+                .query_map(params_from_iter(values.iter()), run_from_row)
                 .map_err(backend)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(backend)?;
             Ok(runs)
+        })
+        .await
+    }
+
+    async fn claim_run(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StoreResult<Option<PipelineRun>> {
+        let worker = worker.to_string();
+        self.with(move |c| {
+            immediate(c, |tx| {
+                let next = tx
+                    .query_row(
+                        &format!(
+                            "{RUN_SELECT} WHERE status = 'queued' AND available_at <= ? \
+                             ORDER BY created_at, id LIMIT 1"
+                        ),
+                        [now.timestamp_millis()],
+                        run_from_row,
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                let Some(run) = next else { return Ok(None) };
+                let run = claimed(run, &worker, now, lease);
+                write_run(tx, &run, false)?;
+                Ok(Some(run))
+            })
+        })
+        .await
+    }
+
+    async fn renew_lease(&self, id: &str, worker: &str, until: DateTime<Utc>) -> StoreResult<bool> {
+        let (id, worker) = (id.to_string(), worker.to_string());
+        self.with(move |c| {
+            immediate(c, |tx| {
+                let held = tx
+                    .query_row(
+                        &format!(
+                            "{RUN_SELECT} WHERE id = ? AND worker_id = ? AND status = 'processing'"
+                        ),
+                        params![id, worker],
+                        run_from_row,
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                let Some(mut run) = held else { return Ok(false) };
+                run.lease_until = Some(until);
+                run.updated_at = now();
+                write_run(tx, &run, false)?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    async fn save_run(&self, run: &PipelineRun, worker: &str) -> StoreResult<bool> {
+        let (run, worker) = (run.clone(), worker.to_string());
+        self.with(move |c| {
+            immediate(c, |tx| {
+                let held: Option<String> = tx
+                    .query_row(
+                        "SELECT id FROM pipeline_runs WHERE id = ? AND worker_id = ? AND status = 'processing'",
+                        params![run.id, worker],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                if held.is_none() {
+                    return Ok(false);
+                }
+                write_run(tx, &run, false)?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    async fn expire_leases(
+        &self,
+        now: DateTime<Utc>,
+        backoff: chrono::Duration,
+    ) -> StoreResult<Vec<PipelineRun>> {
+        self.with(move |c| {
+            immediate(c, |tx| {
+                let expired = {
+                    let mut stmt = tx
+                        .prepare(&format!(
+                            "{RUN_SELECT} WHERE status = 'processing' AND lease_until < ? ORDER BY created_at"
+                        ))
+                        .map_err(backend)?;
+                    stmt.query_map([now.timestamp_millis()], run_from_row)
+                        .map_err(backend)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                        .map_err(backend)?
+                };
+                let mut changed = Vec::with_capacity(expired.len());
+                for run in expired {
+                    let run = after_lost_lease(run, now, backoff);
+                    write_run(tx, &run, false)?;
+                    changed.push(run);
+                }
+                Ok(changed)
+            })
+        })
+        .await
+    }
+
+    async fn cancel_run(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<PipelineRun>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            immediate(c, |tx| {
+                let run = tx
+                    .query_row(&format!("{RUN_SELECT} WHERE id = ?"), [id], run_from_row)
+                    .optional()
+                    .map_err(backend)?;
+                match run {
+                    Some(run) if run.status.is_active() => {
+                        let run = cancelled(run, now);
+                        write_run(tx, &run, false)?;
+                        Ok(Some(run))
+                    }
+                    other => Ok(other),
+                }
+            })
         })
         .await
     }
