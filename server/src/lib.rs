@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod pipeline;
 pub mod services;
 pub mod startup;
 pub mod store;

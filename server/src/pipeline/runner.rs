@@ -1,0 +1,364 @@
+//! The durable runner. Runs live in the store's queue, not in memory: a worker claims one
+//! under a lease, a heartbeat extends the lease while it works, and the sweeper sends runs
+//! whose lease expired (a crash, `kill -9`) back to the queue or fails them. So no run — and no
+//! job — stays `processing` longer than a lease plus a sweep interval.
+
+use super::{Layer, RunContext};
+use crate::store::{self, SharedStore, StoreError};
+use app::error::AppError;
+use app::model::*;
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+
+/// The settings key holding `{"paused": bool}` (the runbook's emergency disable).
+pub const PAUSE_SETTING: &str = "pipeline";
+
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// Unique per process, so leases name their holder.
+    pub worker_id: String,
+    pub max_concurrent: usize,
+    pub lease: chrono::Duration,
+    pub sweep_interval: Duration,
+    /// Requeued runs wait `backoff × attempt` before they can be claimed again.
+    pub backoff: chrono::Duration,
+    pub timeout: Duration,
+    /// How long to wait before looking again when the queue is empty.
+    pub poll_interval: Duration,
+}
+
+impl RunnerSettings {
+    pub fn new(max_concurrent: usize, timeout: Duration) -> Self {
+        RunnerSettings {
+            worker_id: format!("worker-{}", store::new_id()),
+            max_concurrent,
+            lease: chrono::Duration::seconds(60),
+            sweep_interval: Duration::from_secs(30),
+            backoff: chrono::Duration::seconds(30),
+            timeout,
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+pub struct Runner {
+    store: SharedStore,
+    layers: Vec<Arc<dyn Layer>>,
+    settings: RunnerSettings,
+    permits: Arc<Semaphore>,
+    active: AtomicUsize,
+}
+
+/// How a run ended inside this worker.
+enum Ending {
+    Finished(RunStatus, Option<String>),
+    /// The worker no longer holds the run (cancelled, or its lease was taken back).
+    Lost,
+}
+
+impl Runner {
+    pub fn new(
+        store: SharedStore,
+        layers: Vec<Arc<dyn Layer>>,
+        settings: RunnerSettings,
+    ) -> Arc<Self> {
+        let permits = Arc::new(Semaphore::new(settings.max_concurrent));
+        Arc::new(Runner { store, layers, settings, permits, active: AtomicUsize::new(0) })
+    }
+
+    pub fn active_runs(&self) -> usize {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.settings.max_concurrent
+    }
+
+    pub async fn is_paused(&self) -> Result<bool, AppError> {
+        let setting = self.store.get_setting(PAUSE_SETTING).await?;
+        Ok(setting.and_then(|v| v["paused"].as_bool()).unwrap_or(false))
+    }
+
+    /// Claims one run and executes it to the end, in this task. Returns false when nothing
+    /// was claimable. Tests drive the runner with this.
+    pub async fn step(&self) -> Result<bool, AppError> {
+        match self
+            .store
+            .claim_run(&self.settings.worker_id, store::now(), self.settings.lease)
+            .await?
+        {
+            Some(run) => {
+                self.execute(run).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Sends runs with expired leases back to the queue (or fails them) and moves their jobs
+    /// along. Returns how many runs it changed.
+    pub async fn sweep(&self) -> Result<usize, AppError> {
+        let changed = self.store.expire_leases(store::now(), self.settings.backoff).await?;
+        for run in &changed {
+            let (status, error) = match run.status {
+                RunStatus::Failed => (JobStatus::Failed, run.error.clone()),
+                _ => (JobStatus::Queued, None),
+            };
+            self.set_job_status(&run.job_id, status, error).await?;
+            tracing::warn!(run = %run.id, status = %run.status, "lease expired");
+        }
+        Ok(changed.len())
+    }
+
+    /// Claims and executes runs until `shutdown` turns true, at most `max_concurrent` at once,
+    /// sweeping expired leases on the side.
+    pub async fn run_until(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut sweep = tokio::time::interval(self.settings.sweep_interval);
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = sweep.tick() => {
+                    if let Err(e) = self.sweep().await {
+                        tracing::error!(error = %e, "sweep failed");
+                    }
+                }
+                permit = self.permits.clone().acquire_owned() => {
+                    let Ok(permit) = permit else { break };
+                    let claimed = match self.is_paused().await {
+                        Ok(false) => self.store.claim_run(&self.settings.worker_id, store::now(), self.settings.lease).await,
+                        Ok(true) => Ok(None),
+                        Err(e) => Err(StoreError::Backend(e.to_string())),
+                    };
+                    match claimed {
+                        Ok(Some(run)) => {
+                            let runner = self.clone();
+                            tokio::spawn(async move {
+                                let _permit = permit;
+                                if let Err(e) = runner.execute(run).await {
+                                    tracing::error!(error = %e, "run failed to execute");
+                                }
+                            });
+                        }
+                        Ok(None) => {
+                            drop(permit);
+                            tokio::time::sleep(self.settings.poll_interval).await;
+                        }
+                        Err(e) => {
+                            drop(permit);
+                            tracing::error!(error = %e, "claim failed");
+                            tokio::time::sleep(self.settings.poll_interval).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn execute(&self, run: PipelineRun) -> Result<(), AppError> {
+        self.active.fetch_add(1, Ordering::SeqCst);
+        let (lost_tx, lost_rx) = watch::channel(false);
+        let heartbeat = tokio::spawn(heartbeat(
+            self.store.clone(),
+            run.id.clone(),
+            self.settings.worker_id.clone(),
+            self.settings.lease,
+            lost_tx,
+        ));
+        let result = self.execute_layers(run, lost_rx).await;
+        heartbeat.abort();
+        self.active.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    async fn execute_layers(
+        &self,
+        mut run: PipelineRun,
+        lost: watch::Receiver<bool>,
+    ) -> Result<(), AppError> {
+        let worker = self.settings.worker_id.clone();
+        let Some(job) = self.store.get_job(&run.job_id).await? else {
+            return self
+                .finish(
+                    run,
+                    &worker,
+                    Ending::Finished(RunStatus::Failed, Some("the job was deleted".into())),
+                )
+                .await;
+        };
+        self.set_job_status(&job.id, JobStatus::Processing, None).await?;
+        let profile = self.store.get_profile().await?.unwrap_or(Profile {
+            resume: json!({"basics": {"name": ""}}),
+            updated_at: store::now(),
+        });
+        let mut ctx = RunContext {
+            job,
+            profile,
+            stars: self.store.list_stars().await?,
+            tier: run.tier.clone(),
+            outputs: Default::default(),
+        };
+        // A retried run keeps what its earlier layers produced.
+        for layer in &run.layers {
+            if matches!(layer.status.as_str(), "completed" | "warning")
+                && let Some(output) = &layer.output
+            {
+                ctx.outputs.insert(layer.name.clone(), output.clone());
+            }
+        }
+        let deadline = tokio::time::Instant::now() + self.settings.timeout;
+        let mut warnings = 0;
+        for layer in &self.layers {
+            if ctx.outputs.contains_key(layer.name()) {
+                continue;
+            }
+            if *lost.borrow() {
+                return self.finish(run, &worker, Ending::Lost).await;
+            }
+            let started = store::now();
+            let index = upsert_layer(&mut run, layer.name(), started);
+            if !self.store.save_run(&run, &worker).await? {
+                return self.finish(run, &worker, Ending::Lost).await;
+            }
+            let outcome = tokio::time::timeout_at(deadline, layer.run(&ctx)).await;
+            let finished = store::now();
+            let record = &mut run.layers[index];
+            record.finished_at = Some(finished);
+            record.duration_ms = Some((finished - started).num_milliseconds().max(0) as u64);
+            match outcome {
+                Err(_) => {
+                    record.status = "failed".into();
+                    record.error = Some("timeout".into());
+                    return self
+                        .finish(
+                            run,
+                            &worker,
+                            Ending::Finished(RunStatus::Failed, Some("timeout".into())),
+                        )
+                        .await;
+                }
+                Ok(Err(e)) => {
+                    record.status = "failed".into();
+                    record.error = Some(e.0.clone());
+                    let reason = format!("{}: {}", layer.name(), e.0);
+                    return self
+                        .finish(run, &worker, Ending::Finished(RunStatus::Failed, Some(reason)))
+                        .await;
+                }
+                Ok(Ok(out)) => {
+                    record.status =
+                        if out.warning.is_some() { "warning" } else { "completed" }.into();
+                    if let Some(w) = &out.warning {
+                        warnings += 1;
+                        record.log.push(format!("warning: {w}"));
+                    }
+                    record.log.extend(out.log);
+                    record.provider = Some(out.provider);
+                    record.output = Some(out.value.clone());
+                    ctx.outputs.insert(layer.name().to_string(), out.value);
+                }
+            }
+        }
+        let status = if warnings > 0 { RunStatus::Partial } else { RunStatus::Completed };
+        self.finish(run, &worker, Ending::Finished(status, None)).await
+    }
+
+    async fn finish(
+        &self,
+        mut run: PipelineRun,
+        worker: &str,
+        ending: Ending,
+    ) -> Result<(), AppError> {
+        let Ending::Finished(status, error) = ending else {
+            tracing::info!(run = %run.id, "run no longer held by this worker; stopping");
+            return Ok(());
+        };
+        let now = store::now();
+        run.status = status;
+        run.error = error.clone();
+        run.finished_at = Some(now);
+        run.updated_at = now;
+        run.worker_id = None;
+        run.lease_until = None;
+        if !self.store.save_run(&run, worker).await? {
+            return Ok(());
+        }
+        let job_status =
+            if status == RunStatus::Failed { JobStatus::Failed } else { JobStatus::Ready };
+        self.set_job_status(&run.job_id, job_status, error).await?;
+        tracing::info!(run = %run.id, status = %status, "run finished");
+        Ok(())
+    }
+
+    /// Moves a job along with its run; a job deleted meanwhile is left alone.
+    async fn set_job_status(
+        &self,
+        job_id: &str,
+        status: JobStatus,
+        error: Option<String>,
+    ) -> Result<(), AppError> {
+        if let Some(mut job) = self.store.get_job(job_id).await? {
+            job.status = status;
+            job.error = if status == JobStatus::Failed { error } else { None };
+            job.updated_at = store::now();
+            self.store.replace_job(&job).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Marks `name` running on the run (replacing an earlier failed attempt's record); returns its index.
+fn upsert_layer(
+    run: &mut PipelineRun,
+    name: &str,
+    started: chrono::DateTime<chrono::Utc>,
+) -> usize {
+    let record = LayerRun {
+        name: name.to_string(),
+        status: "running".into(),
+        started_at: Some(started),
+        finished_at: None,
+        duration_ms: None,
+        provider: None,
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: 0.0,
+        output: None,
+        error: None,
+        log: Vec::new(),
+    };
+    match run.layers.iter().position(|l| l.name == name) {
+        Some(i) => {
+            run.layers[i] = record;
+            i
+        }
+        None => {
+            run.layers.push(record);
+            run.layers.len() - 1
+        }
+    }
+}
+
+/// Renews the lease every third of its length; tells the worker when it no longer holds the run.
+async fn heartbeat(
+    store: SharedStore,
+    id: String,
+    worker: String,
+    lease: chrono::Duration,
+    lost: watch::Sender<bool>,
+) {
+    let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(10));
+    loop {
+        tokio::time::sleep(every).await;
+        match store.renew_lease(&id, &worker, store::now() + lease).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = lost.send(true);
+                return;
+            }
+            Err(e) => tracing::warn!(run = %id, error = %e, "heartbeat failed; retrying"),
+        }
+    }
+}

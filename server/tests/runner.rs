@@ -1,0 +1,340 @@
+//! The durable runner on both stores, with small layers written for the tests: order and
+//! outputs, failures, partial results, retries that reuse finished layers, timeouts, cancel,
+//! a crashed worker's run recovered by the sweeper, capacity, and pause.
+
+mod support;
+
+use app::model::*;
+use async_trait::async_trait;
+use serde_json::json;
+use server::pipeline::{Layer, LayerError, LayerOutput, RunContext, Runner, RunnerSettings};
+use server::store::{SharedStore, new_id, now};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+#[derive(Default)]
+struct Probe {
+    calls: AtomicUsize,
+    running: AtomicUsize,
+    max_running: AtomicUsize,
+}
+
+struct TestLayer {
+    name: &'static str,
+    delay: Duration,
+    outcome: Result<Option<&'static str>, &'static str>,
+    probe: Arc<Probe>,
+}
+
+#[async_trait]
+impl Layer for TestLayer {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        self.probe.calls.fetch_add(1, Ordering::SeqCst);
+        let now_running = self.probe.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.probe.max_running.fetch_max(now_running, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
+        self.probe.running.fetch_sub(1, Ordering::SeqCst);
+        let seen: Vec<&String> = ctx.outputs.keys().collect();
+        match self.outcome {
+            Err(e) => Err(LayerError(e.into())),
+            Ok(warning) => Ok(LayerOutput {
+                value: json!({"layer": self.name, "seen": seen, "job": ctx.job.title}),
+                log: vec![format!("{} done", self.name)],
+                warning: warning.map(Into::into),
+                provider: "test".into(),
+            }),
+        }
+    }
+}
+
+fn layer(name: &'static str, probe: &Arc<Probe>) -> Arc<dyn Layer> {
+    Arc::new(TestLayer { name, delay: Duration::ZERO, outcome: Ok(None), probe: probe.clone() })
+}
+
+fn slow(name: &'static str, delay_ms: u64, probe: &Arc<Probe>) -> Arc<dyn Layer> {
+    Arc::new(TestLayer {
+        name,
+        delay: Duration::from_millis(delay_ms),
+        outcome: Ok(None),
+        probe: probe.clone(),
+    })
+}
+
+fn settings() -> RunnerSettings {
+    let mut s = RunnerSettings::new(2, Duration::from_secs(30));
+    s.lease = chrono::Duration::milliseconds(600);
+    s.backoff = chrono::Duration::zero();
+    s.sweep_interval = Duration::from_millis(100);
+    s.poll_interval = Duration::from_millis(20);
+    s
+}
+
+async fn job(store: &SharedStore, title: &str) -> Job {
+    let mut j = server::services::build_job(NewJob {
+        title: title.into(),
+        company: "Acme".into(),
+        ..Default::default()
+    })
+    .expect("valid job");
+    j.status = JobStatus::Queued;
+    store.insert_job(&j).await.unwrap();
+    j
+}
+
+async fn enqueue(store: &SharedStore, job: &Job) -> String {
+    let id = new_id();
+    store
+        .insert_run(&PipelineRun::queued(id.clone(), job.id.clone(), "auto".into(), 3, now()))
+        .await
+        .unwrap();
+    id
+}
+
+async fn run_of(store: &SharedStore, id: &str) -> PipelineRun {
+    store.get_run(id).await.unwrap().expect("run exists")
+}
+
+mod scenario {
+    use super::*;
+
+    pub async fn step_runs_every_layer_in_order_and_readies_the_job(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let runner = Runner::new(
+            store.clone(),
+            vec![layer("one", &probe), layer("two", &probe)],
+            settings(),
+        );
+        let j = job(&store, "Rust Engineer").await;
+        let id = enqueue(&store, &j).await;
+        assert!(runner.step().await.unwrap());
+        assert!(!runner.step().await.unwrap(), "queue drained");
+        let run = run_of(&store, &id).await;
+        assert_eq!(run.status, RunStatus::Completed);
+        assert_eq!(run.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["one", "two"]);
+        assert_eq!(
+            run.layers[1].output.as_ref().unwrap()["seen"],
+            json!(["one"]),
+            "later layers see earlier outputs"
+        );
+        assert_eq!(run.layers[0].log, ["one done"]);
+        assert!(
+            run.layers
+                .iter()
+                .all(|l| l.duration_ms.is_some() && l.provider.as_deref() == Some("test"))
+        );
+        assert_eq!((run.worker_id, run.lease_until), (None, None));
+        assert_eq!(store.get_job(&j.id).await.unwrap().unwrap().status, JobStatus::Ready);
+    }
+
+    pub async fn a_failing_layer_fails_the_run_and_the_job_with_the_reason(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let broken: Arc<dyn Layer> = Arc::new(TestLayer {
+            name: "broken",
+            delay: Duration::ZERO,
+            outcome: Err("no keywords"),
+            probe: probe.clone(),
+        });
+        let runner = Runner::new(
+            store.clone(),
+            vec![layer("one", &probe), broken, layer("never", &probe)],
+            settings(),
+        );
+        let j = job(&store, "Data Engineer").await;
+        let id = enqueue(&store, &j).await;
+        runner.step().await.unwrap();
+        let run = run_of(&store, &id).await;
+        assert_eq!(run.status, RunStatus::Failed);
+        assert_eq!(run.error.as_deref(), Some("broken: no keywords"));
+        assert_eq!(run.layers.last().unwrap().status, "failed");
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 2, "nothing runs after the failure");
+        let job = store.get_job(&j.id).await.unwrap().unwrap();
+        assert_eq!(
+            (job.status, job.error.as_deref()),
+            (JobStatus::Failed, Some("broken: no keywords"))
+        );
+    }
+
+    pub async fn a_warning_makes_the_run_partial(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let warns: Arc<dyn Layer> = Arc::new(TestLayer {
+            name: "pains",
+            delay: Duration::ZERO,
+            outcome: Ok(Some("no pain points found")),
+            probe,
+        });
+        let runner = Runner::new(store.clone(), vec![warns], settings());
+        let j = job(&store, "SRE").await;
+        let id = enqueue(&store, &j).await;
+        runner.step().await.unwrap();
+        let run = run_of(&store, &id).await;
+        assert_eq!(run.status, RunStatus::Partial);
+        assert_eq!(run.layers[0].status, "warning");
+        assert!(run.layers[0].log[0].contains("no pain points found"));
+        assert_eq!(store.get_job(&j.id).await.unwrap().unwrap().status, JobStatus::Ready);
+    }
+
+    pub async fn a_retried_run_reuses_the_layers_that_finished(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let runner = Runner::new(
+            store.clone(),
+            vec![layer("one", &probe), layer("two", &probe)],
+            settings(),
+        );
+        let j = job(&store, "Platform Engineer").await;
+        let mut run = PipelineRun::queued(new_id(), j.id.clone(), "auto".into(), 3, now());
+        run.layers.push(LayerRun {
+            name: "one".into(),
+            status: "completed".into(),
+            started_at: Some(now()),
+            finished_at: Some(now()),
+            duration_ms: Some(1),
+            provider: Some("earlier".into()),
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_usd: 0.0,
+            output: Some(json!({"kept": true})),
+            error: None,
+            log: vec![],
+        });
+        store.insert_run(&run).await.unwrap();
+        runner.step().await.unwrap();
+        let done = run_of(&store, &run.id).await;
+        assert_eq!(done.status, RunStatus::Completed);
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 1, "only the missing layer ran");
+        assert_eq!(done.layers[0].output, Some(json!({"kept": true})));
+        assert_eq!(done.layers[1].output.as_ref().unwrap()["seen"], json!(["one"]));
+    }
+
+    pub async fn a_run_past_its_timeout_fails_with_reason_timeout(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let mut s = settings();
+        s.timeout = Duration::from_millis(150);
+        let runner = Runner::new(store.clone(), vec![slow("slow", 3_000, &probe)], s);
+        let j = job(&store, "Slow Role").await;
+        let id = enqueue(&store, &j).await;
+        runner.step().await.unwrap();
+        let run = run_of(&store, &id).await;
+        assert_eq!((run.status, run.error.as_deref()), (RunStatus::Failed, Some("timeout")));
+        assert_eq!(store.get_job(&j.id).await.unwrap().unwrap().error.as_deref(), Some("timeout"));
+    }
+
+    pub async fn cancelling_a_processing_run_stops_its_worker(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let runner = Runner::new(
+            store.clone(),
+            vec![slow("first", 800, &probe), layer("second", &probe)],
+            settings(),
+        );
+        let j = job(&store, "Cancelled Role").await;
+        let id = enqueue(&store, &j).await;
+        let worker = {
+            let runner = runner.clone();
+            tokio::spawn(async move { runner.step().await })
+        };
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(
+            store.cancel_run(&id, now()).await.unwrap().unwrap().status,
+            RunStatus::Cancelled
+        );
+        worker.await.unwrap().unwrap();
+        let run = run_of(&store, &id).await;
+        assert_eq!(run.status, RunStatus::Cancelled, "the worker does not overwrite the cancel");
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 1, "the next layer never starts");
+    }
+
+    pub async fn a_crashed_workers_run_is_requeued_and_finished_by_another(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let runner = Runner::new(store.clone(), vec![layer("one", &probe)], settings());
+        let j = job(&store, "Recovered Role").await;
+        let id = enqueue(&store, &j).await;
+        // A worker claims the run and dies without a word: no heartbeat, no result.
+        store
+            .claim_run("crashed-worker", now(), chrono::Duration::milliseconds(200))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!runner.step().await.unwrap(), "held by the crashed worker");
+        assert_eq!(runner.sweep().await.unwrap(), 0, "lease not expired yet");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(runner.sweep().await.unwrap(), 1);
+        assert_eq!(store.get_job(&j.id).await.unwrap().unwrap().status, JobStatus::Queued);
+        assert!(runner.step().await.unwrap());
+        let run = run_of(&store, &id).await;
+        assert_eq!((run.status, run.attempt), (RunStatus::Completed, 2));
+        assert_eq!(store.get_job(&j.id).await.unwrap().unwrap().status, JobStatus::Ready);
+    }
+
+    pub async fn the_loop_never_exceeds_its_capacity_and_honours_pause(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let runner = Runner::new(store.clone(), vec![slow("work", 150, &probe)], settings());
+        store.put_setting("pipeline", &json!({"paused": true})).await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let j = job(&store, &format!("Role {i}")).await;
+            ids.push(enqueue(&store, &j).await);
+        }
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let handle = tokio::spawn(runner.clone().run_until(stopped));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 0, "paused: nothing is claimed");
+        store.put_setting("pipeline", &json!({"paused": false})).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut done = 0;
+            for id in &ids {
+                if run_of(&store, id).await.status == RunStatus::Completed {
+                    done += 1;
+                }
+            }
+            if done == ids.len() {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "runs did not finish");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        stop.send(true).unwrap();
+        handle.await.unwrap();
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 5);
+        assert!(probe.max_running.load(Ordering::SeqCst) <= runner.capacity(), "capacity exceeded");
+        assert_eq!(probe.max_running.load(Ordering::SeqCst), 2, "and it is used");
+    }
+}
+
+macro_rules! runner_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (store, _dir) = crate::support::sqlite_store().await;
+                    crate::scenario::$name(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+        mod mongodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (store, _db) = crate::support::mongo_store().await;
+                    crate::scenario::$name(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+    };
+}
+
+runner_suite!(
+    step_runs_every_layer_in_order_and_readies_the_job,
+    a_failing_layer_fails_the_run_and_the_job_with_the_reason,
+    a_warning_makes_the_run_partial,
+    a_retried_run_reuses_the_layers_that_finished,
+    a_run_past_its_timeout_fails_with_reason_timeout,
+    cancelling_a_processing_run_stops_its_worker,
+    a_crashed_workers_run_is_requeued_and_finished_by_another,
+    the_loop_never_exceeds_its_capacity_and_honours_pause,
+);
