@@ -1,7 +1,9 @@
 //! The pipeline: layers (each a type with a name and one async `run`) and the durable runner
 //! that executes them from the store's queue.
 
+pub mod layers;
 mod runner;
+pub mod text;
 
 pub use runner::{Runner, RunnerSettings};
 

@@ -1,0 +1,349 @@
+//! Layers 7–9: who to contact, what to send them, and the cover letter.
+
+use super::super::text;
+use super::analysis::{Jd, Pains, Stars};
+use super::research::Fit;
+use super::{OFFLINE, generation_skipped, prior};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext};
+use app::model::StarRecord;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// LinkedIn's connection-note limit.
+pub const LINKEDIN_NOTE_MAX: usize = 300;
+pub const EMAIL_MIN_WORDS: usize = 95;
+pub const EMAIL_MAX_WORDS: usize = 205;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub role: String,
+    pub why_relevant: String,
+    pub source: String,
+    pub synthetic: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct People {
+    pub primary: Vec<Contact>,
+    pub secondary: Vec<Contact>,
+}
+
+/// Contacts per tier: A 5, B 3, C 2, D 0.
+pub fn contacts_for_tier(tier: &str) -> usize {
+    match tier {
+        "A" => 5,
+        "B" => 3,
+        "C" => 2,
+        _ => 0,
+    }
+}
+
+fn skipped(reason: &str) -> LayerOutput {
+    let mut out = LayerOutput::new(json!({"skipped": true, "reason": reason}), OFFLINE);
+    out.log.push(format!("skipped: {reason}"));
+    out
+}
+
+pub struct PeopleMapper;
+
+#[async_trait]
+impl Layer for PeopleMapper {
+    fn name(&self) -> &'static str {
+        "people_mapper"
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        let fit: Fit = prior(ctx, "fit_score")?;
+        let jd: Jd = prior(ctx, "jd_extraction")?;
+        let n = contacts_for_tier(&fit.tier);
+        if n == 0 {
+            return Ok(skipped("tier D: no contacts"));
+        }
+        let team = jd.role_category.replace('_', " ");
+        // Each reason completes "the person who …".
+        let roles = [
+            ("Hiring manager", format!("owns the {} hire and the team's roadmap", jd.title)),
+            ("Technical recruiter", "runs the process and can confirm the timeline".to_string()),
+            (
+                "Head of Engineering",
+                format!("sets the direction for {team} and approves senior hires"),
+            ),
+            ("Senior engineer on the team", "will work alongside this hire every day".to_string()),
+            (
+                "VP Engineering",
+                "is accountable for the problems this role is meant to solve".to_string(),
+            ),
+        ];
+        let contacts: Vec<Contact> = roles
+            .into_iter()
+            .take(n)
+            .map(|(role, why)| Contact {
+                name: format!("{role} at {} (to be identified)", jd.company),
+                role: role.to_string(),
+                why_relevant: why,
+                source: "synthetic: contact discovery is not available offline".into(),
+                synthetic: true,
+            })
+            .collect();
+        let (primary, secondary) = contacts.split_at(2.min(contacts.len()));
+        let people = People { primary: primary.to_vec(), secondary: secondary.to_vec() };
+        let mut out = LayerOutput::new(
+            serde_json::to_value(&people).map_err(|e| LayerError(e.to_string()))?,
+            OFFLINE,
+        );
+        out.log.push(format!(
+            "{n} role-based synthetic contacts for tier {} (labelled synthetic)",
+            fit.tier
+        ));
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub contact: String,
+    pub linkedin_note: String,
+    pub email_subject: String,
+    pub email_body: String,
+}
+
+fn selected_stars<'a>(ctx: &'a RunContext, stars: &Stars) -> Vec<&'a StarRecord> {
+    stars.selected.iter().filter_map(|r| ctx.stars.iter().find(|s| s.id == r.id)).collect()
+}
+
+fn candidate_name(ctx: &RunContext) -> String {
+    ctx.profile.resume["basics"]["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("The candidate")
+        .to_string()
+}
+
+/// Joins sentences into a body of `min..=max` words: optional sentences are added, in order,
+/// while the body is shorter than the middle of the range, skipping any that would pass `max`.
+/// Required sentences (greeting, sign-off) always stay.
+pub fn fit_words(
+    head: &[String],
+    optional: &[String],
+    tail: &[String],
+    min: usize,
+    max: usize,
+) -> String {
+    let words = |parts: &[String]| parts.iter().map(|s| text::word_count(s)).sum::<usize>();
+    let target = (min + max) / 2;
+    let mut total = words(head) + words(tail);
+    let mut chosen: Vec<&String> = Vec::new();
+    for s in optional {
+        let n = text::word_count(s);
+        if total >= target {
+            break;
+        }
+        if total + n <= max {
+            chosen.push(s);
+            total += n;
+        }
+    }
+    let parts: Vec<&str> = head.iter().chain(chosen).chain(tail).map(String::as_str).collect();
+    text::strip_emoji(&parts.join("\n\n"))
+}
+
+pub fn compose(
+    ctx: &RunContext,
+    contact: &Contact,
+    jd: &Jd,
+    pains: &Pains,
+    stars: &[&StarRecord],
+) -> Message {
+    let name = candidate_name(ctx);
+    let label = ctx.profile.resume["basics"]["label"].as_str().unwrap_or("engineer").to_string();
+    let headline_result =
+        stars.first().and_then(|s| s.results.first()).cloned().unwrap_or_default();
+    let note = format!(
+        "Hi, I'm {name} ({label}). I read {}'s {} posting{}. I'd value connecting.",
+        jd.company,
+        jd.title,
+        if headline_result.is_empty() {
+            String::new()
+        } else {
+            format!(" and it fits work I've done: {headline_result}")
+        }
+    );
+    let subject = format!(
+        "{} at {}: {}",
+        jd.title,
+        jd.company,
+        stars.first().map_or("an application".to_string(), |s| s.title.clone())
+    );
+    let pain =
+        pains.pain_points.first().or(pains.strategic_needs.first()).map(|f| f.evidence.clone());
+    let head = vec![
+        format!("Hello {},", contact.role.to_lowercase()),
+        format!(
+            "I'm {name}, a {label}, and I'm applying for the {} role at {}. I'm writing to you as the person who {}.",
+            jd.title, jd.company, contact.why_relevant
+        ),
+    ];
+    let mut optional: Vec<String> = Vec::new();
+    if let Some(p) = pain {
+        optional.push(format!(
+            "Your posting says: \"{p}\" That is the kind of problem I have solved before."
+        ));
+    }
+    for s in stars {
+        let results = s.results.iter().take(2).cloned().collect::<Vec<_>>().join("; ");
+        optional.push(format!(
+            "At {}, {}: {}.",
+            s.company,
+            s.title.to_lowercase(),
+            results.trim_end_matches('.')
+        ));
+    }
+    if !jd.technical_skills.is_empty() {
+        optional.push(format!(
+            "The stack you describe ({}) is familiar ground.",
+            jd.technical_skills.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    optional.push("I would be glad to share how I approached these problems, and to learn what the team needs most in its first months.".into());
+    optional
+        .push("I have attached a CV tailored to the posting, built from the same records.".into());
+    let tail =
+        vec![format!("Would you have 20 minutes in the coming weeks?\n\nBest regards,\n{name}")];
+    Message {
+        contact: contact.name.clone(),
+        linkedin_note: text::truncate_words(&text::strip_emoji(&note), LINKEDIN_NOTE_MAX),
+        email_subject: text::strip_emoji(&subject),
+        email_body: fit_words(&head, &optional, &tail, EMAIL_MIN_WORDS, EMAIL_MAX_WORDS),
+    }
+}
+
+pub struct Outreach;
+
+#[async_trait]
+impl Layer for Outreach {
+    fn name(&self) -> &'static str {
+        "outreach"
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        if generation_skipped(ctx)? {
+            return Ok(skipped("tier D: no outreach"));
+        }
+        let jd: Jd = prior(ctx, "jd_extraction")?;
+        let pains: Pains = prior(ctx, "pain_points")?;
+        let stars: Stars = prior(ctx, "star_selection")?;
+        let people: People = prior(ctx, "people_mapper")?;
+        let chosen = selected_stars(ctx, &stars);
+        let messages: Vec<Message> = people
+            .primary
+            .iter()
+            .chain(&people.secondary)
+            .map(|c| compose(ctx, c, &jd, &pains, &chosen))
+            .collect();
+        let mut out = LayerOutput::new(json!({"messages": messages}), OFFLINE);
+        for m in &messages {
+            out.log.push(format!(
+                "{}: note {} chars, email {} words",
+                m.contact,
+                m.linkedin_note.chars().count(),
+                text::word_count(&m.email_body)
+            ));
+        }
+        if messages.iter().any(|m| text::word_count(&m.email_body) < EMAIL_MIN_WORDS) {
+            out.warning = Some("the profile has too little material for a 95-word email".into());
+        }
+        Ok(out)
+    }
+}
+
+pub struct CoverLetter;
+
+#[async_trait]
+impl Layer for CoverLetter {
+    fn name(&self) -> &'static str {
+        "cover_letter"
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        if generation_skipped(ctx)? {
+            return Ok(skipped("tier D: no cover letter"));
+        }
+        let jd: Jd = prior(ctx, "jd_extraction")?;
+        let pains: Pains = prior(ctx, "pain_points")?;
+        let stars: Stars = prior(ctx, "star_selection")?;
+        let chosen = selected_stars(ctx, &stars);
+        let name = candidate_name(ctx);
+        let summary = ctx.profile.resume["basics"]["summary"].as_str().unwrap_or_default();
+        let mut paragraphs = vec![
+            format!("Dear {} hiring team,", jd.company),
+            format!(
+                "I am applying for the {} position. {}",
+                jd.title,
+                text::sentences(summary).first().cloned().unwrap_or_default()
+            ),
+        ];
+        if let Some(p) = pains.pain_points.first().or(pains.strategic_needs.first()) {
+            paragraphs.push(format!(
+                "Your posting describes a challenge I know well: \"{}\"",
+                p.evidence
+            ));
+        }
+        let cited: Vec<String> = chosen
+            .iter()
+            .take(3)
+            .filter_map(|s| {
+                s.results.first().map(|r| format!("at {}, {}", s.company, r.trim_end_matches('.')))
+            })
+            .collect();
+        if !cited.is_empty() {
+            paragraphs.push(format!("Some results that speak to it: {}.", cited.join("; ")));
+        }
+        paragraphs.push(format!(
+            "I would welcome the chance to discuss how I could help {} with this work.\n\nKind regards,\n{name}",
+            jd.company
+        ));
+        let letter = text::strip_emoji(&paragraphs.join("\n\n"));
+        let mut out = LayerOutput::new(
+            json!({"text": letter, "cited_star_ids": chosen.iter().map(|s| &s.id).collect::<Vec<_>>()}),
+            OFFLINE,
+        );
+        out.log.push(format!(
+            "{} words, citing {} STAR results",
+            text::word_count(&letter),
+            cited.len()
+        ));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_words_respects_both_limits() {
+        let head = vec!["Hello there,".to_string()];
+        let tail = vec!["Best, A".to_string()];
+        let optional: Vec<String> =
+            (0..40).map(|i| format!("Sentence number {i} has exactly seven words.")).collect();
+        let body = fit_words(&head, &optional, &tail, EMAIL_MIN_WORDS, EMAIL_MAX_WORDS);
+        let n = text::word_count(&body);
+        assert!((EMAIL_MIN_WORDS..=EMAIL_MAX_WORDS).contains(&n), "{n} words");
+        assert!(body.starts_with("Hello there,") && body.ends_with("Best, A"));
+    }
+
+    #[test]
+    fn tiers_decide_contact_counts() {
+        assert_eq!(
+            [
+                contacts_for_tier("A"),
+                contacts_for_tier("B"),
+                contacts_for_tier("C"),
+                contacts_for_tier("D")
+            ],
+            [5, 3, 2, 0]
+        );
+    }
+}

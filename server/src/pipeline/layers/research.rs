@@ -1,0 +1,324 @@
+//! Layers 4–6: the company, the role, and how well the candidate fits.
+
+use super::super::text::{self, TECH_SKILLS};
+use super::analysis::{Jd, Pains, Stars};
+use super::{OFFLINE, prior};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext};
+use crate::store::{self, CompanyCacheEntry, SharedStore};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// funding, acquisition, leadership_change, product_launch, partnership or growth.
+    pub kind: String,
+    pub text: String,
+    pub source_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Company {
+    pub company: String,
+    pub summary: String,
+    pub signals: Vec<Signal>,
+    /// Where this came from; offline it is the posting itself, never the web.
+    pub source: String,
+}
+
+const SIGNALS: &[(&str, &[&str])] = &[
+    ("funding", &["raised", "series a", "series b", "series c", "funding", "investors"]),
+    ("acquisition", &["acquired", "acquisition", "acquire"]),
+    (
+        "leadership_change",
+        &["new cto", "new ceo", "previous manager", "moved to", "new head", "leadership"],
+    ),
+    ("product_launch", &["launch", "launched", "new product", "ai features", "next version"]),
+    ("partnership", &["partner with", "partnership", "partners"]),
+    (
+        "growth",
+        &[
+            "growing",
+            "grew",
+            "doubled",
+            "growth",
+            "million",
+            "customers",
+            "users",
+            "stores",
+            "cities",
+            "sellers",
+        ],
+    ),
+];
+
+fn research(ctx: &RunContext) -> Company {
+    let job = &ctx.job;
+    let sentences = text::sentences(&job.description);
+    let about: Vec<&String> = sentences
+        .iter()
+        .filter(|s| s.split_whitespace().count() > 5)
+        .filter(|s| {
+            s.contains(&job.company)
+                || s.to_lowercase().starts_with("we ")
+                || s.to_lowercase().starts_with("our ")
+        })
+        .take(2)
+        .collect();
+    let summary = if about.is_empty() {
+        format!("{} is hiring for {} in {}.", job.company, job.title, job.location)
+    } else {
+        about.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    };
+    let mut signals = Vec::new();
+    for s in &sentences {
+        let l = s.to_lowercase();
+        let kind =
+            SIGNALS.iter().find(|(_, cues)| cues.iter().any(|c| l.contains(c))).map(|(k, _)| *k);
+        if let Some(kind) = kind
+            && s.split_whitespace().count() > 4
+            && !signals.iter().any(|x: &Signal| x.kind == kind)
+        {
+            signals.push(Signal {
+                kind: kind.to_string(),
+                text: s.clone(),
+                source_url: job.url.clone(),
+            });
+        }
+    }
+    Company {
+        company: job.company.clone(),
+        summary,
+        signals,
+        source: "the job posting (offline provider: no web research)".into(),
+    }
+}
+
+pub struct CompanyResearch {
+    pub store: SharedStore,
+}
+
+#[async_trait]
+impl Layer for CompanyResearch {
+    fn name(&self) -> &'static str {
+        "company_research"
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        let company = &ctx.job.company;
+        let cached =
+            self.store.get_company(company).await.map_err(|e| LayerError(e.to_string()))?;
+        // Offline research comes from the posting, so only cached web research is worth reusing.
+        if let Some(entry) =
+            cached.filter(|e| e.research["source"].as_str().is_some_and(|s| !s.contains("offline")))
+        {
+            let mut out = LayerOutput::new(entry.research, "cache");
+            out.log.push(format!(
+                "company cache hit for {company} (cached {})",
+                entry.cached_at.to_rfc3339()
+            ));
+            return Ok(out);
+        }
+        let found = research(ctx);
+        let value = serde_json::to_value(&found).map_err(|e| LayerError(e.to_string()))?;
+        self.store
+            .put_company(&CompanyCacheEntry {
+                company: company.clone(),
+                research: value.clone(),
+                cached_at: store::now(),
+            })
+            .await
+            .map_err(|e| LayerError(e.to_string()))?;
+        let mut out = LayerOutput::new(value, OFFLINE);
+        out.log.push(format!(
+            "{} signals from the posting; cached for {company}",
+            found.signals.len()
+        ));
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Role {
+    pub summary: String,
+    pub business_impact: Vec<String>,
+    pub why_now: Vec<String>,
+}
+
+pub struct RoleResearch;
+
+#[async_trait]
+impl Layer for RoleResearch {
+    fn name(&self) -> &'static str {
+        "role_research"
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        let jd: Jd = prior(ctx, "jd_extraction")?;
+        let pains: Pains = prior(ctx, "pain_points")?;
+        let summary = format!(
+            "A {} {} role ({}) at {}, {}, asking for {}.",
+            jd.seniority,
+            jd.role_category.replace('_', " "),
+            jd.title,
+            jd.company,
+            jd.remote_policy,
+            if jd.technical_skills.is_empty() {
+                "skills the posting does not name".to_string()
+            } else {
+                jd.technical_skills.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
+            }
+        );
+        let business_impact: Vec<String> = pains
+            .success_metrics
+            .iter()
+            .chain(&pains.strategic_needs)
+            .map(|f| f.evidence.clone())
+            .take(4)
+            .collect();
+        const NOW: [&str; 9] = [
+            "now",
+            "last ",
+            "replacing",
+            "moved",
+            "growing",
+            "this year",
+            "by year end",
+            "first priority",
+            "new ",
+        ];
+        let why_now: Vec<String> = text::sentences(&ctx.job.description)
+            .into_iter()
+            .filter(|s| {
+                NOW.iter().any(|c| s.to_lowercase().contains(c)) && s.split_whitespace().count() > 4
+            })
+            .take(3)
+            .collect();
+        let role = Role { summary, business_impact, why_now };
+        Ok(LayerOutput::new(
+            serde_json::to_value(&role).map_err(|e| LayerError(e.to_string()))?,
+            OFFLINE,
+        ))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fit {
+    pub score: u8,
+    pub category: String,
+    pub rationale: Vec<String>,
+    pub gaps: Vec<String>,
+    /// The tier used for the rest of the run (asked for, or picked from the score).
+    pub tier: String,
+}
+
+/// exceptional ≥ 90, strong ≥ 80, good ≥ 70, moderate ≥ 60, weak below.
+pub fn category(score: u8) -> &'static str {
+    match score {
+        90.. => "exceptional",
+        80.. => "strong",
+        70.. => "good",
+        60.. => "moderate",
+        _ => "weak",
+    }
+}
+
+/// `auto` picks A ≥ 85, B ≥ 70, C ≥ 50, else D.
+pub fn tier(requested: &str, score: u8) -> String {
+    match requested {
+        "A" | "B" | "C" | "D" => requested.to_string(),
+        _ => match score {
+            85.. => "A",
+            70.. => "B",
+            50.. => "C",
+            _ => "D",
+        }
+        .to_string(),
+    }
+}
+
+/// Everything the profile says, as text: master CV and STAR records.
+pub fn profile_text(ctx: &RunContext) -> String {
+    let mut parts = vec![ctx.profile.resume.to_string()];
+    for s in &ctx.stars {
+        parts.push(format!(
+            "{} {} {} {}",
+            s.title,
+            s.actions.join(" "),
+            s.results.join(" "),
+            s.skills.join(" ")
+        ));
+    }
+    parts.join(" ")
+}
+
+/// Years since the earliest `startDate` in the master CV.
+fn candidate_years(resume: &Value) -> Option<u32> {
+    let first = resume["work"]
+        .as_array()?
+        .iter()
+        .filter_map(|w| w["startDate"].as_str()?.get(..4)?.parse::<i32>().ok())
+        .min()?;
+    let now: i32 = chrono::Utc::now().format("%Y").to_string().parse().ok()?;
+    Some((now - first).max(0) as u32)
+}
+
+pub struct FitScore;
+
+#[async_trait]
+impl Layer for FitScore {
+    fn name(&self) -> &'static str {
+        "fit_score"
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        let jd: Jd = prior(ctx, "jd_extraction")?;
+        let stars: Stars = prior(ctx, "star_selection")?;
+        let mine = text::find_skills(&profile_text(ctx), TECH_SKILLS);
+        let asked = &jd.technical_skills;
+        let (have, gaps): (Vec<&String>, Vec<&String>) =
+            asked.iter().partition(|s| mine.contains(s));
+        let skill_cov = if asked.is_empty() { 0.5 } else { have.len() as f64 / asked.len() as f64 };
+        let years = candidate_years(&ctx.profile.resume);
+        let years_fit = match (jd.years_of_experience, years) {
+            (Some(need), Some(got)) if got >= need => 1.0,
+            (Some(need), Some(got)) => got as f64 / need as f64,
+            _ => 0.7,
+        };
+        let star_fit = (stars.selected.iter().map(|s| s.score).sum::<f64>() / 40.0).min(1.0);
+        let score = (100.0 * (0.55 * skill_cov + 0.2 * years_fit + 0.25 * star_fit))
+            .round()
+            .clamp(0.0, 100.0) as u8;
+        let mut rationale: Vec<String> = have
+            .iter()
+            .map(|s| format!("Asks for {s}; the profile shows {s} (master CV / STAR records)."))
+            .collect();
+        if let (Some(need), Some(got)) = (jd.years_of_experience, years) {
+            rationale.push(format!("Asks for {need}+ years; the master CV spans {got} years."));
+        }
+        for s in stars.selected.iter().take(3) {
+            rationale.push(format!(
+                "STAR \"{}\" matches (score {:.1}; skills: {}).",
+                s.title,
+                s.score,
+                s.matched_skills.join(", ")
+            ));
+        }
+        let fit = Fit {
+            score,
+            category: category(score).into(),
+            rationale,
+            gaps: gaps
+                .iter()
+                .map(|g| format!("The posting asks for {g}; the profile does not mention it."))
+                .collect(),
+            tier: tier(&ctx.tier, score),
+        };
+        let mut out = LayerOutput::new(
+            serde_json::to_value(&fit).map_err(|e| LayerError(e.to_string()))?,
+            OFFLINE,
+        );
+        out.log.push(format!("fit {} ({}), tier {}", fit.score, fit.category, fit.tier));
+        Ok(out)
+    }
+}

@@ -1,0 +1,244 @@
+//! The offline pipeline end to end on the demo data: every layer runs for every demo posting,
+//! the CV is grounded, outreach limits hold, results are deterministic and useful.
+
+mod support;
+
+use app::model::*;
+use serde_json::Value;
+use server::auth::Auth;
+use server::config::{Config, Secret};
+use server::pipeline::layers::{self, grounding_violations};
+use server::pipeline::{Runner, RunnerSettings};
+use server::services::Services;
+use server::store::{SharedStore, new_id, now};
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn demo_store() -> (SharedStore, tempfile::TempDir) {
+    let (store, dir) = support::sqlite_store().await;
+    let store: SharedStore = Arc::new(store);
+    let services = Services::new(
+        Config::from_lookup(|_| None).unwrap(),
+        store.clone(),
+        Auth::new(&Secret::new("p".repeat(40))).unwrap(),
+    );
+    services.seed_demo(false).await.unwrap();
+    (store, dir)
+}
+
+async fn run_job(store: &SharedStore, job: &Job, tier: &str) -> PipelineRun {
+    let runner = Runner::new(
+        store.clone(),
+        layers::offline_pipeline(store.clone()),
+        RunnerSettings::new(1, Duration::from_secs(60)),
+    );
+    let id = new_id();
+    store
+        .insert_run(&PipelineRun::queued(id.clone(), job.id.clone(), tier.into(), 3, now()))
+        .await
+        .unwrap();
+    assert!(runner.step().await.unwrap());
+    store.get_run(&id).await.unwrap().unwrap()
+}
+
+fn output<'a>(run: &'a PipelineRun, layer: &str) -> &'a Value {
+    run.layers
+        .iter()
+        .find(|l| l.name == layer)
+        .and_then(|l| l.output.as_ref())
+        .unwrap_or_else(|| panic!("no output for {layer}"))
+}
+
+async fn job_titled(store: &SharedStore, title: &str) -> Job {
+    let page = store.list_jobs(&JobQuery { limit: 200, ..Default::default() }).await.unwrap();
+    page.items.into_iter().find(|j| j.title == title).unwrap_or_else(|| panic!("demo job {title}"))
+}
+
+#[tokio::test]
+async fn every_demo_posting_gets_a_complete_grounded_package() {
+    let (store, _dir) = demo_store().await;
+    let profile = store.get_profile().await.unwrap().unwrap();
+    let stars = store.list_stars().await.unwrap();
+    let jobs = store.list_jobs(&JobQuery { limit: 200, ..Default::default() }).await.unwrap().items;
+    assert_eq!(jobs.len(), 13);
+    for job in &jobs {
+        let run = run_job(&store, job, "auto").await;
+        assert!(
+            matches!(run.status, RunStatus::Completed | RunStatus::Partial),
+            "{}: {:?} {:?}",
+            job.title,
+            run.status,
+            run.error
+        );
+        let names: Vec<&str> = run.layers.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "jd_extraction",
+                "pain_points",
+                "star_selection",
+                "company_research",
+                "role_research",
+                "fit_score",
+                "people_mapper",
+                "outreach",
+                "cover_letter",
+                "cv_generation",
+                "publish"
+            ],
+            "{}",
+            job.title
+        );
+        let fit = output(&run, "fit_score");
+        let score = fit["score"].as_u64().unwrap();
+        assert!(score <= 100);
+        let tier = fit["tier"].as_str().unwrap();
+        if tier == "D" {
+            assert_eq!(output(&run, "people_mapper")["skipped"], true);
+            continue;
+        }
+        let cv: Vec<layers_cv::Line> =
+            serde_json::from_value(output(&run, "cv_generation")["lines"].clone()).unwrap();
+        let lines: Vec<_> = cv.into_iter().map(layers_cv::Line::into_cv_line).collect();
+        assert!(lines.iter().any(|l| l.section == "experience"), "{}", job.title);
+        assert!(grounding_violations(&lines, &profile.resume, &stars).is_empty(), "{}", job.title);
+        for m in output(&run, "outreach")["messages"].as_array().unwrap() {
+            let note = m["linkedin_note"].as_str().unwrap();
+            let body = m["email_body"].as_str().unwrap();
+            assert!(
+                note.chars().count() <= 300,
+                "{}: note of {} chars",
+                job.title,
+                note.chars().count()
+            );
+            let words = body.split_whitespace().count();
+            assert!((95..=205).contains(&words), "{}: email of {words} words", job.title);
+            assert!(
+                !body
+                    .chars()
+                    .chain(note.chars())
+                    .any(|c| (0x1F000..=0x1FAFF).contains(&(c as u32))),
+                "no emoji"
+            );
+        }
+        let letter = output(&run, "cover_letter")["text"].as_str().unwrap();
+        assert!(letter.starts_with(&format!("Dear {} hiring team,", job.company)), "{letter}");
+        assert!(output(&run, "publish")["dossier"].as_str().unwrap().contains(&job.title));
+        let done = store.get_job(&job.id).await.unwrap().unwrap();
+        assert_eq!(done.status, JobStatus::Ready, "{}", job.title);
+    }
+}
+
+/// The CV layer's line type, as the test reads it back.
+mod layers_cv {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Line {
+        section: String,
+        text: String,
+        source: String,
+    }
+
+    impl Line {
+        pub fn into_cv_line(self) -> server::pipeline::layers::CvLine {
+            server::pipeline::layers::CvLine {
+                section: self.section,
+                text: self.text,
+                source: self.source,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_payments_posting_is_matched_with_the_ledger_work() {
+    let (store, _dir) = demo_store().await;
+    let job = job_titled(&store, "Staff Engineer, Payments Platform").await;
+    let run = run_job(&store, &job, "auto").await;
+    let jd = output(&run, "jd_extraction");
+    assert_eq!(jd["seniority"], "staff");
+    assert!(jd["technical_skills"].as_array().unwrap().iter().any(|s| s == "Rust"));
+    let pains = output(&run, "pain_points");
+    assert!(!pains["pain_points"].as_array().unwrap().is_empty());
+    for p in pains["pain_points"].as_array().unwrap() {
+        assert!(
+            job.description.contains(p["evidence"].as_str().unwrap()),
+            "evidence is quoted from the posting"
+        );
+    }
+    let selected: Vec<&str> = output(&run, "star_selection")["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!((2..=5).contains(&selected.len()));
+    assert!(
+        selected.contains(&"demo-star-ledger") || selected.contains(&"demo-star-events"),
+        "{selected:?}"
+    );
+    let fit = output(&run, "fit_score");
+    assert!(fit["score"].as_u64().unwrap() >= 60, "{fit}");
+    let coverage = &output(&run, "cv_generation")["keyword_coverage"];
+    assert!(coverage["cv_percent"].as_u64().is_some());
+    assert!(output(&run, "company_research")["source"].as_str().unwrap().contains("offline"));
+}
+
+#[tokio::test]
+async fn the_offline_pipeline_is_deterministic() {
+    let (store, _dir) = demo_store().await;
+    let job = job_titled(&store, "Principal Engineer, Reliability").await;
+    let first = run_job(&store, &job, "auto").await;
+    let second = run_job(&store, &job, "auto").await;
+    for (a, b) in first.layers.iter().zip(&second.layers) {
+        assert_eq!(a.output, b.output, "layer {} differs between runs", a.name);
+    }
+}
+
+#[tokio::test]
+async fn tier_d_skips_the_generation_layers() {
+    let (store, _dir) = demo_store().await;
+    let job = job_titled(&store, "Backend Developer (Node.js)").await;
+    let run = run_job(&store, &job, "D").await;
+    assert_eq!(output(&run, "fit_score")["tier"], "D");
+    for layer in ["people_mapper", "outreach", "cover_letter", "cv_generation"] {
+        assert_eq!(output(&run, layer)["skipped"], true, "{layer}");
+    }
+    let run = run_job(&store, &job, "A").await;
+    assert_eq!(output(&run, "people_mapper")["primary"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        output(&run, "people_mapper")["secondary"].as_array().unwrap().len(),
+        3,
+        "tier A: five contacts"
+    );
+    assert!(output(&run, "people_mapper")["primary"][0]["synthetic"].as_bool().unwrap());
+}
+
+#[tokio::test]
+async fn grounding_rejects_invented_numbers_and_missing_sources() {
+    let (store, _dir) = demo_store().await;
+    let profile = store.get_profile().await.unwrap().unwrap();
+    let stars = store.list_stars().await.unwrap();
+    let line = |text: &str, source: &str| layers::CvLine {
+        section: "experience".into(),
+        text: text.into(),
+        source: source.into(),
+    };
+    let honest = line(
+        profile.resume["work"][0]["highlights"][0].as_str().unwrap(),
+        "master_cv:work[0].highlights[0]",
+    );
+    assert!(
+        grounding_violations(std::slice::from_ref(&honest), &profile.resume, &stars).is_empty()
+    );
+    let inflated = line(&honest.text.replace("35 ms", "5 ms"), &honest.source);
+    assert_eq!(grounding_violations(&[inflated], &profile.resume, &stars).len(), 1);
+    let invented = line("Led a team of 40 at Globex", "master_cv:work[9].highlights[0]");
+    assert!(
+        grounding_violations(&[invented], &profile.resume, &stars)[0].contains("does not exist")
+    );
+    let star =
+        line("Zero unreconciled postings during and after cut-over", "star:demo-star-ledger");
+    assert!(grounding_violations(&[star], &profile.resume, &stars).is_empty());
+}
