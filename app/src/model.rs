@@ -609,6 +609,10 @@ pub struct RunnerHealth {
     pub status: String,
     pub active_runs: u32,
     pub capacity_percent: u32,
+    #[serde(default)]
+    pub queued: u32,
+    #[serde(default)]
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -42,6 +42,29 @@ enum ToolCommand {
         #[command(subcommand)]
         action: TokenCommand,
     },
+    /// Operations from the runbook.
+    Admin {
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Stop claiming pipeline runs (the runbook's emergency disable).
+    Pause,
+    /// Claim pipeline runs again.
+    Resume,
+    /// Fail runs processing for longer than --older-than ("Stuck processing - manual reset").
+    ClearStuck {
+        #[arg(long, default_value = "30m")]
+        older_than: String,
+    },
+    /// Retry failed runs created within --since, each from its failed layer.
+    RerunFailed {
+        #[arg(long, default_value = "24h")]
+        since: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -143,6 +166,29 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
                 println!("password changed for {username}");
             }
         },
+        ToolCommand::Admin { action } => {
+            let e = |e: app::error::AppError| e.to_string();
+            match action {
+                AdminCommand::Pause => {
+                    services.set_paused(None, true).await.map_err(e)?;
+                    println!("pipeline paused");
+                }
+                AdminCommand::Resume => {
+                    services.set_paused(None, false).await.map_err(e)?;
+                    println!("pipeline resumed");
+                }
+                AdminCommand::ClearStuck { older_than } => {
+                    let cleared =
+                        services.clear_stuck(None, parse_ttl(&older_than)?).await.map_err(e)?;
+                    println!("cleared {} stuck runs {}", cleared.len(), cleared.join(" "));
+                }
+                AdminCommand::RerunFailed { since } => {
+                    let queued =
+                        services.rerun_failed(None, parse_ttl(&since)?).await.map_err(e)?;
+                    println!("queued {} retries {}", queued.len(), queued.join(" "));
+                }
+            }
+        }
         ToolCommand::Token { action: TokenCommand::Issue { username, ttl } } => {
             let ttl = parse_ttl(&ttl)?;
             println!("{}", services.issue_token(&username, ttl).await.map_err(|e| e.to_string())?);

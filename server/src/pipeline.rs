@@ -2,7 +2,7 @@
 //! that executes them from the store's queue.
 
 pub mod layers;
-mod runner;
+pub mod runner;
 pub mod text;
 
 pub use runner::{Runner, RunnerSettings};

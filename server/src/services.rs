@@ -3,10 +3,12 @@
 
 mod jobs;
 mod profile;
+mod runs;
 mod users;
 
 pub use jobs::{build_job, dedupe_key, parse_import, split_list};
 pub use profile::{build_star, star_input_from_form};
+pub use runs::{MAX_ATTEMPTS, STUCK_ERROR, TIERS};
 pub use users::SESSION_TTL_HOURS;
 
 use crate::auth::Auth;
@@ -21,6 +23,8 @@ pub struct Services {
     pub config: Config,
     pub store: SharedStore,
     pub auth: Auth,
+    /// The pipeline runner of this process, once `serve` has started it.
+    pub runner: std::sync::OnceLock<Arc<crate::pipeline::Runner>>,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -73,7 +77,7 @@ impl Services {
     }
 
     pub fn new(config: Config, store: SharedStore, auth: Auth) -> SharedServices {
-        Arc::new(Services { config, store, auth })
+        Arc::new(Services { config, store, auth, runner: std::sync::OnceLock::new() })
     }
 
     /// Records who did what. A failed audit write is logged, never silently dropped.
@@ -129,17 +133,58 @@ impl Services {
                 error: Some(format!("no answer within {} s", STORE_PING_TIMEOUT.as_secs())),
             },
         };
-        let overall = if store.status == "healthy" { "healthy" } else { "unhealthy" };
+        let runner = self.runner_health().await;
+        let overall = match (store.status.as_str(), runner.status.as_str()) {
+            ("healthy", "healthy" | "not_configured") => "healthy",
+            ("healthy", "degraded") => "degraded",
+            _ => "unhealthy",
+        };
         Health {
             overall: overall.into(),
-            runner: RunnerHealth {
-                status: "not_configured".into(),
-                active_runs: 0,
-                capacity_percent: 0,
-            },
+            runner,
             mongodb: store,
             pdf_service: ServiceHealth { status: "not_configured".into() },
             checked_at: store::now(),
+        }
+    }
+
+    /// Healthy; degraded at ≥ 80 % capacity or when paused; unhealthy when its loop died;
+    /// `not_configured` in processes that run no pipeline (CLI, tests).
+    async fn runner_health(&self) -> RunnerHealth {
+        let queued = self
+            .store
+            .list_runs(&store::RunFilter {
+                status: Some("queued".into()),
+                job_id: None,
+                limit: 1_000,
+            })
+            .await
+            .map_or(0, |r| r.len() as u32);
+        let paused = self.paused().await.unwrap_or(false);
+        let Some(runner) = self.runner.get() else {
+            return RunnerHealth {
+                status: "not_configured".into(),
+                active_runs: 0,
+                capacity_percent: 0,
+                queued,
+                paused,
+            };
+        };
+        let active = runner.active_runs() as u32;
+        let percent = (100 * active) / runner.capacity().max(1) as u32;
+        let status = if !runner.is_looping() {
+            "unhealthy"
+        } else if paused || percent >= 80 {
+            "degraded"
+        } else {
+            "healthy"
+        };
+        RunnerHealth {
+            status: status.into(),
+            active_runs: active,
+            capacity_percent: percent,
+            queued,
+            paused,
         }
     }
 

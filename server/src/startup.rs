@@ -3,6 +3,7 @@
 use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::http;
+use crate::pipeline::{Runner, RunnerSettings, layers};
 use crate::services::{Services, SharedServices};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
@@ -35,6 +36,17 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let addr = config.addr;
     let services = services(config).await?;
     let backend = services.store.backend();
+    let (stop_runner, runner_stopped) = tokio::sync::watch::channel(false);
+    let runner = Runner::new(
+        services.store.clone(),
+        layers::offline_pipeline(services.store.clone()),
+        RunnerSettings::new(
+            services.config.max_concurrent_runs as usize,
+            std::time::Duration::from_secs(services.config.pipeline_timeout_seconds),
+        ),
+    );
+    let _ = services.runner.set(runner.clone());
+    let runner_task = tokio::spawn(runner.run_until(runner_stopped));
     let app = http::router(services, leptos_options());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -45,6 +57,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;
+    // Runs in flight keep their lease until it expires; another process (or this one after a
+    // restart) picks them up, so stopping does not wait for them.
+    let _ = stop_runner.send(true);
+    let _ = runner_task.await;
     tracing::info!("jobintel stopped");
     Ok(())
 }

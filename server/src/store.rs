@@ -128,9 +128,20 @@ pub trait RunStore: Send + Sync {
         now: DateTime<Utc>,
         backoff: chrono::Duration,
     ) -> StoreResult<Vec<PipelineRun>>;
-    /// Cancels a queued or processing run. Returns the run as it is now (unchanged when it had
-    /// already finished), or `None` when there is no such run.
-    async fn cancel_run(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<PipelineRun>>;
+    /// Stops a queued or processing run with `status` (cancelled or failed) and `error`.
+    /// Returns the run as it is now (unchanged when it had already finished), or `None` when
+    /// there is no such run.
+    async fn stop_run(
+        &self,
+        id: &str,
+        status: RunStatus,
+        error: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PipelineRun>>;
+
+    async fn cancel_run(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<PipelineRun>> {
+        self.stop_run(id, RunStatus::Cancelled, None, now).await
+    }
 }
 
 /// The uniqueness key that allows one active run per job: the job id while the run is queued
@@ -167,9 +178,15 @@ pub fn after_lost_lease(
     run
 }
 
-/// What a run looks like once cancelled at `now`.
-pub fn cancelled(mut run: PipelineRun, now: DateTime<Utc>) -> PipelineRun {
-    run.status = RunStatus::Cancelled;
+/// What a run looks like once stopped (cancelled, or failed by an operator) at `now`.
+pub fn stopped(
+    mut run: PipelineRun,
+    status: RunStatus,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> PipelineRun {
+    run.status = status;
+    run.error = error.or(run.error);
     run.worker_id = None;
     run.lease_until = None;
     run.finished_at = Some(now);

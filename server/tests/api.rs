@@ -500,7 +500,7 @@ async fn health_reports_the_store_in_the_runbook_shape() {
     assert!(h["mongodb"]["latency_ms"].as_f64().is_some());
     assert_eq!(
         h["runner"],
-        json!({"status": "not_configured", "active_runs": 0, "capacity_percent": 0})
+        json!({"status": "not_configured", "active_runs": 0, "capacity_percent": 0, "queued": 0, "paused": false})
     );
     assert_eq!(h["pdf_service"]["status"], "not_configured");
 }
@@ -716,4 +716,168 @@ async fn forms_work_without_javascript() {
         .await;
     assert!(r.location().starts_with("/jobs?notice="), "{}", r.location());
     assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["status"], "archived");
+}
+
+#[tokio::test]
+async fn a_run_is_queued_executed_and_inspected_through_the_api() {
+    let app = app().await;
+    app.services.seed_demo(false).await.unwrap();
+    let job = app.create("Rust Platform Engineer", "Acme", "Berlin").await;
+    let id = job["id"].as_str().unwrap().to_string();
+
+    assert_eq!(
+        app.send(
+            Method::POST,
+            "/run",
+            None,
+            Some(("application/json", json!({"job_id": id}).to_string()))
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_error(
+        &app.json(Method::POST, "/run", &app.admin, json!({"job_id": "nope"})).await,
+        StatusCode::NOT_FOUND,
+        "nope",
+    );
+    assert_error(
+        &app.json(Method::POST, "/run", &app.admin, json!({"job_id": id, "tier": "Z"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tier",
+    );
+    assert_eq!(
+        app.json(Method::POST, "/run", &app.viewer, json!({"job_id": id})).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    assert_eq!(
+        app.json(Method::POST, "/api/admin/pipeline/pause", &app.admin, json!({})).await.status,
+        StatusCode::OK
+    );
+    assert_error(
+        &app.json(Method::POST, "/run", &app.admin, json!({"job_id": id})).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "paused",
+    );
+    assert_eq!(app.get("/api/health").await.json()["runner"]["paused"], true);
+    app.json(Method::POST, "/api/admin/pipeline/resume", &app.admin, json!({})).await;
+
+    let queued =
+        app.json(Method::POST, "/run", &app.admin, json!({"job_id": id, "tier": "B"})).await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
+    let run_id = queued.json()["run_id"].as_str().unwrap().to_string();
+    assert_eq!(queued.json()["status_url"], format!("/api/pipeline-runs/{run_id}"));
+    assert_error(
+        &app.json(Method::POST, "/run", &app.admin, json!({"job_id": id})).await,
+        StatusCode::CONFLICT,
+        &run_id,
+    );
+    assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["status"], "queued");
+    assert_eq!(app.get("/api/pipeline-runs?status=queued").await.json()["count"], 1);
+
+    let store = app.services.store.clone();
+    let runner = server::pipeline::Runner::new(
+        store.clone(),
+        server::pipeline::layers::offline_pipeline(store),
+        server::pipeline::RunnerSettings::new(1, std::time::Duration::from_secs(60)),
+    );
+    assert!(runner.step().await.unwrap());
+    let run = app.get(&format!("/api/pipeline-runs/{run_id}")).await.json();
+    assert!(matches!(run["status"].as_str(), Some("completed" | "partial")), "{run}");
+    assert_eq!(run["layers"].as_array().unwrap().len(), 11);
+    assert_eq!(run["layers"][5]["output"]["tier"], "B", "the asked tier is kept");
+    assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["status"], "ready");
+    assert_error(
+        &app.json(
+            Method::POST,
+            &format!("/api/pipeline-runs/{run_id}/cancel"),
+            &app.admin,
+            json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "already finished",
+    );
+    assert_error(
+        &app.json(
+            Method::POST,
+            &format!("/api/pipeline-runs/{run_id}/retry"),
+            &app.admin,
+            json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "failed",
+    );
+    assert_eq!(app.get("/api/pipeline-runs/nope").await.status, StatusCode::NOT_FOUND);
+
+    let r = app
+        .json(Method::POST, "/api/runs/bulk", &app.admin, json!({"job_ids": [id, "missing"]}))
+        .await
+        .json();
+    assert_eq!(r["results"][0]["ok"], true);
+    assert_eq!(r["results"][1]["status"], 404);
+}
+
+#[tokio::test]
+async fn stuck_runs_are_cleared_as_the_runbook_says_and_retried_from_their_failed_layer() {
+    let app = app().await;
+    let id = app.create("Stuck Role", "Acme", "Oslo").await["id"].as_str().unwrap().to_string();
+    // A worker took the run two hours ago and still "holds" it.
+    let long_ago = server::store::now() - chrono::Duration::hours(2);
+    let run_id = server::store::new_id();
+    let queued = PipelineRun::queued(run_id.clone(), id.clone(), "auto".into(), 3, long_ago);
+    app.services.store.insert_run(&queued).await.unwrap();
+    app.services
+        .store
+        .claim_run("stuck-worker", long_ago, chrono::Duration::hours(10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.json(Method::POST, "/api/admin/stuck-jobs/clear", &app.viewer, json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let none = app
+        .json(
+            Method::POST,
+            "/api/admin/stuck-jobs/clear",
+            &app.admin,
+            json!({"older_than_minutes": 180}),
+        )
+        .await
+        .json();
+    assert_eq!(none["cleared"], json!([]));
+    let r = app.send(Method::POST, "/api/admin/stuck-jobs/clear", Some(&app.admin), None).await;
+    assert_eq!(r.json()["cleared"], json!([run_id.clone()]), "default threshold: 30 minutes");
+    let run = app.get(&format!("/api/pipeline-runs/{run_id}")).await.json();
+    assert_eq!(
+        (run["status"].as_str(), run["error"].as_str()),
+        (Some("failed"), Some("Stuck processing - manual reset"))
+    );
+    let job = app.get(&format!("/api/jobs/{id}")).await.json();
+    assert_eq!(
+        (job["status"].as_str(), job["error"].as_str()),
+        (Some("failed"), Some("Stuck processing - manual reset"))
+    );
+
+    let retry = app
+        .json(Method::POST, &format!("/api/pipeline-runs/{run_id}/retry"), &app.admin, json!({}))
+        .await;
+    assert_eq!(retry.status, StatusCode::ACCEPTED, "{}", retry.text);
+    let new_id = retry.json()["run_id"].as_str().unwrap().to_string();
+    assert_ne!(new_id, run_id);
+    assert_eq!(app.get(&format!("/api/pipeline-runs/{new_id}")).await.json()["status"], "queued");
+    let cancelled = app
+        .json(Method::POST, &format!("/api/pipeline-runs/{new_id}/cancel"), &app.admin, json!({}))
+        .await;
+    assert_eq!(cancelled.json()["status"], "cancelled");
+    let log = app.get("/api/admin/audit").await.json();
+    let actions: Vec<&str> =
+        log["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(
+        ["runs.clear_stuck", "run.retry", "run.cancel"].iter().all(|a| actions.contains(a)),
+        "{actions:?}"
+    );
 }

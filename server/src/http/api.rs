@@ -24,7 +24,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/jobs/bulk", post(bulk_jobs))
         .route("/api/jobs/status-counts", get(status_counts))
         .route("/api/jobs/{id}", get(get_job).patch(patch_job).delete(delete_job))
+        .route("/run", post(queue_run))
+        .route("/api/runs/bulk", post(queue_runs))
         .route("/api/pipeline-runs", get(list_runs))
+        .route("/api/pipeline-runs/{id}", get(get_run))
+        .route("/api/pipeline-runs/{id}/cancel", post(cancel_run))
+        .route("/api/pipeline-runs/{id}/retry", post(retry_run))
+        .route("/api/admin/pipeline/pause", post(pause))
+        .route("/api/admin/pipeline/resume", post(resume))
+        .route("/api/admin/stuck-jobs/clear", post(clear_stuck))
         .route("/api/profile/resume", get(get_resume).put(put_resume))
         .route("/api/profile/basics", patch(patch_basics))
         .route("/api/stars", get(list_stars).post(create_star))
@@ -163,6 +171,126 @@ async fn delete_job(
 ) -> ApiResult<StatusCode> {
     s.services.delete_job(&user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunRequest {
+    job_id: String,
+    #[serde(default = "auto_tier")]
+    tier: String,
+}
+
+fn auto_tier() -> String {
+    "auto".into()
+}
+
+fn queued_reply(run: &PipelineRun) -> Value {
+    json!({
+        "run_id": run.id,
+        "status_url": format!("/api/pipeline-runs/{}", run.id),
+        "events_url": format!("/api/pipeline-runs/{}/events", run.id),
+    })
+}
+
+/// `POST /run` (runbook path): 202 with where to follow the run.
+async fn queue_run(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(req): ApiJson<RunRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let run = s.services.enqueue_run(&user, &req.job_id, &req.tier).await?;
+    Ok((StatusCode::ACCEPTED, Json(queued_reply(&run))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkRunRequest {
+    job_ids: Vec<String>,
+    #[serde(default = "auto_tier")]
+    tier: String,
+}
+
+async fn queue_runs(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(req): ApiJson<BulkRunRequest>,
+) -> ApiResult<Json<Value>> {
+    if req.job_ids.is_empty() || req.job_ids.len() > 500 {
+        return Err(AppError::Invalid("`job_ids` must name 1–500 jobs".into()));
+    }
+    let mut results = Vec::with_capacity(req.job_ids.len());
+    for id in &req.job_ids {
+        results.push(match s.services.enqueue_run(&user, id, &req.tier).await {
+            Ok(run) => json!({"job_id": id, "ok": true, "run_id": run.id}),
+            Err(e) => json!({"job_id": id, "ok": false, "status": e.status().as_u16(), "error": e.to_string()}),
+        });
+    }
+    Ok(Json(json!({"results": results})))
+}
+
+async fn get_run(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PipelineRun>> {
+    Ok(Json(s.services.get_run(&id).await?))
+}
+
+async fn cancel_run(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PipelineRun>> {
+    Ok(Json(s.services.cancel_run(&user, &id).await?))
+}
+
+async fn retry_run(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let run = s.services.retry_run(Some(&user), &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(queued_reply(&run))))
+}
+
+async fn pause(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> ApiResult<Json<Value>> {
+    s.services.set_paused(Some(&user), true).await?;
+    Ok(Json(json!({"paused": true})))
+}
+
+async fn resume(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> ApiResult<Json<Value>> {
+    s.services.set_paused(Some(&user), false).await?;
+    Ok(Json(json!({"paused": false})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ClearStuck {
+    older_than_minutes: Option<u32>,
+}
+
+/// The runbook's "Clear Stuck Jobs" (default: processing for more than 30 minutes). The body
+/// is optional.
+async fn clear_stuck(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    BodyText(body): BodyText,
+) -> ApiResult<Json<Value>> {
+    let req: ClearStuck = if body.trim().is_empty() {
+        ClearStuck::default()
+    } else {
+        serde_json::from_str(&body).map_err(|e| AppError::Invalid(format!("invalid body: {e}")))?
+    };
+    let minutes = req.older_than_minutes.unwrap_or(30);
+    let cleared =
+        s.services.clear_stuck(Some(&user), chrono::Duration::minutes(i64::from(minutes))).await?;
+    Ok(Json(json!({"cleared": cleared, "older_than_minutes": minutes})))
 }
 
 /// The runbook's `GET /api/pipeline-runs?status=&job_id=&limit=` (limit ≤ 200, default 50).

@@ -19,6 +19,9 @@ pub fn routes() -> Router<AppState> {
         .route("/forms/jobs/bulk", post(bulk))
         .route("/forms/jobs/{id}", post(edit_job))
         .route("/forms/jobs/{id}/delete", post(delete_job))
+        .route("/forms/jobs/{id}/run", post(run_job))
+        .route("/forms/runs/{id}/cancel", post(cancel_run))
+        .route("/forms/runs/{id}/retry", post(retry_run))
         .route("/forms/import/paste", post(import_paste))
         .route("/forms/import/file", post(import_file))
         .route("/forms/profile/basics", post(basics))
@@ -162,6 +165,51 @@ async fn delete_job(
     let back = format!("/jobs/{}", encode_component(&id));
     done(s.services.delete_job(&user, &id).await, &back, |_| {
         ("/jobs".into(), "Job deleted.".into())
+    })
+}
+
+async fn run_job(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(f);
+    let back = format!("/jobs/{}", encode_component(&id));
+    let tier = f.get("tier");
+    let tier = if tier.is_empty() { "auto".to_string() } else { tier };
+    done(s.services.enqueue_run(&user, &id, &tier).await, &back, |_| {
+        (back.clone(), "Run queued.".into())
+    })
+}
+
+/// The job page of a run, for redirects after acting on the run.
+async fn job_page_of_run(s: &AppState, run_id: &str) -> String {
+    match s.services.get_run(run_id).await {
+        Ok(run) => format!("/jobs/{}", encode_component(&run.job_id)),
+        Err(_) => "/jobs".into(),
+    }
+}
+
+async fn cancel_run(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Response {
+    let back = job_page_of_run(&s, &id).await;
+    done(s.services.cancel_run(&user, &id).await, &back, |_| {
+        (back.clone(), "Run cancelled.".into())
+    })
+}
+
+async fn retry_run(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Response {
+    let back = job_page_of_run(&s, &id).await;
+    done(s.services.retry_run(Some(&user), &id).await, &back, |_| {
+        (back.clone(), "Retry queued from the failed layer.".into())
     })
 }
 

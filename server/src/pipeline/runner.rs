@@ -9,7 +9,7 @@ use app::error::AppError;
 use app::model::*;
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 
@@ -50,6 +50,8 @@ pub struct Runner {
     settings: RunnerSettings,
     permits: Arc<Semaphore>,
     active: AtomicUsize,
+    /// True while `run_until` is looping; the health check reports a dead loop.
+    looping: AtomicBool,
 }
 
 /// How a run ended inside this worker.
@@ -66,7 +68,14 @@ impl Runner {
         settings: RunnerSettings,
     ) -> Arc<Self> {
         let permits = Arc::new(Semaphore::new(settings.max_concurrent));
-        Arc::new(Runner { store, layers, settings, permits, active: AtomicUsize::new(0) })
+        Arc::new(Runner {
+            store,
+            layers,
+            settings,
+            permits,
+            active: AtomicUsize::new(0),
+            looping: AtomicBool::new(false),
+        })
     }
 
     pub fn active_runs(&self) -> usize {
@@ -75,6 +84,10 @@ impl Runner {
 
     pub fn capacity(&self) -> usize {
         self.settings.max_concurrent
+    }
+
+    pub fn is_looping(&self) -> bool {
+        self.looping.load(Ordering::SeqCst)
     }
 
     pub async fn is_paused(&self) -> Result<bool, AppError> {
@@ -116,6 +129,7 @@ impl Runner {
     /// Claims and executes runs until `shutdown` turns true, at most `max_concurrent` at once,
     /// sweeping expired leases on the side.
     pub async fn run_until(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        self.looping.store(true, Ordering::SeqCst);
         let mut sweep = tokio::time::interval(self.settings.sweep_interval);
         loop {
             tokio::select! {
@@ -155,6 +169,7 @@ impl Runner {
                 }
             }
         }
+        self.looping.store(false, Ordering::SeqCst);
     }
 
     async fn execute(&self, run: PipelineRun) -> Result<(), AppError> {

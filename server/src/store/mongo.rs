@@ -591,18 +591,24 @@ impl RunStore for MongoStore {
         Ok(changed)
     }
 
-    async fn cancel_run(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<PipelineRun>> {
+    async fn stop_run(
+        &self,
+        id: &str,
+        status: RunStatus,
+        error: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PipelineRun>> {
         for _ in 0..CLAIM_RACES {
             let Some(run) = self.get_run(id).await? else { return Ok(None) };
             if !run.status.is_active() {
                 return Ok(Some(run));
             }
-            let next = cancelled(run.clone(), now);
+            let next = stopped(run.clone(), status, error.clone(), now);
             if self.swap_run(&run, &next).await? {
                 return Ok(Some(next));
             }
         }
-        Err(StoreError::Backend(format!("run {id} kept changing; cancel not applied")))
+        Err(StoreError::Backend(format!("run {id} kept changing; stop not applied")))
     }
 }
 

@@ -606,7 +606,13 @@ impl RunStore for SqliteStore {
         .await
     }
 
-    async fn cancel_run(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<PipelineRun>> {
+    async fn stop_run(
+        &self,
+        id: &str,
+        status: RunStatus,
+        error: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PipelineRun>> {
         let id = id.to_string();
         self.with(move |c| {
             immediate(c, |tx| {
@@ -616,7 +622,7 @@ impl RunStore for SqliteStore {
                     .map_err(backend)?;
                 match run {
                     Some(run) if run.status.is_active() => {
-                        let run = cancelled(run, now);
+                        let run = stopped(run, status, error, now);
                         write_run(tx, &run, false)?;
                         Ok(Some(run))
                     }

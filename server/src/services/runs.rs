@@ -1,0 +1,245 @@
+//! Pipeline runs: queueing, cancel, retry, pause and the runbook's recovery procedures.
+
+use super::{Services, require_admin};
+use crate::pipeline::runner::PAUSE_SETTING;
+use crate::store::{self, RunFilter, StoreError};
+use app::error::AppError;
+use app::model::*;
+use serde_json::json;
+
+/// How many attempts a run gets before a lost lease fails it.
+pub const MAX_ATTEMPTS: u32 = 3;
+pub const TIERS: [&str; 5] = ["auto", "A", "B", "C", "D"];
+/// The error the runbook's "Clear Stuck Jobs" procedure writes.
+pub const STUCK_ERROR: &str = "Stuck processing - manual reset";
+
+impl Services {
+    pub async fn paused(&self) -> Result<bool, AppError> {
+        let setting = self.store.get_setting(PAUSE_SETTING).await?;
+        Ok(setting.and_then(|v| v["paused"].as_bool()).unwrap_or(false))
+    }
+
+    /// Pauses or resumes claiming runs (PDF export keeps working). `actor` None is the CLI.
+    pub async fn set_paused(&self, actor: Option<&UserInfo>, paused: bool) -> Result<(), AppError> {
+        if let Some(a) = actor {
+            require_admin(a)?;
+        }
+        self.store.put_setting(PAUSE_SETTING, &json!({"paused": paused})).await?;
+        let who = actor.map_or("cli", |a| a.username.as_str());
+        self.audit(
+            who,
+            if paused { "pipeline.pause" } else { "pipeline.resume" },
+            "pipeline",
+            json!({}),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Queues a run for a job: 404 for an unknown job, 409 naming the active run, 503 when the
+    /// pipeline is paused.
+    pub async fn enqueue_run(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        tier: &str,
+    ) -> Result<PipelineRun, AppError> {
+        require_admin(user)?;
+        if !TIERS.contains(&tier) {
+            return Err(AppError::Invalid(format!(
+                "`tier` must be one of {}, got `{tier}`",
+                TIERS.join(", ")
+            )));
+        }
+        let mut job = self.get_job(job_id).await?;
+        if self.paused().await? {
+            return Err(AppError::Unavailable(
+                "the pipeline is paused; resume it to queue runs".into(),
+            ));
+        }
+        let run = PipelineRun::queued(
+            store::new_id(),
+            job.id.clone(),
+            tier.to_string(),
+            MAX_ATTEMPTS,
+            store::now(),
+        );
+        self.insert_run(&run).await?;
+        job.status = JobStatus::Queued;
+        job.error = None;
+        job.updated_at = store::now();
+        self.store.replace_job(&job).await?;
+        self.audit(&user.username, "run.queue", &run.id, json!({"job_id": job_id, "tier": tier}))
+            .await;
+        Ok(run)
+    }
+
+    async fn insert_run(&self, run: &PipelineRun) -> Result<(), AppError> {
+        self.store.insert_run(run).await.map_err(|e| match e {
+            StoreError::Duplicate { existing_id, .. } => AppError::Conflict(format!(
+                "job `{}` already has an active run{}",
+                run.job_id,
+                existing_id.map(|id| format!(": {id}")).unwrap_or_default()
+            )),
+            other => other.into(),
+        })
+    }
+
+    pub async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError> {
+        self.store.get_run(id).await?.ok_or_else(|| AppError::not_found("pipeline run", id))
+    }
+
+    /// Cancels a queued or processing run; 409 when it already finished.
+    pub async fn cancel_run(&self, user: &UserInfo, id: &str) -> Result<PipelineRun, AppError> {
+        require_admin(user)?;
+        let run = self
+            .store
+            .cancel_run(id, store::now())
+            .await?
+            .ok_or_else(|| AppError::not_found("pipeline run", id))?;
+        if run.status != RunStatus::Cancelled {
+            return Err(AppError::Conflict(format!(
+                "run `{id}` already finished ({})",
+                run.status
+            )));
+        }
+        if let Some(mut job) = self.store.get_job(&run.job_id).await? {
+            job.status = JobStatus::New;
+            job.updated_at = store::now();
+            self.store.replace_job(&job).await?;
+        }
+        self.audit(&user.username, "run.cancel", id, json!({})).await;
+        Ok(run)
+    }
+
+    /// Queues a new run of a failed (or cancelled) run's job that starts at the layer that
+    /// failed: the layers before it are copied over and not run again.
+    pub async fn retry_run(
+        &self,
+        user: Option<&UserInfo>,
+        id: &str,
+    ) -> Result<PipelineRun, AppError> {
+        if let Some(u) = user {
+            require_admin(u)?;
+        }
+        let old = self.get_run(id).await?;
+        if !matches!(old.status, RunStatus::Failed | RunStatus::Cancelled) {
+            return Err(AppError::Conflict(format!(
+                "only failed or cancelled runs are retried; `{id}` is {}",
+                old.status
+            )));
+        }
+        if self.paused().await? {
+            return Err(AppError::Unavailable(
+                "the pipeline is paused; resume it to queue runs".into(),
+            ));
+        }
+        let mut run = PipelineRun::queued(
+            store::new_id(),
+            old.job_id.clone(),
+            old.tier.clone(),
+            MAX_ATTEMPTS,
+            store::now(),
+        );
+        run.layers = old
+            .layers
+            .into_iter()
+            .take_while(|l| matches!(l.status.as_str(), "completed" | "warning"))
+            .collect();
+        self.insert_run(&run).await?;
+        let who = user.map_or("cli", |u| u.username.as_str());
+        self.audit(
+            who,
+            "run.retry",
+            &run.id,
+            json!({"from": id, "reused_layers": run.layers.len()}),
+        )
+        .await;
+        Ok(run)
+    }
+
+    /// The runbook's "Clear Stuck Jobs": runs processing for longer than `older_than` (and
+    /// their jobs) are failed with `Stuck processing - manual reset`. Returns the run ids.
+    pub async fn clear_stuck(
+        &self,
+        user: Option<&UserInfo>,
+        older_than: chrono::Duration,
+    ) -> Result<Vec<String>, AppError> {
+        if let Some(u) = user {
+            require_admin(u)?;
+        }
+        let threshold = store::now() - older_than;
+        let processing = self
+            .store
+            .list_runs(&RunFilter { status: Some("processing".into()), job_id: None, limit: 1_000 })
+            .await?;
+        let mut cleared = Vec::new();
+        for run in
+            processing.into_iter().filter(|r| r.started_at.unwrap_or(r.created_at) < threshold)
+        {
+            let stopped = self
+                .store
+                .stop_run(&run.id, RunStatus::Failed, Some(STUCK_ERROR.into()), store::now())
+                .await?;
+            if stopped.is_some_and(|r| r.error.as_deref() == Some(STUCK_ERROR)) {
+                if let Some(mut job) = self.store.get_job(&run.job_id).await? {
+                    job.status = JobStatus::Failed;
+                    job.error = Some(STUCK_ERROR.into());
+                    job.updated_at = store::now();
+                    self.store.replace_job(&job).await?;
+                }
+                cleared.push(run.id);
+            }
+        }
+        // Jobs left `processing` with no active run (e.g. written by hand) are reset too.
+        let jobs = self
+            .store
+            .list_jobs(&JobQuery {
+                statuses: vec![JobStatus::Processing],
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        for mut job in jobs.items.into_iter().filter(|j| j.updated_at < threshold) {
+            job.status = JobStatus::Failed;
+            job.error = Some(STUCK_ERROR.into());
+            job.updated_at = store::now();
+            self.store.replace_job(&job).await?;
+        }
+        let who = user.map_or("cli", |u| u.username.as_str());
+        self.audit(
+            who,
+            "runs.clear_stuck",
+            "pipeline",
+            json!({"runs": cleared, "older_than_minutes": older_than.num_minutes()}),
+        )
+        .await;
+        Ok(cleared)
+    }
+
+    /// Retries every failed run created within `since` whose job has no active run.
+    pub async fn rerun_failed(
+        &self,
+        user: Option<&UserInfo>,
+        since: chrono::Duration,
+    ) -> Result<Vec<String>, AppError> {
+        let threshold = store::now() - since;
+        let failed = self
+            .store
+            .list_runs(&RunFilter { status: Some("failed".into()), job_id: None, limit: 200 })
+            .await?;
+        let mut queued = Vec::new();
+        let mut seen_jobs = std::collections::BTreeSet::new();
+        for run in failed.into_iter().filter(|r| r.created_at >= threshold) {
+            if !seen_jobs.insert(run.job_id.clone()) {
+                continue;
+            }
+            match self.retry_run(user, &run.id).await {
+                Ok(new) => queued.push(new.id),
+                Err(AppError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(queued)
+    }
+}
