@@ -70,3 +70,9 @@ pub async fn get_star(id: String) -> Result<StarRecord, AppError> {
     let (backend, _) = ssr::session().await?;
     backend.get_star(&id).await
 }
+
+#[server(prefix = "/sfn")]
+pub async fn job_runs(job_id: String) -> Result<Vec<PipelineRun>, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.job_runs(&job_id).await
+}

@@ -510,6 +510,21 @@ string_enum! {
     }
 }
 
+/// The pipeline's layers, in order.
+pub const LAYERS: [&str; 11] = [
+    "jd_extraction",
+    "pain_points",
+    "star_selection",
+    "company_research",
+    "role_research",
+    "fit_score",
+    "people_mapper",
+    "outreach",
+    "cover_letter",
+    "cv_generation",
+    "publish",
+];
+
 impl RunStatus {
     /// Queued or processing: the run still holds its job.
     pub fn is_active(self) -> bool {

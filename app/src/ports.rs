@@ -18,6 +18,8 @@ pub trait Backend: Send + Sync {
     async fn profile(&self) -> Result<Profile, AppError>;
     async fn list_stars(&self) -> Result<Vec<StarRecord>, AppError>;
     async fn get_star(&self, id: &str) -> Result<StarRecord, AppError>;
+    /// The newest runs of a job, newest first.
+    async fn job_runs(&self, job_id: &str) -> Result<Vec<PipelineRun>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -42,4 +42,10 @@ impl Backend for Services {
     async fn get_star(&self, id: &str) -> Result<StarRecord, AppError> {
         Services::get_star(self, id).await
     }
+
+    async fn job_runs(&self, job_id: &str) -> Result<Vec<PipelineRun>, AppError> {
+        let filter =
+            crate::store::RunFilter { status: None, job_id: Some(job_id.to_string()), limit: 5 };
+        Services::list_runs(self, filter).await
+    }
 }

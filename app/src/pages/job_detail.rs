@@ -1,4 +1,4 @@
-use crate::components::Layout;
+use crate::components::{Layout, RunPanel};
 use crate::functions::get_job;
 use crate::model::*;
 use leptos::prelude::*;
@@ -76,6 +76,7 @@ fn JobDetail(job: Job) -> impl IntoView {
             {job.score.map(|s| view! { " " <span class="badge">"Score " {s}</span> })}
             {job.error.clone().map(|e| view! { <span class="flash error">{e}</span> })}
         </p>
+        <RunPanel job_id=job.id.clone() />
         <div class="detail-grid">
             <section class="card description">
                 <h2>"Description"</h2>

@@ -1,0 +1,258 @@
+use crate::functions::job_runs;
+use crate::model::*;
+use leptos::prelude::*;
+use leptos_meta::Meta;
+use serde_json::Value;
+
+/// Seconds between refreshes while a run is queued or processing.
+const LIVE_REFRESH_SECONDS: u64 = 2;
+
+/// The job's pipeline: a Run button, the latest run's live progress, and its results.
+#[component]
+pub fn RunPanel(job_id: String) -> impl IntoView {
+    let id = job_id.clone();
+    let runs = Resource::new(move || id.clone(), job_runs);
+
+    #[cfg(feature = "hydrate")]
+    {
+        let live = move || {
+            runs.get_untracked()
+                .and_then(|r| r.ok())
+                .and_then(|r| r.first().map(|run| run.status.is_active()))
+                .unwrap_or(false)
+        };
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if live() {
+                    runs.refetch();
+                }
+            },
+            std::time::Duration::from_secs(LIVE_REFRESH_SECONDS),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+
+    let action = format!("/forms/jobs/{}/run", encode_component(&job_id));
+    let tiers = ["auto", "A", "B", "C", "D"]
+        .into_iter()
+        .map(|t| view! { <option value=t>{t}</option> })
+        .collect_view();
+    view! {
+        <section class="card run-panel" data-testid="run-panel">
+            <h2>"Pipeline"</h2>
+            <form method="post" action=action class="run-form">
+                <label>"Tier" <select name="tier">{tiers}</select></label>
+                <button type="submit">"Run pipeline"</button>
+            </form>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match runs.await {
+                        Ok(list) => match list.into_iter().next() {
+                            Some(run) => view! { <RunView run /> }.into_any(),
+                            None => view! { <p class="muted">"No runs yet."</p> }.into_any(),
+                        },
+                        Err(e) => view! { <p class="flash error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn RunView(run: PipelineRun) -> impl IntoView {
+    let finished =
+        run.layers.iter().filter(|l| !matches!(l.status.as_str(), "running" | "pending")).count();
+    let percent = if run.status.is_active() { 100 * finished / LAYERS.len() } else { 100 };
+    // Without JavaScript, the browser reloads the page while the run is live.
+    let refresh = run
+        .status
+        .is_active()
+        .then(|| view! { <Meta http_equiv="refresh" content=LIVE_REFRESH_SECONDS.to_string() /> });
+    let steps = LAYERS
+        .iter()
+        .map(|name| {
+            let layer = run.layers.iter().find(|l| l.name == *name);
+            let status = layer.map_or("pending".to_string(), |l| l.status.clone());
+            let detail = layer
+                .map(|l| {
+                    let mut parts = Vec::new();
+                    if let Some(ms) = l.duration_ms {
+                        parts.push(format!("{ms} ms"));
+                    }
+                    if let Some(p) = &l.provider {
+                        parts.push(p.clone());
+                    }
+                    parts.join(" · ")
+                })
+                .unwrap_or_default();
+            let log = layer.map(|l| l.log.clone()).unwrap_or_default();
+            let error = layer.and_then(|l| l.error.clone());
+            view! {
+                <li class=format!("step {status}") data-layer=*name data-status=status.clone()>
+                    <span class="step-name">{name.replace('_', " ")}</span>
+                    <span class="muted small">{status.clone()} " " {detail}</span>
+                    {error.map(|e| view! { <div class="flash error small">{e}</div> })}
+                    {(!log.is_empty()).then(|| view! { <ul class="log">{log.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul> })}
+                </li>
+            }
+        })
+        .collect_view();
+    let controls = if run.status.is_active() {
+        let a = format!("/forms/runs/{}/cancel", encode_component(&run.id));
+        Some(view! { <form method="post" action=a><button class="danger" type="submit">"Cancel run"</button></form> }.into_any())
+    } else if matches!(run.status, RunStatus::Failed | RunStatus::Cancelled) {
+        let a = format!("/forms/runs/{}/retry", encode_component(&run.id));
+        Some(view! { <form method="post" action=a><button class="secondary" type="submit">"Retry from the failed layer"</button></form> }.into_any())
+    } else {
+        None
+    };
+    let output =
+        |name: &str| run.layers.iter().find(|l| l.name == name).and_then(|l| l.output.clone());
+    let results = (!run.status.is_active()).then(|| {
+        view! {
+            <Results
+                fit=output("fit_score")
+                pains=output("pain_points")
+                stars=output("star_selection")
+                outreach=output("outreach")
+                letter=output("cover_letter")
+                cv=output("cv_generation")
+            />
+        }
+    });
+    view! {
+        {refresh}
+        <p>
+            <span class=format!("badge run-{}", run.status) data-testid="run-status">{run.status.as_str()}</span>
+            " tier " {run.tier.clone()} " · attempt " {run.attempt} " · "
+            <a href=format!("/api/pipeline-runs/{}", run.id)>"JSON"</a>
+        </p>
+        {run.error.clone().map(|e| view! { <p class="flash error">{e}</p> })}
+        <div class="progress" role="progressbar" aria-valuenow=percent aria-valuemin="0" aria-valuemax="100">
+            <div class="bar" style=format!("width: {percent}%")></div>
+        </div>
+        <ol class="stepper">{steps}</ol>
+        {controls}
+        {results}
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+#[component]
+fn Results(
+    fit: Option<Value>,
+    pains: Option<Value>,
+    stars: Option<Value>,
+    outreach: Option<Value>,
+    letter: Option<Value>,
+    cv: Option<Value>,
+) -> impl IntoView {
+    let fit_view = fit.map(|f| {
+        view! {
+            <h3>"Fit"</h3>
+            <p data-testid="fit-score">
+                <b>{f["score"].as_u64().unwrap_or_default()}</b> " / 100 · " {f["category"].as_str().unwrap_or_default().to_string()}
+                " · tier " {f["tier"].as_str().unwrap_or_default().to_string()}
+            </p>
+            <ul class="small">{strings(&f["rationale"]).into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+            <ul class="small gaps">{strings(&f["gaps"]).into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+        }
+    });
+    let pains_view = pains.map(|p| {
+        let items: Vec<(String, f64)> = p["pain_points"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(p["strategic_needs"].as_array().into_iter().flatten())
+            .map(|f| (f["text"].as_str().unwrap_or_default().to_string(), f["confidence"].as_f64().unwrap_or_default()))
+            .collect();
+        view! {
+            <h3>"Pain points and needs"</h3>
+            <ul>{items.into_iter().map(|(t, c)| view! { <li>{t} <span class="muted small">{format!(" (confidence {c:.2})")}</span></li> }).collect_view()}</ul>
+        }
+    });
+    let stars_view = stars.map(|s| {
+        let picked: Vec<String> = s["selected"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x["title"].as_str().map(str::to_string))
+            .collect();
+        view! {
+            <h3>"Selected STAR records"</h3>
+            <ul>{picked.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+        }
+    });
+    let outreach_view = outreach.filter(|o| o["messages"].is_array()).map(|o| {
+        let messages: Vec<Value> = o["messages"].as_array().cloned().unwrap_or_default();
+        view! {
+            <h3>"Outreach"</h3>
+            {messages
+                .into_iter()
+                .map(|m| {
+                    view! {
+                        <details class="message">
+                            <summary>{m["contact"].as_str().unwrap_or_default().to_string()}</summary>
+                            <p class="small"><b>"LinkedIn note: "</b>{m["linkedin_note"].as_str().unwrap_or_default().to_string()}</p>
+                            <p class="small"><b>"Subject: "</b>{m["email_subject"].as_str().unwrap_or_default().to_string()}</p>
+                            <pre class="letter">{m["email_body"].as_str().unwrap_or_default().to_string()}</pre>
+                        </details>
+                    }
+                })
+                .collect_view()}
+        }
+    });
+    let letter_view = letter.and_then(|l| l["text"].as_str().map(str::to_string)).map(|t| {
+        view! {
+            <h3>"Cover letter"</h3>
+            <pre class="letter" data-testid="cover-letter">{t}</pre>
+        }
+    });
+    let cv_view = cv.filter(|c| c["lines"].is_array()).map(|c| {
+        let coverage = &c["keyword_coverage"];
+        let summary = format!(
+            "ATS keywords found: {}% in this CV, {}% in the master CV",
+            coverage["cv_percent"].as_u64().unwrap_or_default(),
+            coverage["master_cv_percent"].as_u64().unwrap_or_default()
+        );
+        let lines: Vec<(String, String, String)> = c["lines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| {
+                (
+                    l["section"].as_str().unwrap_or_default().to_string(),
+                    l["text"].as_str().unwrap_or_default().to_string(),
+                    l["source"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        view! {
+            <h3>"CV draft"</h3>
+            <p class="muted small">{summary}</p>
+            <ul class="cv-lines" data-testid="cv-lines">
+                {lines
+                    .into_iter()
+                    .map(|(section, text, source)| {
+                        view! {
+                            <li>
+                                <span class="muted small">{section}" "</span>
+                                {text}
+                                " "
+                                <span class="chip provenance" title="where this line comes from">{source}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    });
+    view! {
+        <div class="results">{fit_view} {pains_view} {stars_view} {outreach_view} {letter_view} {cv_view}</div>
+    }
+}

@@ -1,0 +1,25 @@
+import { expect, hydrated, signIn, test, visit } from "./helpers";
+
+test.beforeEach(async ({ page }) => signIn(page));
+
+test("running a job from the UI shows every layer finish and the package", async ({ page }) => {
+  // Each project runs its own demo job, so the two runs never collide.
+  const title = hydrated() ? "Senior Backend Engineer (Rust)" : "Site Reliability Engineer";
+  await visit(page, `/jobs?q=${encodeURIComponent(title)}`);
+  await page.getByRole("link", { name: title, exact: true }).click();
+  await expect(page.getByTestId("job-title")).toHaveText(title);
+  if (hydrated()) await page.locator("body[data-hydrated=true]").waitFor();
+
+  const panel = page.getByTestId("run-panel");
+  await panel.getByLabel("Tier").selectOption("auto");
+  await panel.getByRole("button", { name: "Run pipeline" }).click();
+  await expect(page.getByRole("status")).toContainText("Run queued");
+
+  // The page follows the run by itself: live refetch with JavaScript, meta refresh without.
+  await expect(page.getByTestId("run-status")).toHaveText(/completed|partial/, { timeout: 30_000 });
+  await expect(panel.locator('.step[data-status="completed"], .step[data-status="warning"]')).toHaveCount(11);
+  await expect(panel.locator(".progress")).toHaveAttribute("aria-valuenow", "100");
+  await expect(page.getByTestId("fit-score")).toContainText("/ 100");
+  await expect(page.getByTestId("cover-letter")).toContainText("hiring team");
+  await expect(page.getByTestId("cv-lines").locator(".provenance").first()).toHaveText(/^(master_cv:|star:)/);
+});
