@@ -72,21 +72,8 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
         );
         let names: Vec<&str> = run.layers.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(
-            names,
-            [
-                "jd_extraction",
-                "pain_points",
-                "star_selection",
-                "company_research",
-                "role_research",
-                "fit_score",
-                "people_mapper",
-                "outreach",
-                "cover_letter",
-                "cv_generation",
-                "publish"
-            ],
-            "{}",
+            names, LAYERS,
+            "{}: the pipeline runs the layers the UI lists, in order",
             job.title
         );
         let fit = output(&run, "fit_score");
