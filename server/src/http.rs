@@ -6,6 +6,7 @@
 //! are mapped to the same shape here, so no user mistake ever becomes a 500 or an HTML page.
 
 mod api;
+mod events;
 mod forms;
 pub mod openapi;
 

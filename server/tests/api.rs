@@ -881,3 +881,64 @@ async fn stuck_runs_are_cleared_as_the_runbook_says_and_retried_from_their_faile
         "{actions:?}"
     );
 }
+
+/// `(id, event)` pairs of an SSE body.
+fn sse_events(body: &str) -> Vec<(usize, String)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let field = |name: &str| {
+                block.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+            };
+            Some((field("id:")?.parse().ok()?, field("event:")?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn run_events_stream_every_step_and_replay_from_last_event_id() {
+    let app = app().await;
+    app.services.seed_demo(false).await.unwrap();
+    let id = app.create("Events Role", "Acme", "Berlin").await["id"].as_str().unwrap().to_string();
+    let run_id =
+        app.json(Method::POST, "/run", &app.admin, json!({"job_id": id})).await.json()["run_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let store = app.services.store.clone();
+    let runner = server::pipeline::Runner::new(
+        store.clone(),
+        server::pipeline::layers::offline_pipeline(store),
+        server::pipeline::RunnerSettings::new(1, std::time::Duration::from_secs(60)),
+    );
+    runner.step().await.unwrap();
+
+    let all = app.get(&format!("/api/pipeline-runs/{run_id}/events")).await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(
+        all.headers
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let events = sse_events(&all.text);
+    assert_eq!(events.first().map(|e| e.1.as_str()), Some("layer_started"));
+    assert_eq!(events.last().map(|e| e.1.as_str()), Some("run_finished"));
+    assert_eq!(events.iter().filter(|e| e.1 == "layer_started").count(), 11);
+    assert!(events.iter().any(|e| e.1 == "log"));
+    assert!(events.iter().enumerate().all(|(i, e)| e.0 == i), "ids are the positions");
+
+    let req = Request::builder()
+        .uri(format!("/api/pipeline-runs/{run_id}/events"))
+        .header(header::AUTHORIZATION, format!("Bearer {}", app.admin))
+        .header("Last-Event-ID", "9")
+        .body(Body::empty())
+        .unwrap();
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let replay = sse_events(&String::from_utf8_lossy(&body));
+    assert_eq!(replay.first().map(|e| e.0), Some(10), "resumes after the last id seen");
+    assert_eq!(replay, events[10..].to_vec());
+    assert_eq!(app.get("/api/pipeline-runs/missing/events").await.status, StatusCode::NOT_FOUND);
+}

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/runs/bulk", post(queue_runs))
         .route("/api/pipeline-runs", get(list_runs))
         .route("/api/pipeline-runs/{id}", get(get_run))
+        .route("/api/pipeline-runs/{id}/events", get(super::events::run_events_stream))
         .route("/api/pipeline-runs/{id}/cancel", post(cancel_run))
         .route("/api/pipeline-runs/{id}/retry", post(retry_run))
         .route("/api/admin/pipeline/pause", post(pause))
