@@ -6,4 +6,4 @@ mod run_panel;
 
 pub use health_panel::HealthPanel;
 pub use layout::{Flash, Layout};
-pub use run_panel::RunPanel;
+pub use run_panel::{RunPanel, RunView};

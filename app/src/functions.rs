@@ -76,3 +76,15 @@ pub async fn job_runs(job_id: String) -> Result<Vec<PipelineRun>, AppError> {
     let (backend, _) = ssr::session().await?;
     backend.job_runs(&job_id).await
 }
+
+#[server(prefix = "/sfn")]
+pub async fn list_runs(status: Option<RunStatus>) -> Result<Vec<PipelineRun>, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.runs(status).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn get_run(id: String) -> Result<PipelineRun, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.get_run(&id).await
+}

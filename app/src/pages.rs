@@ -6,6 +6,8 @@ mod jobs;
 mod login;
 mod not_found;
 mod profile;
+mod run_detail;
+mod runs;
 mod star_edit;
 
 pub use import::ImportPage;
@@ -14,4 +16,6 @@ pub use jobs::JobsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
+pub use run_detail::RunDetailPage;
+pub use runs::RunsPage;
 pub use star_edit::StarEditPage;

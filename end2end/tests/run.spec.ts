@@ -22,4 +22,13 @@ test("running a job from the UI shows every layer finish and the package", async
   await expect(page.getByTestId("fit-score")).toContainText("/ 100");
   await expect(page.getByTestId("cover-letter")).toContainText("hiring team");
   await expect(page.getByTestId("cv-lines").locator(".provenance").first()).toHaveText(/^(master_cv:|star:)/);
+
+  // The run is in the history, and its page shows the per-layer timeline.
+  await visit(page, "/runs");
+  await expect(page.getByRole("heading", { name: "Run history" })).toBeVisible();
+  const row = page.locator("table.jobs tbody tr").first();
+  await expect(row).toContainText("11/11");
+  await row.locator("a").first().click();
+  await expect(page.getByRole("heading", { name: /^Run / })).toBeVisible();
+  await expect(page.getByTestId("run-panel").locator(".step")).toHaveCount(11);
 });

@@ -48,4 +48,17 @@ impl Backend for Services {
             crate::store::RunFilter { status: None, job_id: Some(job_id.to_string()), limit: 5 };
         Services::list_runs(self, filter).await
     }
+
+    async fn runs(&self, status: Option<RunStatus>) -> Result<Vec<PipelineRun>, AppError> {
+        let filter = crate::store::RunFilter {
+            status: status.map(|s| s.as_str().to_string()),
+            job_id: None,
+            limit: 200,
+        };
+        Services::list_runs(self, filter).await
+    }
+
+    async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError> {
+        Services::get_run(self, id).await
+    }
 }

@@ -630,7 +630,7 @@ async fn openapi_documents_exactly_the_api_routes() {
 #[tokio::test]
 async fn pages_redirect_signed_out_visitors_to_login() {
     let app = app().await;
-    for uri in ["/", "/jobs", "/profile", "/import"] {
+    for uri in ["/", "/jobs", "/profile", "/import", "/runs", "/runs/x"] {
         let r = app.send(Method::GET, uri, None, None).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}");
         assert_eq!(r.location(), "/login");

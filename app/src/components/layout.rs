@@ -10,6 +10,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <a class="brand" href="/">"jobintel"</a>
             <nav class="nav">
                 <a href="/jobs">"Jobs"</a>
+                <a href="/runs">"Runs"</a>
                 <a href="/import">"Import"</a>
                 <a href="/profile">"Profile"</a>
             </nav>

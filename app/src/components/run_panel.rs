@@ -60,8 +60,9 @@ pub fn RunPanel(job_id: String) -> impl IntoView {
     }
 }
 
+/// One run: status, progress, per-layer steps with logs, controls and results.
 #[component]
-fn RunView(run: PipelineRun) -> impl IntoView {
+pub fn RunView(run: PipelineRun) -> impl IntoView {
     let finished =
         run.layers.iter().filter(|l| !matches!(l.status.as_str(), "running" | "pending")).count();
     let percent = if run.status.is_active() { 100 * finished / LAYERS.len() } else { 100 };
