@@ -56,6 +56,10 @@ pub struct Config {
     pub log_format: LogFormat,
     pub max_concurrent_runs: u32,
     pub pipeline_timeout_seconds: u64,
+    /// How long a claimed run stays held without a heartbeat.
+    pub run_lease_seconds: u64,
+    /// How often expired leases are looked for.
+    pub run_sweep_seconds: u64,
     pub primary_llm_provider: LlmProvider,
     pub openai_api_key: Option<Secret>,
     pub openai_base_url: String,
@@ -89,6 +93,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("LOG_FORMAT", "text", "`text` or `json` (one object per line)"),
     ("MAX_CONCURRENT_RUNS", "3", "pipeline runs per process"),
     ("PIPELINE_TIMEOUT_SECONDS", "600", "per-run timeout"),
+    ("RUN_LEASE_SECONDS", "60", "a run held without a heartbeat this long is taken back"),
+    ("RUN_SWEEP_SECONDS", "30", "how often expired leases are looked for"),
     ("PRIMARY_LLM_PROVIDER", "offline", "offline, openai, anthropic or openrouter"),
     ("OPENAI_API_KEY", "(unset)", "OpenAI key"),
     ("OPENAI_BASE_URL", "https://api.openai.com/v1", "OpenAI-compatible base URL"),
@@ -234,6 +240,8 @@ impl Config {
             log_format,
             max_concurrent_runs: number("MAX_CONCURRENT_RUNS", 3, 1, 64)? as u32,
             pipeline_timeout_seconds: number("PIPELINE_TIMEOUT_SECONDS", 600, 10, 86_400)?,
+            run_lease_seconds: number("RUN_LEASE_SECONDS", 60, 3, 3_600)?,
+            run_sweep_seconds: number("RUN_SWEEP_SECONDS", 30, 1, 3_600)?,
             primary_llm_provider,
             openai_api_key: get("OPENAI_API_KEY").map(Secret::new),
             openai_base_url: url("OPENAI_BASE_URL", "https://api.openai.com/v1")?,

@@ -40,10 +40,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let runner = Runner::new(
         services.store.clone(),
         layers::offline_pipeline(services.store.clone()),
-        RunnerSettings::new(
-            services.config.max_concurrent_runs as usize,
-            std::time::Duration::from_secs(services.config.pipeline_timeout_seconds),
-        ),
+        RunnerSettings::from_config(&services.config),
     );
     let _ = services.runner.set(runner.clone());
     let runner_task = tokio::spawn(runner.run_until(runner_stopped));
