@@ -114,3 +114,18 @@ fn seed_demo_is_idempotent_and_respects_if_empty() {
     let skipped = jobintel(dir.path(), &["seed-demo", "--if-empty"], None, &[]);
     assert!(String::from_utf8_lossy(&skipped.stdout).contains("0 jobs"), "{}", text(&skipped));
 }
+
+#[test]
+fn runbook_admin_commands_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jobintel(dir.path(), &["admin", "pause"], None, &[]);
+    assert!(out.status.success() && text(&out).contains("paused"), "{}", text(&out));
+    let out = jobintel(dir.path(), &["admin", "resume"], None, &[]);
+    assert!(out.status.success() && text(&out).contains("resumed"), "{}", text(&out));
+    let out = jobintel(dir.path(), &["admin", "clear-stuck", "--older-than", "30m"], None, &[]);
+    assert!(out.status.success() && text(&out).contains("cleared 0 stuck runs"), "{}", text(&out));
+    let out = jobintel(dir.path(), &["admin", "rerun-failed", "--since", "24h"], None, &[]);
+    assert!(out.status.success() && text(&out).contains("queued 0 retries"), "{}", text(&out));
+    let out = jobintel(dir.path(), &["admin", "clear-stuck", "--older-than", "soon"], None, &[]);
+    assert!(!out.status.success() && text(&out).contains("soon"), "{}", text(&out));
+}

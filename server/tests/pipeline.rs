@@ -113,6 +113,7 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
         assert!(output(&run, "publish")["dossier"].as_str().unwrap().contains(&job.title));
         let done = store.get_job(&job.id).await.unwrap().unwrap();
         assert_eq!(done.status, JobStatus::Ready, "{}", job.title);
+        assert_eq!(done.score.map(u64::from), Some(score), "the fit score is published on the job");
     }
 }
 

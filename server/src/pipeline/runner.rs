@@ -314,6 +314,15 @@ impl Runner {
         let job_status =
             if status == RunStatus::Failed { JobStatus::Failed } else { JobStatus::Ready };
         self.set_job_status(&run.job_id, job_status, error).await?;
+        // Publish puts the fit score on the job, so lists can sort and filter by it.
+        let published =
+            run.layers.iter().find(|l| l.name == "publish").and_then(|l| l.output.as_ref());
+        if let Some(score) = published.and_then(|o| o["fit_score"].as_u64())
+            && let Some(mut job) = self.store.get_job(&run.job_id).await?
+        {
+            job.score = Some(score.min(100) as u8);
+            self.store.replace_job(&job).await?;
+        }
         tracing::info!(run = %run.id, status = %status, "run finished");
         Ok(())
     }
