@@ -78,9 +78,12 @@ pub async fn job_runs(job_id: String) -> Result<Vec<PipelineRun>, AppError> {
 }
 
 #[server(prefix = "/sfn")]
-pub async fn list_runs(status: Option<RunStatus>) -> Result<Vec<PipelineRun>, AppError> {
+pub async fn list_runs(
+    status: Option<RunStatus>,
+    job_id: Option<String>,
+) -> Result<Vec<PipelineRun>, AppError> {
     let (backend, _) = ssr::session().await?;
-    backend.runs(status).await
+    backend.runs(status, job_id).await
 }
 
 #[server(prefix = "/sfn")]

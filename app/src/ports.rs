@@ -21,7 +21,11 @@ pub trait Backend: Send + Sync {
     /// The newest runs of a job, newest first.
     async fn job_runs(&self, job_id: &str) -> Result<Vec<PipelineRun>, AppError>;
     /// Runs, newest first, optionally by status; at most 200.
-    async fn runs(&self, status: Option<RunStatus>) -> Result<Vec<PipelineRun>, AppError>;
+    async fn runs(
+        &self,
+        status: Option<RunStatus>,
+        job_id: Option<String>,
+    ) -> Result<Vec<PipelineRun>, AppError>;
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError>;
 }
 

@@ -23,6 +23,11 @@ test("running a job from the UI shows every layer finish and the package", async
   await expect(page.getByTestId("cover-letter")).toContainText("hiring team");
   await expect(page.getByTestId("cv-lines").locator(".provenance").first()).toHaveText(/^(master_cv:|star:)/);
 
+  // The job's own history lists this run; the filter is in the URL.
+  await page.getByRole("link", { name: "Run history of this job" }).click();
+  await expect(page).toHaveURL(/\/runs\?job_id=/);
+  await expect(page.locator("table.jobs tbody tr")).toHaveCount(1);
+
   // The run is in the history, and its page shows the per-layer timeline.
   await visit(page, "/runs");
   await expect(page.getByRole("heading", { name: "Run history" })).toBeVisible();

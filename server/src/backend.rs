@@ -49,10 +49,14 @@ impl Backend for Services {
         Services::list_runs(self, filter).await
     }
 
-    async fn runs(&self, status: Option<RunStatus>) -> Result<Vec<PipelineRun>, AppError> {
+    async fn runs(
+        &self,
+        status: Option<RunStatus>,
+        job_id: Option<String>,
+    ) -> Result<Vec<PipelineRun>, AppError> {
         let filter = crate::store::RunFilter {
             status: status.map(|s| s.as_str().to_string()),
-            job_id: None,
+            job_id: job_id.filter(|j| !j.is_empty()),
             limit: 200,
         };
         Services::list_runs(self, filter).await

@@ -41,6 +41,9 @@ pub fn RunPanel(job_id: String) -> impl IntoView {
     view! {
         <section class="card run-panel" data-testid="run-panel">
             <h2>"Pipeline"</h2>
+            <p class="small">
+                <a href=format!("/runs?job_id={}", encode_component(&job_id))>"Run history of this job"</a>
+            </p>
             <form method="post" action=action class="run-form">
                 <label>"Tier" <select name="tier">{tiers}</select></label>
                 <button type="submit">"Run pipeline"</button>
@@ -85,6 +88,10 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
                     if let Some(p) = &l.provider {
                         parts.push(p.clone());
                     }
+                    if l.input_tokens + l.output_tokens > 0 {
+                        parts.push(format!("{} + {} tokens", l.input_tokens, l.output_tokens));
+                    }
+                    parts.push(format!("${:.4}", l.cost_usd));
                     parts.join(" · ")
                 })
                 .unwrap_or_default();

@@ -11,7 +11,8 @@ pub fn RunsPage() -> impl IntoView {
     let query = use_query_map();
     let status =
         Memo::new(move |_| query.get().get("status").and_then(|s| s.parse::<RunStatus>().ok()));
-    let runs = Resource::new(move || status.get(), list_runs);
+    let job = Memo::new(move |_| query.get().get("job_id").filter(|j| !j.is_empty()));
+    let runs = Resource::new(move || (status.get(), job.get()), |(s, j)| list_runs(s, j));
     let options = move || {
         let current = status.get();
         RunStatus::ALL
@@ -30,6 +31,9 @@ pub fn RunsPage() -> impl IntoView {
                         <option value="">"any"</option>
                         {options}
                     </select>
+                </label>
+                <label>
+                    "Job id" <input name="job_id" value=move || job.get().unwrap_or_default() />
                 </label>
                 <div class="actions">
                     <button type="submit">"Filter"</button>
