@@ -25,18 +25,7 @@ async fn seed(store: &SharedStore, runs: usize) {
         server::auth::Auth::new(&server::config::Secret::new("r".repeat(40))).unwrap(),
     );
     services.seed_demo(false).await.unwrap();
-    let demo = server::demo::demo_jobs().unwrap();
-    for i in 0..runs {
-        let mut job = demo[i % demo.len()].clone();
-        job.id = new_id();
-        job.dedupe_key = format!("bench|{i}");
-        job.status = JobStatus::Queued;
-        store.insert_job(&job).await.unwrap();
-        store
-            .insert_run(&PipelineRun::queued(new_id(), job.id, "auto".into(), 3, now()))
-            .await
-            .unwrap();
-    }
+    support::queue_demo_runs(store, runs).await;
 }
 
 async fn drain(name: &str, store: SharedStore, runs: usize) {

@@ -40,18 +40,7 @@ async fn runs(store: &SharedStore, status: &str) -> Vec<PipelineRun> {
 async fn a_killed_process_leaves_no_run_stuck() {
     let dir = tempfile::tempdir().unwrap();
     let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let demo = server::demo::demo_jobs().unwrap();
-    for i in 0..200 {
-        let mut job = demo[i % demo.len()].clone();
-        job.id = new_id();
-        job.dedupe_key = format!("crash|{i}");
-        job.status = JobStatus::Queued;
-        store.insert_job(&job).await.unwrap();
-        store
-            .insert_run(&PipelineRun::queued(new_id(), job.id, "auto".into(), 3, now()))
-            .await
-            .unwrap();
-    }
+    support::queue_demo_runs(&store, 200).await;
 
     let mut first = serve(dir.path());
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -80,3 +80,18 @@ pub async fn sqlite_store() -> (SqliteStore, tempfile::TempDir) {
     let store = SqliteStore::open(dir.path()).await.expect("open sqlite");
     (store, dir)
 }
+
+/// Queues `n` jobs (copies of the demo postings, under fresh dedupe keys) with a run each.
+pub async fn queue_demo_runs(store: &server::store::SharedStore, n: usize) {
+    use app::model::{JobStatus, PipelineRun};
+    let demo = server::demo::demo_jobs().expect("demo jobs");
+    for i in 0..n {
+        let mut job = demo[i % demo.len()].clone();
+        job.id = new_id();
+        job.dedupe_key = format!("queued-demo|{i}");
+        job.status = JobStatus::Queued;
+        store.insert_job(&job).await.expect("insert job");
+        let run = PipelineRun::queued(new_id(), job.id, "auto".into(), 3, server::store::now());
+        store.insert_run(&run).await.expect("queue run");
+    }
+}
