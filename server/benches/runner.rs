@@ -10,7 +10,7 @@ mod support;
 
 use app::model::*;
 use server::pipeline::{Runner, RunnerSettings, layers};
-use server::store::{SharedStore, new_id, now};
+use server::store::SharedStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

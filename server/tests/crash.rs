@@ -5,7 +5,7 @@
 mod support;
 
 use app::model::*;
-use server::store::{RunFilter, SharedStore, SqliteStore, new_id, now};
+use server::store::{RunFilter, SharedStore, SqliteStore};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
