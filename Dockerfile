@@ -9,7 +9,8 @@ COPY end2end/package.json end2end/package-lock.json end2end/
 RUN cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 COPY . .
 ENV PATH=/src/end2end/node_modules/.bin:$PATH
-RUN cargo leptos build --release
+# Same flags as `make build-release`: type-erased views on both sides keep the WASM small.
+RUN RUSTFLAGS="--cfg erase_components" cargo leptos build --release
 
 # Runtime: the binary, the site, Chromium (PDF rendering) and fonts.
 FROM debian:bookworm-slim

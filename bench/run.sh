@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/jobintel/target}"
 
-cargo leptos build --release >/dev/null 2>&1
+RUSTFLAGS="--cfg erase_components" cargo leptos build --release >/dev/null 2>&1
 wasm=$(ls target/site/pkg/*.wasm)
 echo "wasm bundle: $(stat -c %s "$wasm") bytes raw, $(gzip -9 -c "$wasm" | wc -c) bytes gzipped ($wasm)"
 echo "js glue:     $(gzip -9 -c target/site/pkg/jobintel.js | wc -c) bytes gzipped"
