@@ -110,6 +110,17 @@ impl App {
         Reply { status: res.status(), headers: res.headers().clone(), text: String::new() }
     }
 
+    /// Executes the next queued run with the offline pipeline, as `serve`'s runner would.
+    async fn run_next(&self) -> bool {
+        let store = self.services.store.clone();
+        let runner = server::pipeline::Runner::new(
+            store.clone(),
+            server::pipeline::layers::offline_pipeline(store),
+            server::pipeline::RunnerSettings::new(1, std::time::Duration::from_secs(60)),
+        );
+        runner.step().await.unwrap()
+    }
+
     async fn create(&self, title: &str, company: &str, location: &str) -> Value {
         let r = self
             .json(
@@ -776,13 +787,7 @@ async fn a_run_is_queued_executed_and_inspected_through_the_api() {
     assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["status"], "queued");
     assert_eq!(app.get("/api/pipeline-runs?status=queued").await.json()["count"], 1);
 
-    let store = app.services.store.clone();
-    let runner = server::pipeline::Runner::new(
-        store.clone(),
-        server::pipeline::layers::offline_pipeline(store),
-        server::pipeline::RunnerSettings::new(1, std::time::Duration::from_secs(60)),
-    );
-    assert!(runner.step().await.unwrap());
+    assert!(app.run_next().await, "a queued run was executed");
     let run = app.get(&format!("/api/pipeline-runs/{run_id}")).await.json();
     assert!(matches!(run["status"].as_str(), Some("completed" | "partial")), "{run}");
     assert_eq!(run["layers"].as_array().unwrap().len(), 11);
@@ -904,13 +909,7 @@ async fn run_events_stream_every_step_and_replay_from_last_event_id() {
             .as_str()
             .unwrap()
             .to_string();
-    let store = app.services.store.clone();
-    let runner = server::pipeline::Runner::new(
-        store.clone(),
-        server::pipeline::layers::offline_pipeline(store),
-        server::pipeline::RunnerSettings::new(1, std::time::Duration::from_secs(60)),
-    );
-    runner.step().await.unwrap();
+    assert!(app.run_next().await);
 
     let all = app.get(&format!("/api/pipeline-runs/{run_id}/events")).await;
     assert_eq!(all.status, StatusCode::OK);

@@ -63,6 +63,11 @@ fn done<T>(
     }
 }
 
+/// The page of a job, the usual place to come back to.
+fn job_page(id: &str) -> String {
+    format!("/jobs/{}", encode_component(id))
+}
+
 /// Only local paths, so a form cannot be used to bounce the user to another site.
 fn local_path(candidate: &str, fallback: &str) -> String {
     if candidate.starts_with('/') && !candidate.starts_with("//") && !candidate.contains('\\') {
@@ -129,7 +134,7 @@ async fn edit_job(
     Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(f);
-    let back = format!("/jobs/{}", encode_component(&id));
+    let back = job_page(&id);
     let parsed = (|| -> Result<JobPatch, AppError> {
         let score = f.get("score");
         Ok(JobPatch {
@@ -162,7 +167,7 @@ async fn delete_job(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Response {
-    let back = format!("/jobs/{}", encode_component(&id));
+    let back = job_page(&id);
     done(s.services.delete_job(&user, &id).await, &back, |_| {
         ("/jobs".into(), "Job deleted.".into())
     })
@@ -175,7 +180,7 @@ async fn run_job(
     Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(f);
-    let back = format!("/jobs/{}", encode_component(&id));
+    let back = job_page(&id);
     let tier = f.get("tier");
     let tier = if tier.is_empty() { "auto".to_string() } else { tier };
     done(s.services.enqueue_run(&user, &id, &tier).await, &back, |_| {
@@ -186,7 +191,7 @@ async fn run_job(
 /// The job page of a run, for redirects after acting on the run.
 async fn job_page_of_run(s: &AppState, run_id: &str) -> String {
     match s.services.get_run(run_id).await {
-        Ok(run) => format!("/jobs/{}", encode_component(&run.job_id)),
+        Ok(run) => job_page(&run.job_id),
         Err(_) => "/jobs".into(),
     }
 }
