@@ -47,6 +47,12 @@ impl AppError {
     }
 }
 
+impl From<crate::model::QueryError> for AppError {
+    fn from(e: crate::model::QueryError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

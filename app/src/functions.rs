@@ -77,13 +77,10 @@ pub async fn job_runs(job_id: String) -> Result<Vec<PipelineRun>, AppError> {
     backend.job_runs(&job_id).await
 }
 
-#[server(prefix = "/sfn")]
-pub async fn list_runs(
-    status: Option<RunStatus>,
-    job_id: Option<String>,
-) -> Result<Vec<PipelineRun>, AppError> {
+#[server(prefix = "/sfn", input = server_fn::codec::Json)]
+pub async fn list_runs(query: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
     let (backend, _) = ssr::session().await?;
-    backend.runs(status, job_id).await
+    backend.runs(query).await
 }
 
 #[server(prefix = "/sfn")]

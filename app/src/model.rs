@@ -532,6 +532,68 @@ impl RunStatus {
     }
 }
 
+/// A validated run-history query (`GET /api/pipeline-runs`, the Runs page, the store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunQuery {
+    pub status: Option<RunStatus>,
+    pub job_id: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Newest first, at most this many (1–200).
+    pub limit: u32,
+}
+
+impl Default for RunQuery {
+    fn default() -> Self {
+        RunQuery { status: None, job_id: None, created_from: None, created_to: None, limit: 50 }
+    }
+}
+
+impl RunQuery {
+    pub fn with_status(status: RunStatus, limit: u32) -> Self {
+        RunQuery { status: Some(status), limit, ..Default::default() }
+    }
+
+    /// Parses query-string pairs; an unknown key or a malformed value is an error naming it.
+    /// Empty values are what untouched form fields send and mean "no filter".
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, QueryError> {
+        let mut query = RunQuery::default();
+        for (key, value) in pairs {
+            let value = value.trim();
+            let bad = |message: String| QueryError { parameter: key.to_string(), message };
+            match key {
+                "status" if value.is_empty() => {}
+                "status" => query.status = Some(value.parse().map_err(bad)?),
+                "job_id" => query.job_id = non_empty(value, 64).map_err(bad)?,
+                "created_from" => query.created_from = parse_time(value).map_err(bad)?,
+                "created_to" => query.created_to = parse_time(value).map_err(bad)?,
+                "limit" => query.limit = parse_bounded(value, 1, MAX_PAGE_SIZE).map_err(bad)?,
+                _ => {
+                    return Err(QueryError {
+                        parameter: key.to_string(),
+                        message: "unknown query parameter".into(),
+                    });
+                }
+            }
+        }
+        if let (Some(from), Some(to)) = (query.created_from, query.created_to)
+            && from > to
+        {
+            return Err(QueryError {
+                parameter: "created_from".into(),
+                message: "must not be after created_to".into(),
+            });
+        }
+        Ok(query)
+    }
+}
+
+/// The kinds of server-sent event a run emits (`GET /api/pipeline-runs/{id}/events`).
+pub const RUN_EVENT_KINDS: [&str; 5] =
+    ["layer_started", "log", "layer_finished", "layer_failed", "run_finished"];
+
 /// One layer's record on a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerRun {
@@ -647,6 +709,31 @@ pub struct ServiceHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_queries_validate_every_parameter() {
+        let q = RunQuery::from_pairs([
+            ("status", "failed"),
+            ("job_id", "j1"),
+            ("created_from", "2026-11-01"),
+            ("created_to", ""),
+            ("limit", "10"),
+        ])
+        .unwrap();
+        assert_eq!(q.status, Some(RunStatus::Failed));
+        assert_eq!(q.job_id.as_deref(), Some("j1"));
+        assert_eq!(q.created_from.unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
+        assert_eq!(q.created_to, None);
+        assert_eq!(q.limit, 10);
+        for (key, value) in
+            [("status", "stuck"), ("limit", "201"), ("created_to", "soon"), ("job_id[$ne]", "x")]
+        {
+            assert_eq!(RunQuery::from_pairs([(key, value)]).unwrap_err().parameter, key);
+        }
+        let reversed =
+            RunQuery::from_pairs([("created_from", "2026-11-02"), ("created_to", "2026-11-01")]);
+        assert_eq!(reversed.unwrap_err().parameter, "created_from");
+    }
 
     #[test]
     fn query_operators_in_keys_are_rejected_by_name() {

@@ -19,3 +19,8 @@ pub use profile::ProfilePage;
 pub use run_detail::RunDetailPage;
 pub use runs::RunsPage;
 pub use star_edit::StarEditPage;
+
+/// A time as the value of an `<input type="datetime-local">` (UTC).
+fn datetime_local(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+}

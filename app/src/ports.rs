@@ -20,12 +20,8 @@ pub trait Backend: Send + Sync {
     async fn get_star(&self, id: &str) -> Result<StarRecord, AppError>;
     /// The newest runs of a job, newest first.
     async fn job_runs(&self, job_id: &str) -> Result<Vec<PipelineRun>, AppError>;
-    /// Runs, newest first, optionally by status; at most 200.
-    async fn runs(
-        &self,
-        status: Option<RunStatus>,
-        job_id: Option<String>,
-    ) -> Result<Vec<PipelineRun>, AppError>;
+    /// Runs, newest first, filtered.
+    async fn runs(&self, query: RunQuery) -> Result<Vec<PipelineRun>, AppError>;
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError>;
 }
 

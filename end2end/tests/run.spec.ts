@@ -14,9 +14,32 @@ test("running a job from the UI shows every layer finish and the package", async
   await panel.getByLabel("Tier").selectOption("auto");
   await panel.getByRole("button", { name: "Run pipeline" }).click();
   await expect(page.getByRole("status")).toContainText("Run queued");
+  if (hydrated()) await page.evaluate(() => ((window as any).stayed = true));
 
-  // The page follows the run by itself: live refetch with JavaScript, meta refresh without.
+  // The page follows the run by itself: the run's events with JavaScript, meta refresh without.
   await expect(page.getByTestId("run-status")).toHaveText(/completed|partial/, { timeout: 30_000 });
+  if (hydrated()) {
+    expect(await page.evaluate(() => (window as any).stayed), "followed without a reload").toBe(true);
+    // The browser's EventSource replays the finished run's events with the session cookie.
+    const statusUrl = await panel.getByRole("link", { name: "JSON" }).getAttribute("href");
+    const kinds = await page.evaluate(
+      (url) =>
+        new Promise<string[]>((resolve, reject) => {
+          const seen: string[] = [];
+          const source = new EventSource(url);
+          for (const kind of ["layer_started", "log", "layer_finished", "layer_failed"])
+            source.addEventListener(kind, () => seen.push(kind));
+          source.addEventListener("run_finished", () => {
+            source.close();
+            resolve([...seen, "run_finished"]);
+          });
+          source.onerror = () => reject(new Error("event stream failed"));
+        }),
+      `${statusUrl}/events`,
+    );
+    expect(kinds.filter((k) => k === "layer_started")).toHaveLength(11);
+    expect(kinds.at(-1)).toBe("run_finished");
+  }
   await expect(panel.locator('.step[data-status="completed"], .step[data-status="warning"]')).toHaveCount(11);
   await expect(panel.locator(".progress")).toHaveAttribute("aria-valuenow", "100");
   await expect(page.getByTestId("fit-score")).toContainText("/ 100");

@@ -38,16 +38,9 @@ async fn drain(name: &str, store: SharedStore, runs: usize) {
     let done =
         |s: RunStatus| matches!(s, RunStatus::Completed | RunStatus::Partial | RunStatus::Failed);
     loop {
-        let finished = store
-            .list_runs(&server::store::RunFilter {
-                status: Some("queued".into()),
-                job_id: None,
-                limit: 1,
-            })
-            .await
-            .unwrap()
-            .is_empty()
-            && runner.active_runs() == 0;
+        let finished =
+            store.list_runs(&RunQuery::with_status(RunStatus::Queued, 1)).await.unwrap().is_empty()
+                && runner.active_runs() == 0;
         if finished {
             break;
         }
@@ -56,10 +49,7 @@ async fn drain(name: &str, store: SharedStore, runs: usize) {
     let elapsed = started.elapsed().as_secs_f64();
     stop.send(true).unwrap();
     task.await.unwrap();
-    let all = store
-        .list_runs(&server::store::RunFilter { status: None, job_id: None, limit: 200 })
-        .await
-        .unwrap();
+    let all = store.list_runs(&RunQuery { limit: 200, ..Default::default() }).await.unwrap();
     assert!(all.iter().all(|r| done(r.status)), "every run finished");
     let layer_ms: f64 =
         all.iter().flat_map(|r| &r.layers).filter_map(|l| l.duration_ms).sum::<u64>() as f64;

@@ -44,22 +44,12 @@ impl Backend for Services {
     }
 
     async fn job_runs(&self, job_id: &str) -> Result<Vec<PipelineRun>, AppError> {
-        let filter =
-            crate::store::RunFilter { status: None, job_id: Some(job_id.to_string()), limit: 5 };
+        let filter = RunQuery { job_id: Some(job_id.to_string()), limit: 5, ..Default::default() };
         Services::list_runs(self, filter).await
     }
 
-    async fn runs(
-        &self,
-        status: Option<RunStatus>,
-        job_id: Option<String>,
-    ) -> Result<Vec<PipelineRun>, AppError> {
-        let filter = crate::store::RunFilter {
-            status: status.map(|s| s.as_str().to_string()),
-            job_id: job_id.filter(|j| !j.is_empty()),
-            limit: 200,
-        };
-        Services::list_runs(self, filter).await
+    async fn runs(&self, query: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
+        Services::list_runs(self, query).await
     }
 
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError> {

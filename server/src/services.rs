@@ -153,11 +153,7 @@ impl Services {
     async fn runner_health(&self) -> RunnerHealth {
         let queued = self
             .store
-            .list_runs(&store::RunFilter {
-                status: Some("queued".into()),
-                job_id: None,
-                limit: 1_000,
-            })
+            .list_runs(&RunQuery::with_status(RunStatus::Queued, 1_000))
             .await
             .map_or(0, |r| r.len() as u32);
         let paused = self.paused().await.unwrap_or(false);
@@ -188,7 +184,7 @@ impl Services {
         }
     }
 
-    pub async fn list_runs(&self, filter: store::RunFilter) -> Result<Vec<PipelineRun>, AppError> {
+    pub async fn list_runs(&self, filter: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
         Ok(self.store.list_runs(&filter).await?)
     }
 }

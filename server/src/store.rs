@@ -78,13 +78,6 @@ pub fn company_key(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunFilter {
-    pub status: Option<String>,
-    pub job_id: Option<String>,
-    pub limit: u32,
-}
-
 #[async_trait]
 pub trait JobStore: Send + Sync {
     /// Inserts a job; `Duplicate` (naming the existing job) when its dedupe key is taken.
@@ -105,7 +98,7 @@ pub trait RunStore: Send + Sync {
     async fn insert_run(&self, run: &PipelineRun) -> StoreResult<()>;
     async fn get_run(&self, id: &str) -> StoreResult<Option<PipelineRun>>;
     /// Newest first.
-    async fn list_runs(&self, filter: &RunFilter) -> StoreResult<Vec<PipelineRun>>;
+    async fn list_runs(&self, filter: &RunQuery) -> StoreResult<Vec<PipelineRun>>;
     /// Atomically takes the oldest claimable queued run (`available_at <= now`) for `worker`:
     /// it becomes processing with a lease until `now + lease` and one more attempt. No two
     /// workers, in this process or another, ever get the same run.

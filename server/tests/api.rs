@@ -529,6 +529,16 @@ async fn pipeline_runs_endpoint_validates_its_filters() {
         "status",
     );
     assert_error(&app.get("/api/pipeline-runs?limit=0").await, StatusCode::BAD_REQUEST, "limit");
+    assert_error(
+        &app.get("/api/pipeline-runs?created_from=last%20week").await,
+        StatusCode::BAD_REQUEST,
+        "created_from",
+    );
+    assert_error(
+        &app.get("/api/pipeline-runs?job_id[$ne]=x").await,
+        StatusCode::BAD_REQUEST,
+        "job_id[$ne]",
+    );
 }
 
 #[tokio::test]
@@ -786,6 +796,10 @@ async fn a_run_is_queued_executed_and_inspected_through_the_api() {
     );
     assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["status"], "queued");
     assert_eq!(app.get("/api/pipeline-runs?status=queued").await.json()["count"], 1);
+    let today = chrono::Utc::now().date_naive();
+    let since = |day: chrono::NaiveDate| format!("/api/pipeline-runs?created_from={day}");
+    assert_eq!(app.get(&since(today)).await.json()["count"], 1);
+    assert_eq!(app.get(&since(today.succ_opt().unwrap())).await.json()["count"], 0);
 
     assert!(app.run_next().await, "a queued run was executed");
     let run = app.get(&format!("/api/pipeline-runs/{run_id}")).await.json();
@@ -927,6 +941,10 @@ async fn run_events_stream_every_step_and_replay_from_last_event_id() {
     assert_eq!(events.iter().filter(|e| e.1 == "layer_started").count(), 11);
     assert!(events.iter().any(|e| e.1 == "log"));
     assert!(events.iter().enumerate().all(|(i, e)| e.0 == i), "ids are the positions");
+    assert!(
+        events.iter().all(|e| RUN_EVENT_KINDS.contains(&e.1.as_str())),
+        "the UI listens for every kind the server sends"
+    );
 
     let req = Request::builder()
         .uri(format!("/api/pipeline-runs/{run_id}/events"))

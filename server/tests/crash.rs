@@ -5,7 +5,7 @@
 mod support;
 
 use app::model::*;
-use server::store::{RunFilter, SharedStore, SqliteStore};
+use server::store::{SharedStore, SqliteStore};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,11 +29,8 @@ fn serve(dir: &std::path::Path) -> Child {
         .expect("start jobintel serve")
 }
 
-async fn runs(store: &SharedStore, status: &str) -> Vec<PipelineRun> {
-    store
-        .list_runs(&RunFilter { status: Some(status.into()), job_id: None, limit: 1_000 })
-        .await
-        .unwrap()
+async fn runs(store: &SharedStore, status: RunStatus) -> Vec<PipelineRun> {
+    store.list_runs(&RunQuery::with_status(status, 1_000)).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +42,7 @@ async fn a_killed_process_leaves_no_run_stuck() {
     let mut first = serve(dir.path());
     let deadline = Instant::now() + Duration::from_secs(30);
     let held = loop {
-        let processing = runs(&store, "processing").await;
+        let processing = runs(&store, RunStatus::Processing).await;
         if !processing.is_empty() {
             break processing;
         }
@@ -55,7 +52,7 @@ async fn a_killed_process_leaves_no_run_stuck() {
     first.kill().unwrap(); // SIGKILL: no shutdown, no last words.
     first.wait().unwrap();
     let orphaned: Vec<String> =
-        runs(&store, "processing").await.into_iter().map(|r| r.id).collect();
+        runs(&store, RunStatus::Processing).await.into_iter().map(|r| r.id).collect();
     assert!(
         !orphaned.is_empty(),
         "runs were mid-flight when the process died ({} seen held)",
@@ -65,7 +62,8 @@ async fn a_killed_process_leaves_no_run_stuck() {
     let mut second = serve(dir.path());
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let open = runs(&store, "queued").await.len() + runs(&store, "processing").await.len();
+        let open = runs(&store, RunStatus::Queued).await.len()
+            + runs(&store, RunStatus::Processing).await.len();
         if open == 0 {
             break;
         }
@@ -85,7 +83,7 @@ async fn a_killed_process_leaves_no_run_stuck() {
         );
         assert!(run.attempt >= 2, "{id} was taken back and run again");
     }
-    assert_eq!(runs(&store, "failed").await.len(), 0);
+    assert_eq!(runs(&store, RunStatus::Failed).await.len(), 0);
     let stuck = store
         .list_jobs(&JobQuery {
             statuses: vec![JobStatus::Queued, JobStatus::Processing],

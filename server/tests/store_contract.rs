@@ -188,10 +188,11 @@ mod contract {
             run.status = status;
             store.insert_run(&run).await.unwrap();
         }
-        let f = |status: Option<&str>, job: Option<&str>, limit| RunFilter {
-            status: status.map(Into::into),
+        let f = |status: Option<RunStatus>, job: Option<&str>, limit| RunQuery {
+            status,
             job_id: job.map(Into::into),
             limit,
+            ..Default::default()
         };
         let ids = |runs: Vec<PipelineRun>| runs.into_iter().map(|r| r.id).collect::<Vec<_>>();
         assert_eq!(
@@ -199,10 +200,17 @@ mod contract {
             ["run2", "run1", "run0"]
         );
         assert_eq!(
-            ids(store.list_runs(&f(Some("failed"), None, 10)).await.unwrap()),
+            ids(store.list_runs(&f(Some(RunStatus::Failed), None, 10)).await.unwrap()),
             ["run2", "run0"]
         );
         assert_eq!(ids(store.list_runs(&f(None, Some("j1"), 1)).await.unwrap()), ["run1"]);
+        // Created 10, 9 and 8 minutes ago: a window around the middle one finds only it.
+        let window = RunQuery {
+            created_from: Some(now() - Duration::seconds(9 * 60 + 30)),
+            created_to: Some(now() - Duration::seconds(8 * 60 + 30)),
+            ..f(None, None, 10)
+        };
+        assert_eq!(ids(store.list_runs(&window).await.unwrap()), ["run1"]);
     }
 
     pub async fn a_job_has_at_most_one_active_run(store: &dyn Store) {

@@ -1,10 +1,9 @@
 use crate::functions::job_runs;
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Meta;
 use serde_json::Value;
 
-/// Seconds between refreshes while a run is queued or processing.
+/// Seconds between page reloads while a run is live, for browsers without JavaScript.
 const LIVE_REFRESH_SECONDS: u64 = 2;
 
 /// The job's pipeline: a Run button, the latest run's live progress, and its results.
@@ -14,24 +13,7 @@ pub fn RunPanel(job_id: String) -> impl IntoView {
     let runs = Resource::new(move || id.clone(), job_runs);
 
     #[cfg(feature = "hydrate")]
-    {
-        let live = move || {
-            runs.get_untracked()
-                .and_then(|r| r.ok())
-                .and_then(|r| r.first().map(|run| run.status.is_active()))
-                .unwrap_or(false)
-        };
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                if live() {
-                    runs.refetch();
-                }
-            },
-            std::time::Duration::from_secs(LIVE_REFRESH_SECONDS),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    }
+    follow_run_events(runs);
 
     let action = format!("/forms/jobs/{}/run", encode_component(&job_id));
     let tiers = ["auto", "A", "B", "C", "D"]
@@ -69,11 +51,14 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
     let finished =
         run.layers.iter().filter(|l| !matches!(l.status.as_str(), "running" | "pending")).count();
     let percent = if run.status.is_active() { 100 * finished / LAYERS.len() } else { 100 };
-    // Without JavaScript, the browser reloads the page while the run is live.
-    let refresh = run
-        .status
-        .is_active()
-        .then(|| view! { <Meta http_equiv="refresh" content=LIVE_REFRESH_SECONDS.to_string() /> });
+    // Without JavaScript, the browser reloads the page while the run is live. Inside <noscript>
+    // the tag is inert text when scripts run, so hydrated pages follow the events instead.
+    let refresh = run.status.is_active().then(|| {
+        let tag = format!(
+            r#"<noscript><meta http-equiv="refresh" content="{LIVE_REFRESH_SECONDS}"></noscript>"#
+        );
+        view! { <div class="live-refresh" inner_html=tag></div> }
+    });
     let steps = LAYERS
         .iter()
         .map(|name| {
@@ -145,6 +130,56 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
         {controls}
         {results}
     }
+}
+
+/// With JavaScript, the panel follows the latest run through its server-sent events: events
+/// refetch the run (coalesced), and the stream is closed once the run is over.
+#[cfg(feature = "hydrate")]
+fn follow_run_events(runs: Resource<Result<Vec<PipelineRun>, crate::error::AppError>>) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    type Listener = Closure<dyn FnMut(web_sys::Event)>;
+    let live = StoredValue::new_local(None::<(String, web_sys::EventSource, Listener)>);
+    let refetch_due = StoredValue::new_local(false);
+    let close = move || {
+        live.update_value(|l| {
+            if let Some((_, source, _)) = l.take() {
+                source.close();
+            }
+        })
+    };
+    Effect::new(move |_| {
+        let active = runs
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|r| r.into_iter().next())
+            .filter(|r| r.status.is_active())
+            .map(|r| r.id);
+        if live.with_value(|l| l.as_ref().map(|(id, _, _)| id.clone())) == active {
+            return;
+        }
+        close();
+        let Some(id) = active else { return };
+        let url = format!("/api/pipeline-runs/{}/events", encode_component(&id));
+        let Ok(source) = web_sys::EventSource::new(&url) else { return };
+        let listener = Listener::new(move |_: web_sys::Event| {
+            if !refetch_due.get_value() {
+                refetch_due.set_value(true);
+                set_timeout(
+                    move || {
+                        refetch_due.set_value(false);
+                        runs.refetch();
+                    },
+                    std::time::Duration::from_millis(150),
+                );
+            }
+        });
+        for kind in RUN_EVENT_KINDS {
+            let _ =
+                source.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+        }
+        live.set_value(Some((id, source, listener)));
+    });
+    on_cleanup(close);
 }
 
 fn strings(v: &Value) -> Vec<String> {

@@ -1,3 +1,4 @@
+use super::datetime_local;
 use crate::components::Layout;
 use crate::error::AppError;
 use crate::functions::{list_jobs, status_counts};
@@ -83,10 +84,6 @@ fn StatusChips(counts: Vec<StatusCount>) -> impl IntoView {
                 .collect_view()}
         </nav>
     }
-}
-
-fn datetime_local(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
 }
 
 #[component]

@@ -1,54 +1,79 @@
+use super::datetime_local;
 use crate::components::Layout;
+use crate::error::AppError;
 use crate::functions::list_runs;
 use crate::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// Run history: every run, newest first, filtered by status (kept in the URL).
+/// How many runs the page shows when the URL does not say.
+const PAGE_LIMIT: &str = "200";
+
+/// Run history: every run, newest first, filtered by status, job and date (kept in the URL).
 #[component]
 pub fn RunsPage() -> impl IntoView {
-    let query = use_query_map();
-    let status =
-        Memo::new(move |_| query.get().get("status").and_then(|s| s.parse::<RunStatus>().ok()));
-    let job = Memo::new(move |_| query.get().get("job_id").filter(|j| !j.is_empty()));
-    let runs = Resource::new(move || (status.get(), job.get()), |(s, j)| list_runs(s, j));
-    let options = move || {
-        let current = status.get();
-        RunStatus::ALL
-            .iter()
-            .map(|s| view! { <option value=s.as_str() selected=current == Some(*s)>{s.as_str()}</option> })
-            .collect_view()
-    };
+    let query_map = use_query_map();
+    let parsed = Memo::new(move |_| {
+        let map = query_map.get();
+        let limit = map.get("limit").is_none().then_some(("limit", PAGE_LIMIT));
+        RunQuery::from_pairs((&map).into_iter().map(|(k, v)| (k.as_ref(), v)).chain(limit))
+    });
+    let runs = Resource::new(
+        move || parsed.get(),
+        |query| async move {
+            match query {
+                Ok(q) => list_runs(q).await,
+                Err(e) => Err(AppError::from(e)),
+            }
+        },
+    );
     view! {
         <Title text="Runs · jobintel" />
         <Layout>
             <h1>"Run history"</h1>
-            <form method="get" action="/runs" class="filters card">
-                <label>
-                    "Status"
-                    <select name="status">
-                        <option value="">"any"</option>
-                        {options}
-                    </select>
-                </label>
-                <label>
-                    "Job id" <input name="job_id" value=move || job.get().unwrap_or_default() />
-                </label>
-                <div class="actions">
-                    <button type="submit">"Filter"</button>
-                </div>
-            </form>
+            <RunFilters query=parsed.get_untracked().unwrap_or_default() />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match runs.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No runs yet."</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No runs match."</p> }.into_any(),
                         Ok(list) => view! { <RunTable runs=list /> }.into_any(),
-                        Err(e) => view! { <p class="flash error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="flash error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
         </Layout>
+    }
+}
+
+#[component]
+fn RunFilters(query: RunQuery) -> impl IntoView {
+    let options = RunStatus::ALL
+        .iter()
+        .map(|s| view! { <option value=s.as_str() selected=query.status == Some(*s)>{s.as_str()}</option> })
+        .collect_view();
+    view! {
+        <form method="get" action="/runs" class="filters card">
+            <label>
+                "Status"
+                <select name="status">
+                    <option value="">"any"</option>
+                    {options}
+                </select>
+            </label>
+            <label>"Job id" <input name="job_id" value=query.job_id.clone().unwrap_or_default() /></label>
+            <label>
+                "Created from"
+                <input type="datetime-local" name="created_from" value=datetime_local(query.created_from) />
+            </label>
+            <label>
+                "Created to"
+                <input type="datetime-local" name="created_to" value=datetime_local(query.created_to) />
+            </label>
+            <div class="actions">
+                <button type="submit">"Filter"</button>
+            </div>
+        </form>
     }
 }
 
@@ -62,6 +87,7 @@ fn RunTable(runs: Vec<PipelineRun>) -> impl IntoView {
                 _ => String::new(),
             };
             let done = r.layers.iter().filter(|l| !matches!(l.status.as_str(), "running" | "pending")).count();
+            let cost: f64 = r.layers.iter().map(|l| l.cost_usd).sum();
             view! {
                 <tr data-run-id=r.id.clone()>
                     <td><a href=format!("/runs/{}", encode_component(&r.id))>{r.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</a></td>
@@ -71,6 +97,7 @@ fn RunTable(runs: Vec<PipelineRun>) -> impl IntoView {
                     <td class="num">{r.attempt} "/" {r.max_attempts}</td>
                     <td class="num">{done} "/" {LAYERS.len()}</td>
                     <td class="num">{duration}</td>
+                    <td class="num">{format!("${cost:.4}")}</td>
                     <td class="muted small">{r.error.clone().unwrap_or_default()}</td>
                 </tr>
             }
@@ -87,6 +114,7 @@ fn RunTable(runs: Vec<PipelineRun>) -> impl IntoView {
                     <th>"Attempts"</th>
                     <th>"Layers"</th>
                     <th>"Duration"</th>
+                    <th>"Cost"</th>
                     <th>"Error"</th>
                 </tr>
             </thead>

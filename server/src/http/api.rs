@@ -2,7 +2,6 @@
 
 use super::{ApiJson, AppState, BodyText, ClientAddr, CurrentUser, QueryPairs, session_cookie};
 use crate::services::require_admin;
-use crate::store::RunFilter;
 use app::error::AppError;
 use app::model::*;
 use axum::extract::{Path, State};
@@ -84,8 +83,7 @@ async fn list_jobs(
     State(s): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<JobPage>> {
-    let query = JobQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let query = JobQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     Ok(Json(s.services.list_jobs(&query).await?))
 }
 
@@ -294,34 +292,13 @@ async fn clear_stuck(
     Ok(Json(json!({"cleared": cleared, "older_than_minutes": minutes})))
 }
 
-/// The runbook's `GET /api/pipeline-runs?status=&job_id=&limit=` (limit ≤ 200, default 50).
+/// The runbook's `GET /api/pipeline-runs?status=&job_id=&created_from=&created_to=&limit=`
+/// (limit ≤ 200, default 50).
 async fn list_runs(
     State(s): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Value>> {
-    let mut filter = RunFilter { limit: 50, ..Default::default() };
-    for (k, v) in pairs {
-        match k.as_str() {
-            "status" => match v.parse::<RunStatus>() {
-                Ok(status) => filter.status = Some(status.as_str().to_string()),
-                Err(e) => {
-                    return Err(AppError::BadRequest(format!(
-                        "invalid query parameter `status`: {e}"
-                    )));
-                }
-            },
-            "job_id" if !v.is_empty() && v.len() <= 64 => filter.job_id = Some(v),
-            "limit" => match v.parse::<u32>() {
-                Ok(n) if (1..=200).contains(&n) => filter.limit = n,
-                _ => {
-                    return Err(AppError::BadRequest(format!(
-                        "invalid query parameter `limit`: `{v}`; expected 1–200"
-                    )));
-                }
-            },
-            _ => return Err(AppError::BadRequest(format!("invalid query parameter `{k}`"))),
-        }
-    }
+    let filter = RunQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let runs = s.services.list_runs(filter).await?;
     Ok(Json(json!({"runs": runs, "count": runs.len()})))
 }

@@ -2,7 +2,7 @@
 
 use super::{Services, require_admin};
 use crate::pipeline::runner::PAUSE_SETTING;
-use crate::store::{self, RunFilter, StoreError};
+use crate::store::{self, StoreError};
 use app::error::AppError;
 use app::model::*;
 use serde_json::json;
@@ -169,10 +169,8 @@ impl Services {
             require_admin(u)?;
         }
         let threshold = store::now() - older_than;
-        let processing = self
-            .store
-            .list_runs(&RunFilter { status: Some("processing".into()), job_id: None, limit: 1_000 })
-            .await?;
+        let processing =
+            self.store.list_runs(&RunQuery::with_status(RunStatus::Processing, 1_000)).await?;
         let mut cleared = Vec::new();
         for run in
             processing.into_iter().filter(|r| r.started_at.unwrap_or(r.created_at) < threshold)
@@ -224,10 +222,7 @@ impl Services {
         since: chrono::Duration,
     ) -> Result<Vec<String>, AppError> {
         let threshold = store::now() - since;
-        let failed = self
-            .store
-            .list_runs(&RunFilter { status: Some("failed".into()), job_id: None, limit: 200 })
-            .await?;
+        let failed = self.store.list_runs(&RunQuery::with_status(RunStatus::Failed, 200)).await?;
         let mut queued = Vec::new();
         let mut seen_jobs = std::collections::BTreeSet::new();
         for run in failed.into_iter().filter(|r| r.created_at >= threshold) {

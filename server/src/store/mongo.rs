@@ -511,13 +511,23 @@ impl RunStore for MongoStore {
             .transpose()
     }
 
-    async fn list_runs(&self, filter: &RunFilter) -> StoreResult<Vec<PipelineRun>> {
+    async fn list_runs(&self, filter: &RunQuery) -> StoreResult<Vec<PipelineRun>> {
         let mut f = doc! {};
-        if let Some(s) = &filter.status {
+        if let Some(s) = filter.status {
             f.insert("status", s.as_str());
         }
         if let Some(j) = &filter.job_id {
             f.insert("job_id", j.as_str());
+        }
+        let mut created = doc! {};
+        if let Some(t) = filter.created_from {
+            created.insert("$gte", date(t));
+        }
+        if let Some(t) = filter.created_to {
+            created.insert("$lte", date(t));
+        }
+        if !created.is_empty() {
+            f.insert("created_at", created);
         }
         self.find_runs(f, doc! {"created_at": -1, "_id": -1}, i64::from(filter.limit)).await
     }

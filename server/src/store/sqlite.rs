@@ -470,18 +470,26 @@ impl RunStore for SqliteStore {
         .await
     }
 
-    async fn list_runs(&self, filter: &RunFilter) -> StoreResult<Vec<PipelineRun>> {
+    async fn list_runs(&self, filter: &RunQuery) -> StoreResult<Vec<PipelineRun>> {
         let f = filter.clone();
         self.with(move |c| {
             let mut clauses = Vec::new();
             let mut values: Vec<SqlValue> = Vec::new();
             if let Some(s) = f.status {
                 clauses.push("status = ?");
-                values.push(s.into());
+                values.push(s.as_str().to_string().into());
             }
             if let Some(j) = f.job_id {
                 clauses.push("job_id = ?");
                 values.push(j.into());
+            }
+            if let Some(t) = f.created_from {
+                clauses.push("created_at >= ?");
+                values.push(t.timestamp_millis().into());
+            }
+            if let Some(t) = f.created_to {
+                clauses.push("created_at <= ?");
+                values.push(t.timestamp_millis().into());
             }
             let filter = if clauses.is_empty() {
                 String::new()
