@@ -3,12 +3,15 @@
 
 pub mod layers;
 pub mod runner;
+pub mod schema;
 pub mod text;
 
 pub use runner::{Runner, RunnerSettings};
 
 use app::model::{Job, Profile, StarRecord};
 use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -37,6 +40,32 @@ impl LayerOutput {
     pub fn new(value: Value, provider: &str) -> Self {
         LayerOutput { value, log: Vec::new(), warning: None, provider: provider.to_string() }
     }
+
+    /// A layer's typed result, stored as JSON.
+    pub fn typed<T: Serialize>(value: &T, provider: &str) -> Result<Self, LayerError> {
+        let value = serde_json::to_value(value).map_err(|e| LayerError(e.to_string()))?;
+        Ok(LayerOutput::new(value, provider))
+    }
+}
+
+/// What a generation layer stores when the tier skips it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Skipped {
+    pub skipped: bool,
+    pub reason: String,
+}
+
+/// A generation layer's output: its result, or why it was skipped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OrSkipped<T> {
+    Done(T),
+    Skipped(Skipped),
+}
+
+/// The JSON Schema (2020-12) of a layer's output type.
+pub fn schema_of<T: JsonSchema>() -> Value {
+    schemars::schema_for!(T).to_value()
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -46,5 +75,7 @@ pub struct LayerError(pub String);
 #[async_trait]
 pub trait Layer: Send + Sync {
     fn name(&self) -> &'static str;
+    /// The JSON Schema of the output `run` stores (served at `GET /api/pipeline/layers`).
+    fn output_schema(&self) -> Value;
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError>;
 }

@@ -187,4 +187,12 @@ impl Services {
     pub async fn list_runs(&self, filter: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
         Ok(self.store.list_runs(&filter).await?)
     }
+
+    /// The pipeline's layers in order, each with the JSON Schema of the output it stores.
+    pub fn layer_schemas(&self) -> Vec<serde_json::Value> {
+        crate::pipeline::layers::offline_pipeline(self.store.clone())
+            .iter()
+            .map(|l| serde_json::json!({"name": l.name(), "output_schema": l.output_schema()}))
+            .collect()
+    }
 }

@@ -959,3 +959,17 @@ async fn run_events_stream_every_step_and_replay_from_last_event_id() {
     assert_eq!(replay, events[10..].to_vec());
     assert_eq!(app.get("/api/pipeline-runs/missing/events").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn layer_output_schemas_are_published() {
+    let app = app().await;
+    let body = app.get("/api/pipeline/layers").await.json();
+    let layers = body["layers"].as_array().unwrap();
+    let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, LAYERS);
+    let fit = &layers[5]["output_schema"];
+    assert_eq!(fit["properties"]["score"]["maximum"], 100);
+    assert!(fit["required"].as_array().unwrap().contains(&json!("rationale")));
+    // Generation layers may be skipped by tier D: their schema allows either shape.
+    assert_eq!(layers[9]["output_schema"]["anyOf"].as_array().map(Vec::len), Some(2));
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 use server::auth::Auth;
 use server::config::{Config, Secret};
 use server::pipeline::layers::{self, grounding_violations};
-use server::pipeline::{Runner, RunnerSettings};
+use server::pipeline::{Runner, RunnerSettings, schema};
 use server::services::Services;
 use server::store::{SharedStore, new_id, now};
 use std::sync::Arc;
@@ -76,6 +76,12 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
             "{}: the pipeline runs the layers the UI lists, in order",
             job.title
         );
+        for (layer, stored) in layers::offline_pipeline(store.clone()).iter().zip(&run.layers) {
+            let value = stored.output.as_ref().expect("every layer stores an output");
+            if let Err(e) = schema::validate(&layer.output_schema(), value) {
+                panic!("{}: `{}` output does not match its schema: {e}", job.title, stored.name);
+            }
+        }
         let fit = output(&run, "fit_score");
         let score = fit["score"].as_u64().unwrap();
         assert!(score <= 100);

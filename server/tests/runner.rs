@@ -6,7 +6,7 @@ mod support;
 
 use app::model::*;
 use async_trait::async_trait;
-use serde_json::json;
+use serde_json::{Value, json};
 use server::pipeline::{Layer, LayerError, LayerOutput, RunContext, Runner, RunnerSettings};
 use server::store::{SharedStore, new_id, now};
 use std::sync::Arc;
@@ -31,6 +31,10 @@ struct TestLayer {
 impl Layer for TestLayer {
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn output_schema(&self) -> Value {
+        json!({"type": "object"})
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {

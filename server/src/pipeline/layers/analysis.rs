@@ -2,11 +2,13 @@
 
 use super::super::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
 use super::{OFFLINE, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Jd {
     pub title: String,
     pub company: String,
@@ -199,12 +201,13 @@ impl Layer for JdExtraction {
         "jd_extraction"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<Jd>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let jd = extract(ctx);
-        let mut out = LayerOutput::new(
-            serde_json::to_value(&jd).map_err(|e| LayerError(e.to_string()))?,
-            OFFLINE,
-        );
+        let mut out = LayerOutput::typed(&jd, OFFLINE)?;
         out.log.push(format!(
             "{} technical skills, {} keywords, seniority {}, category {}",
             jd.technical_skills.len(),
@@ -222,15 +225,16 @@ impl Layer for JdExtraction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub text: String,
     /// The sentence of the posting it rests on, quoted.
     pub evidence: String,
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub confidence: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Pains {
     pub pain_points: Vec<Finding>,
     pub strategic_needs: Vec<Finding>,
@@ -353,12 +357,13 @@ impl Layer for PainPoints {
         "pain_points"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<Pains>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let pains = mine(&ctx.job.description);
-        let mut out = LayerOutput::new(
-            serde_json::to_value(&pains).map_err(|e| LayerError(e.to_string()))?,
-            OFFLINE,
-        );
+        let mut out = LayerOutput::typed(&pains, OFFLINE)?;
         out.log.push(format!(
             "{} pain points, {} strategic needs, {} success metrics",
             pains.pain_points.len(),
@@ -372,7 +377,7 @@ impl Layer for PainPoints {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RankedStar {
     pub id: String,
     pub title: String,
@@ -380,13 +385,13 @@ pub struct RankedStar {
     pub matched_skills: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PainMapping {
     pub pain_point: String,
     pub star_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stars {
     pub ranked: Vec<RankedStar>,
     pub selected: Vec<RankedStar>,
@@ -416,6 +421,10 @@ fn round2(x: f64) -> f64 {
 impl Layer for StarSelection {
     fn name(&self) -> &'static str {
         "star_selection"
+    }
+
+    fn output_schema(&self) -> Value {
+        schema_of::<Stars>()
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
@@ -486,10 +495,7 @@ impl Layer for StarSelection {
             })
             .collect();
         let stars = Stars { ranked, selected, mapping };
-        let mut out = LayerOutput::new(
-            serde_json::to_value(&stars).map_err(|e| LayerError(e.to_string()))?,
-            OFFLINE,
-        );
+        let mut out = LayerOutput::typed(&stars, OFFLINE)?;
         out.log.push(format!(
             "ranked {} STAR records with BM25 + skill overlap; selected {}",
             stars.ranked.len(),

@@ -4,18 +4,19 @@ use super::super::text;
 use super::analysis::{Jd, Pains, Stars};
 use super::research::Fit;
 use super::{OFFLINE, generation_skipped, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext};
+use crate::pipeline::{Layer, LayerError, LayerOutput, OrSkipped, RunContext, Skipped, schema_of};
 use app::model::StarRecord;
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::Value;
 
 /// LinkedIn's connection-note limit.
 pub const LINKEDIN_NOTE_MAX: usize = 300;
 pub const EMAIL_MIN_WORDS: usize = 95;
 pub const EMAIL_MAX_WORDS: usize = 205;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Contact {
     pub name: String,
     pub role: String,
@@ -24,7 +25,7 @@ pub struct Contact {
     pub synthetic: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct People {
     pub primary: Vec<Contact>,
     pub secondary: Vec<Contact>,
@@ -40,10 +41,12 @@ pub fn contacts_for_tier(tier: &str) -> usize {
     }
 }
 
-fn skipped(reason: &str) -> LayerOutput {
-    let mut out = LayerOutput::new(json!({"skipped": true, "reason": reason}), OFFLINE);
+/// What a generation layer stores when tier D skips it.
+pub(super) fn skipped(reason: &str) -> Result<LayerOutput, LayerError> {
+    let mut out =
+        LayerOutput::typed(&Skipped { skipped: true, reason: reason.to_string() }, OFFLINE)?;
     out.log.push(format!("skipped: {reason}"));
-    out
+    Ok(out)
 }
 
 pub struct PeopleMapper;
@@ -54,12 +57,16 @@ impl Layer for PeopleMapper {
         "people_mapper"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<OrSkipped<People>>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let fit: Fit = prior(ctx, "fit_score")?;
         let jd: Jd = prior(ctx, "jd_extraction")?;
         let n = contacts_for_tier(&fit.tier);
         if n == 0 {
-            return Ok(skipped("tier D: no contacts"));
+            return skipped("tier D: no contacts");
         }
         let team = jd.role_category.replace('_', " ");
         // Each reason completes "the person who …".
@@ -89,10 +96,7 @@ impl Layer for PeopleMapper {
             .collect();
         let (primary, secondary) = contacts.split_at(2.min(contacts.len()));
         let people = People { primary: primary.to_vec(), secondary: secondary.to_vec() };
-        let mut out = LayerOutput::new(
-            serde_json::to_value(&people).map_err(|e| LayerError(e.to_string()))?,
-            OFFLINE,
-        );
+        let mut out = LayerOutput::typed(&people, OFFLINE)?;
         out.log.push(format!(
             "{n} role-based synthetic contacts for tier {} (labelled synthetic)",
             fit.tier
@@ -101,12 +105,24 @@ impl Layer for PeopleMapper {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Message {
     pub contact: String,
     pub linkedin_note: String,
     pub email_subject: String,
     pub email_body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Messages {
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Letter {
+    pub text: String,
+    /// The STAR records whose results the letter cites.
+    pub cited_star_ids: Vec<String>,
 }
 
 fn selected_stars<'a>(ctx: &'a RunContext, stars: &Stars) -> Vec<&'a StarRecord> {
@@ -227,9 +243,13 @@ impl Layer for Outreach {
         "outreach"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<OrSkipped<Messages>>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         if generation_skipped(ctx)? {
-            return Ok(skipped("tier D: no outreach"));
+            return skipped("tier D: no outreach");
         }
         let jd: Jd = prior(ctx, "jd_extraction")?;
         let pains: Pains = prior(ctx, "pain_points")?;
@@ -242,7 +262,7 @@ impl Layer for Outreach {
             .chain(&people.secondary)
             .map(|c| compose(ctx, c, &jd, &pains, &chosen))
             .collect();
-        let mut out = LayerOutput::new(json!({"messages": messages}), OFFLINE);
+        let mut out = LayerOutput::typed(&Messages { messages: messages.clone() }, OFFLINE)?;
         for m in &messages {
             out.log.push(format!(
                 "{}: note {} chars, email {} words",
@@ -266,9 +286,13 @@ impl Layer for CoverLetter {
         "cover_letter"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<OrSkipped<Letter>>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         if generation_skipped(ctx)? {
-            return Ok(skipped("tier D: no cover letter"));
+            return skipped("tier D: no cover letter");
         }
         let jd: Jd = prior(ctx, "jd_extraction")?;
         let pains: Pains = prior(ctx, "pain_points")?;
@@ -305,10 +329,9 @@ impl Layer for CoverLetter {
             jd.company
         ));
         let letter = text::strip_emoji(&paragraphs.join("\n\n"));
-        let mut out = LayerOutput::new(
-            json!({"text": letter, "cited_star_ids": chosen.iter().map(|s| &s.id).collect::<Vec<_>>()}),
-            OFFLINE,
-        );
+        let cited_star_ids = chosen.iter().map(|s| s.id.clone()).collect();
+        let mut out =
+            LayerOutput::typed(&Letter { text: letter.clone(), cited_star_ids }, OFFLINE)?;
         out.log.push(format!(
             "{} words, citing {} STAR results",
             text::word_count(&letter),

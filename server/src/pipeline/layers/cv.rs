@@ -4,14 +4,16 @@
 
 use super::super::text;
 use super::analysis::{Jd, Stars};
+use super::contacts::skipped;
 use super::{OFFLINE, generation_skipped, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext};
+use crate::pipeline::{Layer, LayerError, LayerOutput, OrSkipped, RunContext, schema_of};
 use app::model::StarRecord;
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CvLine {
     pub section: String,
     pub text: String,
@@ -19,7 +21,7 @@ pub struct CvLine {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct KeywordCoverage {
     pub keywords: Vec<String>,
     pub in_cv: Vec<String>,
@@ -28,7 +30,7 @@ pub struct KeywordCoverage {
     pub master_cv_percent: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Cv {
     pub lines: Vec<CvLine>,
     pub keyword_coverage: KeywordCoverage,
@@ -232,12 +234,13 @@ impl Layer for CvGeneration {
         "cv_generation"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<OrSkipped<Cv>>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         if generation_skipped(ctx)? {
-            let mut out =
-                LayerOutput::new(json!({"skipped": true, "reason": "tier D: no CV"}), OFFLINE);
-            out.log.push("skipped: tier D".into());
-            return Ok(out);
+            return skipped("tier D: no CV");
         }
         let jd: Jd = prior(ctx, "jd_extraction")?;
         let stars: Stars = prior(ctx, "star_selection")?;
@@ -251,10 +254,7 @@ impl Layer for CvGeneration {
         let cv_text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
         let keyword_coverage = coverage(&jd.top_keywords, &cv_text, &resume.to_string());
         let cv = Cv { lines, keyword_coverage };
-        let mut out = LayerOutput::new(
-            serde_json::to_value(&cv).map_err(|e| LayerError(e.to_string()))?,
-            OFFLINE,
-        );
+        let mut out = LayerOutput::typed(&cv, OFFLINE)?;
         out.log.push(format!(
             "{} lines, all grounded; keyword coverage {}% (master CV {}%)",
             cv.lines.len(),

@@ -3,10 +3,20 @@
 use super::analysis::{Jd, Pains, Stars};
 use super::research::{Company, Fit, Role};
 use super::{OFFLINE, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use async_trait::async_trait;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt::Write;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Dossier {
+    pub dossier: String,
+    pub fit_score: u8,
+    pub fit_category: String,
+    pub tier: String,
+}
 
 pub struct Publish;
 
@@ -14,6 +24,10 @@ pub struct Publish;
 impl Layer for Publish {
     fn name(&self) -> &'static str {
         "publish"
+    }
+
+    fn output_schema(&self) -> Value {
+        schema_of::<Dossier>()
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
@@ -50,11 +64,15 @@ impl Layer for Publish {
             let _ = writeln!(d, "  * {} (score {:.2})", s.title, s.score);
         }
         let _ = writeln!(d, "\nKEYWORDS\n  {}", jd.top_keywords.join(", "));
-        let mut out = LayerOutput::new(
-            json!({"dossier": d, "fit_score": fit.score, "fit_category": fit.category, "tier": fit.tier}),
-            OFFLINE,
-        );
-        out.log.push(format!("dossier of {} lines", d.lines().count()));
+        let lines = d.lines().count();
+        let dossier = Dossier {
+            dossier: d,
+            fit_score: fit.score,
+            fit_category: fit.category,
+            tier: fit.tier,
+        };
+        let mut out = LayerOutput::typed(&dossier, OFFLINE)?;
+        out.log.push(format!("dossier of {lines} lines"));
         Ok(out)
     }
 }

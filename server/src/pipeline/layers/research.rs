@@ -3,13 +3,14 @@
 use super::super::text::{self, TECH_SKILLS};
 use super::analysis::{Jd, Pains, Stars};
 use super::{OFFLINE, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::store::{self, CompanyCacheEntry, SharedStore};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Signal {
     /// funding, acquisition, leadership_change, product_launch, partnership or growth.
     pub kind: String,
@@ -17,7 +18,7 @@ pub struct Signal {
     pub source_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Company {
     pub company: String,
     pub summary: String,
@@ -104,6 +105,10 @@ impl Layer for CompanyResearch {
         "company_research"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<Company>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let company = &ctx.job.company;
         let cached =
@@ -138,7 +143,7 @@ impl Layer for CompanyResearch {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Role {
     pub summary: String,
     pub business_impact: Vec<String>,
@@ -151,6 +156,10 @@ pub struct RoleResearch;
 impl Layer for RoleResearch {
     fn name(&self) -> &'static str {
         "role_research"
+    }
+
+    fn output_schema(&self) -> Value {
+        schema_of::<Role>()
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
@@ -195,15 +204,13 @@ impl Layer for RoleResearch {
             .take(3)
             .collect();
         let role = Role { summary, business_impact, why_now };
-        Ok(LayerOutput::new(
-            serde_json::to_value(&role).map_err(|e| LayerError(e.to_string()))?,
-            OFFLINE,
-        ))
+        LayerOutput::typed(&role, OFFLINE)
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Fit {
+    #[schemars(range(max = 100))]
     pub score: u8,
     pub category: String,
     pub rationale: Vec<String>,
@@ -271,6 +278,10 @@ impl Layer for FitScore {
         "fit_score"
     }
 
+    fn output_schema(&self) -> Value {
+        schema_of::<Fit>()
+    }
+
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let jd: Jd = prior(ctx, "jd_extraction")?;
         let stars: Stars = prior(ctx, "star_selection")?;
@@ -314,10 +325,7 @@ impl Layer for FitScore {
                 .collect(),
             tier: tier(&ctx.tier, score),
         };
-        let mut out = LayerOutput::new(
-            serde_json::to_value(&fit).map_err(|e| LayerError(e.to_string()))?,
-            OFFLINE,
-        );
+        let mut out = LayerOutput::typed(&fit, OFFLINE)?;
         out.log.push(format!("fit {} ({}), tier {}", fit.score, fit.category, fit.tier));
         Ok(out)
     }
