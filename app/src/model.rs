@@ -595,7 +595,7 @@ pub const RUN_EVENT_KINDS: [&str; 5] =
     ["layer_started", "log", "layer_finished", "layer_failed", "run_finished"];
 
 /// One layer's record on a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LayerRun {
     pub name: String,
     /// `pending`, `running`, `completed`, `skipped`, `warning` or `failed`.
@@ -610,6 +610,20 @@ pub struct LayerRun {
     pub output: Option<serde_json::Value>,
     pub error: Option<String>,
     pub log: Vec<String>,
+    /// The model that served the layer (none for the offline provider).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// HTTP calls made for the layer, including retries and repairs.
+    #[serde(default)]
+    pub calls: u32,
+    #[serde(default)]
+    pub retries: u32,
+    /// Providers passed over before the one that served, each with the reason.
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
+    /// The prompt template and version used, e.g. `fit_score@1`.
+    #[serde(default)]
+    pub prompt_version: Option<String>,
 }
 
 /// A pipeline run: queued in the store, claimed by a worker under a lease.

@@ -104,7 +104,8 @@ async fn run(name: &str, store: SharedStore, seeded: u64, rounds: usize) {
 
     let config = Config::from_lookup(|_| None).unwrap();
     let auth = Auth::new(&Secret::new("b".repeat(40))).unwrap();
-    let services = Services::new(config, store, auth);
+    let services =
+        Services::new(config, store.clone(), auth, server::providers::Providers::offline(store));
     services.create_user(None, "bench", Role::Viewer, "bench-password".into()).await.ok();
     let token = services.issue_token("bench", Duration::hours(1)).await.unwrap();
     let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();

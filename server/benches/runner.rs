@@ -23,6 +23,7 @@ async fn seed(store: &SharedStore, runs: usize) {
         server::config::Config::from_lookup(|_| None).unwrap(),
         store.clone(),
         server::auth::Auth::new(&server::config::Secret::new("r".repeat(40))).unwrap(),
+        server::providers::Providers::offline(store.clone()),
     );
     services.seed_demo(false).await.unwrap();
     support::queue_demo_runs(store, runs).await;

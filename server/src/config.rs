@@ -44,6 +44,27 @@ pub enum LlmProvider {
     OpenRouter,
 }
 
+impl LlmProvider {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_lowercase().as_str() {
+            "offline" => Some(LlmProvider::Offline),
+            "openai" => Some(LlmProvider::OpenAi),
+            "anthropic" => Some(LlmProvider::Anthropic),
+            "openrouter" => Some(LlmProvider::OpenRouter),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LlmProvider::Offline => "offline",
+            LlmProvider::OpenAi => "openai",
+            LlmProvider::Anthropic => "anthropic",
+            LlmProvider::OpenRouter => "openrouter",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
@@ -70,6 +91,18 @@ pub struct Config {
     pub enable_firecrawl: bool,
     pub firecrawl_api_key: Option<Secret>,
     pub firecrawl_base_url: String,
+    /// Providers tried after the primary, in order; `offline` (last) keeps the offline
+    /// provider as the final fallback.
+    pub llm_fallback: Vec<LlmProvider>,
+    pub llm_daily_budget_usd: Option<f64>,
+    pub llm_max_retries: u32,
+    pub llm_timeout_seconds: u64,
+    pub llm_models_file: Option<PathBuf>,
+    /// Where this instance is reached (sent to OpenRouter as `HTTP-Referer`).
+    pub public_url: String,
+    pub firecrawl_per_minute: u32,
+    pub firecrawl_per_day: u32,
+    pub company_cache_ttl_days: u32,
     pub chromium_path: PathBuf,
     pub pdf_max_concurrency: u32,
 }
@@ -105,6 +138,23 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ENABLE_FIRECRAWL", "true when a key is set", "use FireCrawl for research and contacts"),
     ("FIRECRAWL_API_KEY", "(unset)", "FireCrawl key"),
     ("FIRECRAWL_BASE_URL", "https://api.firecrawl.dev", "FireCrawl base URL"),
+    (
+        "LLM_FALLBACK",
+        "openrouter,anthropic,openai,offline",
+        "providers tried after the primary; `none` disables fallback",
+    ),
+    ("LLM_DAILY_BUDGET_USD", "(unset)", "spend per UTC day after which the pipeline pauses itself"),
+    ("LLM_MAX_RETRIES", "2", "retries of a rate-limited or failing call before falling back"),
+    ("LLM_TIMEOUT_SECONDS", "60", "per LLM call"),
+    ("LLM_MODELS_FILE", "(bundled config/llm-models.json)", "models per tier and prices, dated"),
+    (
+        "JOBINTEL_PUBLIC_URL",
+        "http://<JOBINTEL_ADDR>",
+        "this instance's URL (OpenRouter attribution)",
+    ),
+    ("FIRECRAWL_REQUESTS_PER_MINUTE", "10", "FireCrawl pacing"),
+    ("FIRECRAWL_REQUESTS_PER_DAY", "600", "FireCrawl daily cap"),
+    ("COMPANY_CACHE_TTL_DAYS", "7", "how long company research is reused"),
     ("CHROMIUM_PATH", "/usr/bin/chromium", "Chromium used for PDFs"),
     ("PDF_MAX_CONCURRENCY", "4", "PDF renders at once"),
 ];
@@ -179,19 +229,66 @@ impl Config {
                 Err(bad(variable, format!("`{v}`; expected an http:// or https:// URL")))
             }
         };
-        let primary_llm_provider =
-            match get("PRIMARY_LLM_PROVIDER").as_deref().map(str::to_lowercase).as_deref() {
-                None | Some("offline") => LlmProvider::Offline,
-                Some("openai") => LlmProvider::OpenAi,
-                Some("anthropic") => LlmProvider::Anthropic,
-                Some("openrouter") => LlmProvider::OpenRouter,
-                Some(v) => {
+        let primary_llm_provider = match get("PRIMARY_LLM_PROVIDER") {
+            None => LlmProvider::Offline,
+            Some(v) => LlmProvider::parse(&v).ok_or_else(|| {
+                bad(
+                    "PRIMARY_LLM_PROVIDER",
+                    format!("`{v}`; expected offline, openai, anthropic or openrouter"),
+                )
+            })?,
+        };
+        let openai_api_key = get("OPENAI_API_KEY").map(Secret::new);
+        let anthropic_api_key = get("ANTHROPIC_API_KEY").map(Secret::new);
+        let openrouter_api_key = get("OPENROUTER_API_KEY").map(Secret::new);
+        let key_of = |p: LlmProvider| match p {
+            LlmProvider::Offline => Some(()),
+            LlmProvider::OpenAi => openai_api_key.as_ref().map(|_| ()),
+            LlmProvider::Anthropic => anthropic_api_key.as_ref().map(|_| ()),
+            LlmProvider::OpenRouter => openrouter_api_key.as_ref().map(|_| ()),
+        };
+        if key_of(primary_llm_provider).is_none() {
+            return Err(bad(
+                "PRIMARY_LLM_PROVIDER",
+                format!("`{}` has no API key; set its *_API_KEY", primary_llm_provider.as_str()),
+            ));
+        }
+        let fallback_text =
+            get("LLM_FALLBACK").unwrap_or_else(|| "openrouter,anthropic,openai,offline".into());
+        let mut llm_fallback = Vec::new();
+        let mut offline_seen = false;
+        if fallback_text.trim() != "none" {
+            for name in fallback_text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let p = LlmProvider::parse(name).ok_or_else(|| {
+                    bad(
+                        "LLM_FALLBACK",
+                        format!(
+                            "`{name}`; expected openai, anthropic, openrouter, offline or none"
+                        ),
+                    )
+                })?;
+                if offline_seen {
+                    return Err(bad("LLM_FALLBACK", "`offline` must come last".into()));
+                }
+                offline_seen = p == LlmProvider::Offline;
+                // Providers without a key are not configured: skipped, not an error.
+                if p != primary_llm_provider && key_of(p).is_some() && !llm_fallback.contains(&p) {
+                    llm_fallback.push(p);
+                }
+            }
+        }
+        let llm_daily_budget_usd = match get("LLM_DAILY_BUDGET_USD") {
+            None => None,
+            Some(v) => match v.parse::<f64>() {
+                Ok(usd) if usd.is_finite() && usd >= 0.0 => Some(usd),
+                _ => {
                     return Err(bad(
-                        "PRIMARY_LLM_PROVIDER",
-                        format!("`{v}`; expected offline, openai, anthropic or openrouter"),
+                        "LLM_DAILY_BUDGET_USD",
+                        format!("`{v}`; expected an amount in USD, e.g. 5 or 2.50"),
                     ));
                 }
-            };
+            },
+        };
         let firecrawl_api_key = get("FIRECRAWL_API_KEY").map(Secret::new);
         let enable_firecrawl =
             match get("ENABLE_FIRECRAWL").as_deref().map(str::to_lowercase).as_deref() {
@@ -243,15 +340,24 @@ impl Config {
             run_lease_seconds: number("RUN_LEASE_SECONDS", 60, 3, 3_600)?,
             run_sweep_seconds: number("RUN_SWEEP_SECONDS", 30, 1, 3_600)?,
             primary_llm_provider,
-            openai_api_key: get("OPENAI_API_KEY").map(Secret::new),
+            openai_api_key,
             openai_base_url: url("OPENAI_BASE_URL", "https://api.openai.com/v1")?,
-            anthropic_api_key: get("ANTHROPIC_API_KEY").map(Secret::new),
+            anthropic_api_key,
             anthropic_base_url: url("ANTHROPIC_BASE_URL", "https://api.anthropic.com")?,
-            openrouter_api_key: get("OPENROUTER_API_KEY").map(Secret::new),
+            openrouter_api_key,
             openrouter_base_url: url("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")?,
             enable_firecrawl,
             firecrawl_api_key,
             firecrawl_base_url: url("FIRECRAWL_BASE_URL", "https://api.firecrawl.dev")?,
+            llm_fallback,
+            llm_daily_budget_usd,
+            llm_max_retries: number("LLM_MAX_RETRIES", 2, 0, 10)? as u32,
+            llm_timeout_seconds: number("LLM_TIMEOUT_SECONDS", 60, 1, 3_600)?,
+            llm_models_file: get("LLM_MODELS_FILE").map(PathBuf::from),
+            public_url: url("JOBINTEL_PUBLIC_URL", &format!("http://{addr}"))?,
+            firecrawl_per_minute: number("FIRECRAWL_REQUESTS_PER_MINUTE", 10, 1, 100_000)? as u32,
+            firecrawl_per_day: number("FIRECRAWL_REQUESTS_PER_DAY", 600, 1, 10_000_000)? as u32,
+            company_cache_ttl_days: number("COMPANY_CACHE_TTL_DAYS", 7, 1, 365)? as u32,
             chromium_path: PathBuf::from(
                 get("CHROMIUM_PATH").unwrap_or_else(|| "/usr/bin/chromium".into()),
             ),
@@ -291,6 +397,11 @@ mod tests {
             ("PRIMARY_LLM_PROVIDER", "skynet"),
             ("OPENAI_BASE_URL", "ftp://x"),
             ("ENABLE_FIRECRAWL", "maybe"),
+            ("PRIMARY_LLM_PROVIDER", "openai"),
+            ("LLM_FALLBACK", "offline,openai"),
+            ("LLM_FALLBACK", "gemini"),
+            ("LLM_DAILY_BUDGET_USD", "-3"),
+            ("LLM_MAX_RETRIES", "99"),
             ("MONGODB_URI", "postgres://x"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
@@ -316,6 +427,24 @@ mod tests {
                 .unwrap();
         assert_eq!(c.addr.to_string(), "0.0.0.0:5000");
         assert_eq!(config(&[("LEPTOS_SITE_ADDR", "x")]).unwrap_err().variable, "LEPTOS_SITE_ADDR");
+    }
+
+    #[test]
+    fn the_fallback_chain_keeps_only_configured_providers() {
+        let c = config(&[
+            ("PRIMARY_LLM_PROVIDER", "anthropic"),
+            ("ANTHROPIC_API_KEY", "a"),
+            ("OPENAI_API_KEY", "o"),
+        ])
+        .unwrap();
+        assert_eq!(c.llm_fallback, [LlmProvider::OpenAi, LlmProvider::Offline]);
+        let none = config(&[
+            ("OPENAI_API_KEY", "o"),
+            ("PRIMARY_LLM_PROVIDER", "openai"),
+            ("LLM_FALLBACK", "none"),
+        ]);
+        assert!(none.unwrap().llm_fallback.is_empty());
+        assert!(config(&[]).unwrap().llm_fallback.is_empty(), "offline is already the primary");
     }
 
     #[test]

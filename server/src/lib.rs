@@ -3,10 +3,12 @@
 pub mod auth;
 pub mod backend;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod http;
 pub mod pipeline;
+pub mod providers;
 pub mod services;
 pub mod startup;
 pub mod store;

@@ -8,6 +8,7 @@ pub mod text;
 
 pub use runner::{Runner, RunnerSettings};
 
+use crate::providers::llm::{Served, Usage};
 use app::model::{Job, Profile, StarRecord};
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -33,12 +34,24 @@ pub struct LayerOutput {
     pub log: Vec<String>,
     /// Set when the layer finished but its result deserves attention (e.g. nothing found).
     pub warning: Option<String>,
-    pub provider: String,
+    /// Who answered, with which model, at what cost.
+    pub usage: Usage,
 }
 
 impl LayerOutput {
     pub fn new(value: Value, provider: &str) -> Self {
-        LayerOutput { value, log: Vec::new(), warning: None, provider: provider.to_string() }
+        let usage = Usage { provider: provider.to_string(), ..Usage::default() };
+        LayerOutput { value, log: Vec::new(), warning: None, usage }
+    }
+
+    /// A typed answer from the providers, with how it was obtained.
+    pub fn served<T: Serialize>(served: &Served<T>) -> Result<Self, LayerError> {
+        let mut out = LayerOutput::typed(&served.value, &served.usage.provider)?;
+        out.usage = served.usage.clone();
+        for fallback in &served.usage.fallbacks {
+            out.log.push(format!("passed over {fallback}"));
+        }
+        Ok(out)
     }
 
     /// A layer's typed result, stored as JSON.

@@ -23,6 +23,8 @@ pub struct Services {
     pub config: Config,
     pub store: SharedStore,
     pub auth: Auth,
+    /// LLM and FireCrawl clients, shared with the pipeline's layers.
+    pub providers: crate::providers::SharedProviders,
     /// The pipeline runner of this process, once `serve` has started it.
     pub runner: std::sync::OnceLock<Arc<crate::pipeline::Runner>>,
 }
@@ -76,8 +78,18 @@ impl Services {
         Ok(store)
     }
 
-    pub fn new(config: Config, store: SharedStore, auth: Auth) -> SharedServices {
-        Arc::new(Services { config, store, auth, runner: std::sync::OnceLock::new() })
+    pub fn new(
+        config: Config,
+        store: SharedStore,
+        auth: Auth,
+        providers: crate::providers::SharedProviders,
+    ) -> SharedServices {
+        Arc::new(Services { config, store, auth, providers, runner: std::sync::OnceLock::new() })
+    }
+
+    /// The pipeline's layers on this process's providers.
+    pub fn layers(&self) -> Vec<Arc<dyn crate::pipeline::Layer>> {
+        crate::pipeline::layers::pipeline(self.store.clone(), self.providers.clone())
     }
 
     /// Records who did what. A failed audit write is logged, never silently dropped.
@@ -190,7 +202,7 @@ impl Services {
 
     /// The pipeline's layers in order, each with the JSON Schema of the output it stores.
     pub fn layer_schemas(&self) -> Vec<serde_json::Value> {
-        crate::pipeline::layers::offline_pipeline(self.store.clone())
+        self.layers()
             .iter()
             .map(|l| serde_json::json!({"name": l.name(), "output_schema": l.output_schema()}))
             .collect()

@@ -3,7 +3,8 @@
 use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::http;
-use crate::pipeline::{Runner, RunnerSettings, layers};
+use crate::pipeline::{Runner, RunnerSettings};
+use crate::providers::Providers;
 use crate::services::{Services, SharedServices};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
@@ -14,7 +15,8 @@ pub async fn services(config: Config) -> Result<SharedServices, String> {
     let auth = Auth::new(&secret).map_err(|e| e.to_string())?;
     let store =
         Services::open_store(&config).await.map_err(|e| format!("cannot open the store: {e}"))?;
-    Ok(Services::new(config, store, auth))
+    let providers = Providers::from_config(&config, store.clone(), crate::clock::system())?;
+    Ok(Services::new(config, store, auth, providers))
 }
 
 /// The Leptos options from cargo-leptos' environment (`LEPTOS_SITE_ROOT`, `LEPTOS_OUTPUT_NAME`
@@ -39,7 +41,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let (stop_runner, runner_stopped) = tokio::sync::watch::channel(false);
     let runner = Runner::new(
         services.store.clone(),
-        layers::offline_pipeline(services.store.clone()),
+        services.layers(),
         RunnerSettings::from_config(&services.config),
     );
     let _ = services.runner.set(runner.clone());

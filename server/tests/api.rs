@@ -40,7 +40,10 @@ async fn app() -> App {
     let mut config = Config::from_lookup(|_| None).unwrap();
     config.data_dir = dir.path().to_path_buf();
     let auth = Auth::new(&Secret::new("t".repeat(40))).unwrap();
-    let services = Services::new(config, std::sync::Arc::new(store), auth);
+    let services = {
+        let store: server::store::SharedStore = std::sync::Arc::new(store);
+        Services::new(config, store.clone(), auth, server::providers::Providers::offline(store))
+    };
     services.create_user(None, "admin", Role::Admin, "admin-password".into()).await.unwrap();
     services.create_user(None, "viewer", Role::Viewer, "viewer-password".into()).await.unwrap();
     let admin = services.issue_token("admin", chrono::Duration::hours(1)).await.unwrap();

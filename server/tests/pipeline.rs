@@ -21,6 +21,7 @@ async fn demo_store() -> (SharedStore, tempfile::TempDir) {
         Config::from_lookup(|_| None).unwrap(),
         store.clone(),
         Auth::new(&Secret::new("p".repeat(40))).unwrap(),
+        server::providers::Providers::offline(store.clone()),
     );
     services.seed_demo(false).await.unwrap();
     (store, dir)

@@ -46,12 +46,13 @@ impl Layer for TestLayer {
         let seen: Vec<&String> = ctx.outputs.keys().collect();
         match self.outcome {
             Err(e) => Err(LayerError(e.into())),
-            Ok(warning) => Ok(LayerOutput {
-                value: json!({"layer": self.name, "seen": seen, "job": ctx.job.title}),
-                log: vec![format!("{} done", self.name)],
-                warning: warning.map(Into::into),
-                provider: "test".into(),
-            }),
+            Ok(warning) => {
+                let value = json!({"layer": self.name, "seen": seen, "job": ctx.job.title});
+                let mut out = LayerOutput::new(value, "test");
+                out.log.push(format!("{} done", self.name));
+                out.warning = warning.map(Into::into);
+                Ok(out)
+            }
         }
     }
 }
@@ -204,6 +205,7 @@ mod scenario {
             output: Some(json!({"kept": true})),
             error: None,
             log: vec![],
+            ..Default::default()
         });
         store.insert_run(&run).await.unwrap();
         runner.step().await.unwrap();

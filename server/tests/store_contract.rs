@@ -345,6 +345,9 @@ mod contract {
             output: Some(serde_json::json!({"title": "Engineer", "started_at": "not a date"})),
             error: None,
             log: vec!["extracted 12 keywords".into()],
+            model: Some("gpt-6-luna".into()),
+            fallbacks: vec!["anthropic: circuit open".into()],
+            ..Default::default()
         });
         assert!(!store.save_run(&run, "w2").await.unwrap(), "not the holder");
         assert!(store.save_run(&run, "w1").await.unwrap());

@@ -13,28 +13,53 @@ pub use publish::Publish;
 pub use research::{CompanyResearch, FitScore, RoleResearch};
 
 use super::{Layer, LayerError, RunContext};
+use crate::providers::{Providers, SharedProviders};
 use crate::store::SharedStore;
 use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The name the offline provider records on each layer it served.
-pub const OFFLINE: &str = "offline";
+pub use crate::providers::llm::OFFLINE;
 
-/// Every layer, in order.
-pub fn offline_pipeline(store: SharedStore) -> Vec<Arc<dyn Layer>> {
+/// Every layer, in order, asking `providers` for what a model can answer.
+pub fn pipeline(store: SharedStore, providers: SharedProviders) -> Vec<Arc<dyn Layer>> {
+    let p = providers;
     vec![
-        Arc::new(JdExtraction),
-        Arc::new(PainPoints),
+        Arc::new(JdExtraction { providers: p.clone() }),
+        Arc::new(PainPoints { providers: p.clone() }),
         Arc::new(StarSelection),
         Arc::new(CompanyResearch { store }),
-        Arc::new(RoleResearch),
-        Arc::new(FitScore),
+        Arc::new(RoleResearch { providers: p.clone() }),
+        Arc::new(FitScore { providers: p.clone() }),
         Arc::new(PeopleMapper),
-        Arc::new(Outreach),
-        Arc::new(CoverLetter),
+        Arc::new(Outreach { providers: p.clone() }),
+        Arc::new(CoverLetter { providers: p }),
         Arc::new(CvGeneration),
         Arc::new(Publish),
     ]
+}
+
+/// Every layer on the offline provider: no keys, no network.
+pub fn offline_pipeline(store: SharedStore) -> Vec<Arc<dyn Layer>> {
+    pipeline(store.clone(), Providers::offline(store))
+}
+
+/// The posting as the prompts quote it.
+fn posting(ctx: &RunContext) -> Value {
+    let j = &ctx.job;
+    json!({
+        "title": j.title,
+        "company": j.company,
+        "location": j.location,
+        "remote_policy": j.remote_policy.as_str(),
+        "description": j.description,
+    })
+}
+
+/// The tier the rest of the run uses: the fit layer's choice once it has run.
+fn effective_tier(ctx: &RunContext) -> String {
+    prior::<research::Fit>(ctx, "fit_score").map_or_else(|_| ctx.tier.clone(), |f| f.tier)
 }
 
 /// The typed output of an earlier layer.

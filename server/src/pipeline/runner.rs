@@ -281,7 +281,16 @@ impl Runner {
                         record.log.push(format!("warning: {w}"));
                     }
                     record.log.extend(out.log);
-                    record.provider = Some(out.provider);
+                    let usage = out.usage;
+                    record.provider = Some(usage.provider);
+                    record.model = usage.model;
+                    record.input_tokens = usage.input_tokens;
+                    record.output_tokens = usage.output_tokens;
+                    record.cost_usd = usage.cost_usd;
+                    record.calls = usage.calls;
+                    record.retries = usage.retries;
+                    record.fallbacks = usage.fallbacks;
+                    record.prompt_version = usage.prompt_version;
                     record.output = Some(out.value.clone());
                     ctx.outputs.insert(layer.name().to_string(), out.value);
                 }
@@ -356,13 +365,7 @@ fn upsert_layer(
         started_at: Some(started),
         finished_at: None,
         duration_ms: None,
-        provider: None,
-        input_tokens: 0,
-        output_tokens: 0,
-        cost_usd: 0.0,
-        output: None,
-        error: None,
-        log: Vec::new(),
+        ..Default::default()
     };
     match run.layers.iter().position(|l| l.name == name) {
         Some(i) => {

@@ -1,12 +1,14 @@
 //! Layers 1–3: what the posting asks for, what hurts, and which STAR records answer it.
 
 use super::super::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
-use super::{OFFLINE, prior};
+use super::{OFFLINE, posting, prior};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
+use crate::providers::SharedProviders;
+use crate::providers::prompts;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Jd {
@@ -26,7 +28,9 @@ pub struct Jd {
     pub salary: Option<String>,
 }
 
-pub struct JdExtraction;
+pub struct JdExtraction {
+    pub providers: SharedProviders,
+}
 
 fn seniority(title: &str) -> &'static str {
     let t = text::words(title);
@@ -206,8 +210,24 @@ impl Layer for JdExtraction {
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
-        let jd = extract(ctx);
-        let mut out = LayerOutput::typed(&jd, OFFLINE)?;
+        let served = self
+            .providers
+            .llm
+            .ask(
+                self.name(),
+                &ctx.tier,
+                || prompts::render(self.name(), json!({"posting": posting(ctx)})),
+                |jd: &Jd| {
+                    if jd.title.trim().is_empty() {
+                        return Err("`title` is empty".into());
+                    }
+                    Ok(())
+                },
+                || Ok(extract(ctx)),
+            )
+            .await?;
+        let jd = &served.value;
+        let mut out = LayerOutput::served(&served)?;
         out.log.push(format!(
             "{} technical skills, {} keywords, seniority {}, category {}",
             jd.technical_skills.len(),
@@ -349,7 +369,38 @@ pub fn mine(description: &str) -> Pains {
     pains
 }
 
-pub struct PainPoints;
+pub struct PainPoints {
+    pub providers: SharedProviders,
+}
+
+/// Same text up to case and whitespace.
+fn normalised(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Every finding must quote the posting: its evidence is a span of the description.
+fn quotes_the_posting(pains: &Pains, description: &str) -> Result<(), String> {
+    let haystack = normalised(description);
+    let all = [
+        ("pain_points", &pains.pain_points),
+        ("strategic_needs", &pains.strategic_needs),
+        ("risks_if_unfilled", &pains.risks_if_unfilled),
+        ("success_metrics", &pains.success_metrics),
+    ];
+    for (list, findings) in all {
+        for (i, f) in findings.iter().enumerate() {
+            let quote =
+                normalised(f.evidence.trim_matches(|c: char| c == '"' || c.is_whitespace()));
+            if quote.is_empty() || !haystack.contains(&quote) {
+                return Err(format!(
+                    "`{list}[{i}].evidence` is not a quote from the posting: {:?}",
+                    f.evidence
+                ));
+            }
+        }
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl Layer for PainPoints {
@@ -362,8 +413,19 @@ impl Layer for PainPoints {
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
-        let pains = mine(&ctx.job.description);
-        let mut out = LayerOutput::typed(&pains, OFFLINE)?;
+        let served = self
+            .providers
+            .llm
+            .ask(
+                self.name(),
+                &ctx.tier,
+                || prompts::render(self.name(), json!({"posting": posting(ctx)})),
+                |p: &Pains| quotes_the_posting(p, &ctx.job.description),
+                || Ok(mine(&ctx.job.description)),
+            )
+            .await?;
+        let pains = &served.value;
+        let mut out = LayerOutput::served(&served)?;
         out.log.push(format!(
             "{} pain points, {} strategic needs, {} success metrics",
             pains.pain_points.len(),

@@ -3,13 +3,15 @@
 use super::super::text;
 use super::analysis::{Jd, Pains, Stars};
 use super::research::Fit;
-use super::{OFFLINE, generation_skipped, prior};
+use super::{OFFLINE, effective_tier, generation_skipped, prior};
 use crate::pipeline::{Layer, LayerError, LayerOutput, OrSkipped, RunContext, Skipped, schema_of};
+use crate::providers::SharedProviders;
+use crate::providers::prompts;
 use app::model::StarRecord;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// LinkedIn's connection-note limit.
 pub const LINKEDIN_NOTE_MAX: usize = 300;
@@ -235,7 +237,51 @@ pub fn compose(
     }
 }
 
-pub struct Outreach;
+pub struct Outreach {
+    pub providers: SharedProviders,
+}
+
+/// The limits, enforced on every message whoever wrote it: one message per contact, notes
+/// within LinkedIn's limit, emails of 95–205 words, no emojis.
+fn within_limits(messages: &Messages, contacts: &[&Contact]) -> Result<(), String> {
+    if messages.messages.len() != contacts.len() {
+        return Err(format!(
+            "{} messages for {} contacts",
+            messages.messages.len(),
+            contacts.len()
+        ));
+    }
+    for (i, m) in messages.messages.iter().enumerate() {
+        if !contacts.iter().any(|c| c.name == m.contact) {
+            return Err(format!(
+                "`messages[{i}].contact` {:?} is not one of the contacts",
+                m.contact
+            ));
+        }
+        let note = m.linkedin_note.chars().count();
+        if note > LINKEDIN_NOTE_MAX {
+            return Err(format!(
+                "`messages[{i}].linkedin_note` has {note} characters; at most {LINKEDIN_NOTE_MAX}"
+            ));
+        }
+        let words = text::word_count(&m.email_body);
+        if !(EMAIL_MIN_WORDS..=EMAIL_MAX_WORDS).contains(&words) {
+            return Err(format!(
+                "`messages[{i}].email_body` has {words} words; it needs {EMAIL_MIN_WORDS} to {EMAIL_MAX_WORDS}"
+            ));
+        }
+        for (field, value) in [
+            ("linkedin_note", &m.linkedin_note),
+            ("email_subject", &m.email_subject),
+            ("email_body", &m.email_body),
+        ] {
+            if text::strip_emoji(value) != *value {
+                return Err(format!("`messages[{i}].{field}` contains emojis"));
+            }
+        }
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl Layer for Outreach {
@@ -256,14 +302,31 @@ impl Layer for Outreach {
         let stars: Stars = prior(ctx, "star_selection")?;
         let people: People = prior(ctx, "people_mapper")?;
         let chosen = selected_stars(ctx, &stars);
-        let messages: Vec<Message> = people
-            .primary
-            .iter()
-            .chain(&people.secondary)
-            .map(|c| compose(ctx, c, &jd, &pains, &chosen))
-            .collect();
-        let mut out = LayerOutput::typed(&Messages { messages: messages.clone() }, OFFLINE)?;
-        for m in &messages {
+        let contacts: Vec<&Contact> = people.primary.iter().chain(&people.secondary).collect();
+        let served = self
+            .providers
+            .llm
+            .ask(
+                self.name(),
+                &effective_tier(ctx),
+                || {
+                    let vars = json!({
+                        "contacts": contacts, "jd": jd, "pains": pains, "stars": chosen,
+                        "candidate": ctx.profile.resume["basics"],
+                        "note_max": LINKEDIN_NOTE_MAX, "email_min": EMAIL_MIN_WORDS, "email_max": EMAIL_MAX_WORDS,
+                    });
+                    prompts::render(self.name(), vars)
+                },
+                |m: &Messages| within_limits(m, &contacts),
+                || {
+                    let messages = contacts.iter().map(|c| compose(ctx, c, &jd, &pains, &chosen)).collect();
+                    Ok(Messages { messages })
+                },
+            )
+            .await?;
+        let messages = &served.value.messages;
+        let mut out = LayerOutput::served(&served)?;
+        for m in messages {
             out.log.push(format!(
                 "{}: note {} chars, email {} words",
                 m.contact,
@@ -278,7 +341,65 @@ impl Layer for Outreach {
     }
 }
 
-pub struct CoverLetter;
+pub struct CoverLetter {
+    pub providers: SharedProviders,
+}
+
+/// The most a cover letter may run to.
+pub const LETTER_MAX_WORDS: usize = 450;
+
+fn letter_ok(letter: &Letter, company: &str, selected: &[&StarRecord]) -> Result<(), String> {
+    if !letter.text.to_lowercase().contains(&company.to_lowercase()) {
+        return Err(format!("the letter does not name the company ({company})"));
+    }
+    if let Some(id) = letter.cited_star_ids.iter().find(|id| !selected.iter().any(|s| &s.id == *id))
+    {
+        return Err(format!("`cited_star_ids` names {id:?}, which is not a selected STAR record"));
+    }
+    let words = text::word_count(&letter.text);
+    if words > LETTER_MAX_WORDS {
+        return Err(format!("{words} words; at most {LETTER_MAX_WORDS}"));
+    }
+    if text::strip_emoji(&letter.text) != letter.text {
+        return Err("the letter contains emojis".into());
+    }
+    Ok(())
+}
+
+/// The offline letter: the posting's main pain point answered with STAR results.
+fn write_letter(ctx: &RunContext, jd: &Jd, pains: &Pains, chosen: &[&StarRecord]) -> Letter {
+    let name = candidate_name(ctx);
+    let summary = ctx.profile.resume["basics"]["summary"].as_str().unwrap_or_default();
+    let mut paragraphs = vec![
+        format!("Dear {} hiring team,", jd.company),
+        format!(
+            "I am applying for the {} position. {}",
+            jd.title,
+            text::sentences(summary).first().cloned().unwrap_or_default()
+        ),
+    ];
+    if let Some(p) = pains.pain_points.first().or(pains.strategic_needs.first()) {
+        paragraphs
+            .push(format!("Your posting describes a challenge I know well: \"{}\"", p.evidence));
+    }
+    let cited: Vec<String> = chosen
+        .iter()
+        .take(3)
+        .filter_map(|s| {
+            s.results.first().map(|r| format!("at {}, {}", s.company, r.trim_end_matches('.')))
+        })
+        .collect();
+    if !cited.is_empty() {
+        paragraphs.push(format!("Some results that speak to it: {}.", cited.join("; ")));
+    }
+    paragraphs.push(format!(
+        "I would welcome the chance to discuss how I could help {} with this work.\n\nKind regards,\n{name}",
+        jd.company
+    ));
+    let cited_star_ids =
+        chosen.iter().take(3).filter(|s| !s.results.is_empty()).map(|s| s.id.clone()).collect();
+    Letter { text: text::strip_emoji(&paragraphs.join("\n\n")), cited_star_ids }
+}
 
 #[async_trait]
 impl Layer for CoverLetter {
@@ -298,44 +419,29 @@ impl Layer for CoverLetter {
         let pains: Pains = prior(ctx, "pain_points")?;
         let stars: Stars = prior(ctx, "star_selection")?;
         let chosen = selected_stars(ctx, &stars);
-        let name = candidate_name(ctx);
-        let summary = ctx.profile.resume["basics"]["summary"].as_str().unwrap_or_default();
-        let mut paragraphs = vec![
-            format!("Dear {} hiring team,", jd.company),
-            format!(
-                "I am applying for the {} position. {}",
-                jd.title,
-                text::sentences(summary).first().cloned().unwrap_or_default()
-            ),
-        ];
-        if let Some(p) = pains.pain_points.first().or(pains.strategic_needs.first()) {
-            paragraphs.push(format!(
-                "Your posting describes a challenge I know well: \"{}\"",
-                p.evidence
-            ));
-        }
-        let cited: Vec<String> = chosen
-            .iter()
-            .take(3)
-            .filter_map(|s| {
-                s.results.first().map(|r| format!("at {}, {}", s.company, r.trim_end_matches('.')))
-            })
-            .collect();
-        if !cited.is_empty() {
-            paragraphs.push(format!("Some results that speak to it: {}.", cited.join("; ")));
-        }
-        paragraphs.push(format!(
-            "I would welcome the chance to discuss how I could help {} with this work.\n\nKind regards,\n{name}",
-            jd.company
-        ));
-        let letter = text::strip_emoji(&paragraphs.join("\n\n"));
-        let cited_star_ids = chosen.iter().map(|s| s.id.clone()).collect();
-        let mut out =
-            LayerOutput::typed(&Letter { text: letter.clone(), cited_star_ids }, OFFLINE)?;
+        let served = self
+            .providers
+            .llm
+            .ask(
+                self.name(),
+                &effective_tier(ctx),
+                || {
+                    let vars = json!({
+                        "company": jd.company, "jd": jd, "pains": pains, "stars": chosen,
+                        "candidate": ctx.profile.resume["basics"],
+                    });
+                    prompts::render(self.name(), vars)
+                },
+                |l: &Letter| letter_ok(l, &jd.company, &chosen),
+                || Ok(write_letter(ctx, &jd, &pains, &chosen)),
+            )
+            .await?;
+        let letter = &served.value;
+        let mut out = LayerOutput::served(&served)?;
         out.log.push(format!(
-            "{} words, citing {} STAR results",
-            text::word_count(&letter),
-            cited.len()
+            "{} words, citing {} STAR records",
+            text::word_count(&letter.text),
+            letter.cited_star_ids.len()
         ));
         Ok(out)
     }

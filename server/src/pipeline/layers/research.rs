@@ -2,13 +2,15 @@
 
 use super::super::text::{self, TECH_SKILLS};
 use super::analysis::{Jd, Pains, Stars};
-use super::{OFFLINE, prior};
+use super::{OFFLINE, posting, prior};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
+use crate::providers::SharedProviders;
+use crate::providers::prompts;
 use crate::store::{self, CompanyCacheEntry, SharedStore};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Signal {
@@ -150,7 +152,52 @@ pub struct Role {
     pub why_now: Vec<String>,
 }
 
-pub struct RoleResearch;
+pub struct RoleResearch {
+    pub providers: SharedProviders,
+}
+
+/// The offline answer: the role as the posting and its pain points describe it.
+fn describe_role(ctx: &RunContext, jd: &Jd, pains: &Pains) -> Role {
+    let summary = format!(
+        "A {} {} role ({}) at {}, {}, asking for {}.",
+        jd.seniority,
+        jd.role_category.replace('_', " "),
+        jd.title,
+        jd.company,
+        jd.remote_policy,
+        if jd.technical_skills.is_empty() {
+            "skills the posting does not name".to_string()
+        } else {
+            jd.technical_skills.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
+        }
+    );
+    let business_impact: Vec<String> = pains
+        .success_metrics
+        .iter()
+        .chain(&pains.strategic_needs)
+        .map(|f| f.evidence.clone())
+        .take(4)
+        .collect();
+    const NOW: [&str; 9] = [
+        "now",
+        "last ",
+        "replacing",
+        "moved",
+        "growing",
+        "this year",
+        "by year end",
+        "first priority",
+        "new ",
+    ];
+    let why_now: Vec<String> = text::sentences(&ctx.job.description)
+        .into_iter()
+        .filter(|s| {
+            NOW.iter().any(|c| s.to_lowercase().contains(c)) && s.split_whitespace().count() > 4
+        })
+        .take(3)
+        .collect();
+    Role { summary, business_impact, why_now }
+}
 
 #[async_trait]
 impl Layer for RoleResearch {
@@ -165,46 +212,23 @@ impl Layer for RoleResearch {
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let jd: Jd = prior(ctx, "jd_extraction")?;
         let pains: Pains = prior(ctx, "pain_points")?;
-        let summary = format!(
-            "A {} {} role ({}) at {}, {}, asking for {}.",
-            jd.seniority,
-            jd.role_category.replace('_', " "),
-            jd.title,
-            jd.company,
-            jd.remote_policy,
-            if jd.technical_skills.is_empty() {
-                "skills the posting does not name".to_string()
-            } else {
-                jd.technical_skills.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
-            }
-        );
-        let business_impact: Vec<String> = pains
-            .success_metrics
-            .iter()
-            .chain(&pains.strategic_needs)
-            .map(|f| f.evidence.clone())
-            .take(4)
-            .collect();
-        const NOW: [&str; 9] = [
-            "now",
-            "last ",
-            "replacing",
-            "moved",
-            "growing",
-            "this year",
-            "by year end",
-            "first priority",
-            "new ",
-        ];
-        let why_now: Vec<String> = text::sentences(&ctx.job.description)
-            .into_iter()
-            .filter(|s| {
-                NOW.iter().any(|c| s.to_lowercase().contains(c)) && s.split_whitespace().count() > 4
-            })
-            .take(3)
-            .collect();
-        let role = Role { summary, business_impact, why_now };
-        LayerOutput::typed(&role, OFFLINE)
+        let served = self
+            .providers
+            .llm
+            .ask(
+                self.name(),
+                &ctx.tier,
+                || prompts::render(self.name(), json!({"posting": posting(ctx), "pains": pains})),
+                |r: &Role| {
+                    if r.summary.trim().is_empty() {
+                        return Err("`summary` is empty".into());
+                    }
+                    Ok(())
+                },
+                || Ok(describe_role(ctx, &jd, &pains)),
+            )
+            .await?;
+        LayerOutput::served(&served)
     }
 }
 
@@ -270,7 +294,58 @@ fn candidate_years(resume: &Value) -> Option<u32> {
     Some((now - first).max(0) as u32)
 }
 
-pub struct FitScore;
+pub struct FitScore {
+    pub providers: SharedProviders,
+}
+
+/// What a model (or the offline scorer) answers; category and tier follow from the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Assessment {
+    #[schemars(range(max = 100))]
+    pub score: u8,
+    /// Evidence for the score: a requirement and the record that meets it.
+    pub rationale: Vec<String>,
+    /// Requirements the profile does not show.
+    pub gaps: Vec<String>,
+}
+
+/// The offline scorer: skill coverage, years and STAR relevance.
+fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars) -> Assessment {
+    let mine = text::find_skills(&profile_text(ctx), TECH_SKILLS);
+    let asked = &jd.technical_skills;
+    let (have, gaps): (Vec<&String>, Vec<&String>) = asked.iter().partition(|s| mine.contains(s));
+    let skill_cov = if asked.is_empty() { 0.5 } else { have.len() as f64 / asked.len() as f64 };
+    let years = candidate_years(&ctx.profile.resume);
+    let years_fit = match (jd.years_of_experience, years) {
+        (Some(need), Some(got)) if got >= need => 1.0,
+        (Some(need), Some(got)) => got as f64 / need as f64,
+        _ => 0.7,
+    };
+    let star_fit = (stars.selected.iter().map(|s| s.score).sum::<f64>() / 40.0).min(1.0);
+    let score = (100.0 * (0.55 * skill_cov + 0.2 * years_fit + 0.25 * star_fit))
+        .round()
+        .clamp(0.0, 100.0) as u8;
+    let mut rationale: Vec<String> = have
+        .iter()
+        .map(|s| format!("Asks for {s}; the profile shows {s} (master CV / STAR records)."))
+        .collect();
+    if let (Some(need), Some(got)) = (jd.years_of_experience, years) {
+        rationale.push(format!("Asks for {need}+ years; the master CV spans {got} years."));
+    }
+    for s in stars.selected.iter().take(3) {
+        rationale.push(format!(
+            "STAR \"{}\" matches (score {:.1}; skills: {}).",
+            s.title,
+            s.score,
+            s.matched_skills.join(", ")
+        ));
+    }
+    let gaps = gaps
+        .iter()
+        .map(|g| format!("The posting asks for {g}; the profile does not mention it."))
+        .collect();
+    Assessment { score, rationale, gaps }
+}
 
 #[async_trait]
 impl Layer for FitScore {
@@ -284,48 +359,39 @@ impl Layer for FitScore {
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let jd: Jd = prior(ctx, "jd_extraction")?;
+        let pains: Pains = prior(ctx, "pain_points")?;
         let stars: Stars = prior(ctx, "star_selection")?;
-        let mine = text::find_skills(&profile_text(ctx), TECH_SKILLS);
-        let asked = &jd.technical_skills;
-        let (have, gaps): (Vec<&String>, Vec<&String>) =
-            asked.iter().partition(|s| mine.contains(s));
-        let skill_cov = if asked.is_empty() { 0.5 } else { have.len() as f64 / asked.len() as f64 };
-        let years = candidate_years(&ctx.profile.resume);
-        let years_fit = match (jd.years_of_experience, years) {
-            (Some(need), Some(got)) if got >= need => 1.0,
-            (Some(need), Some(got)) => got as f64 / need as f64,
-            _ => 0.7,
-        };
-        let star_fit = (stars.selected.iter().map(|s| s.score).sum::<f64>() / 40.0).min(1.0);
-        let score = (100.0 * (0.55 * skill_cov + 0.2 * years_fit + 0.25 * star_fit))
-            .round()
-            .clamp(0.0, 100.0) as u8;
-        let mut rationale: Vec<String> = have
-            .iter()
-            .map(|s| format!("Asks for {s}; the profile shows {s} (master CV / STAR records)."))
-            .collect();
-        if let (Some(need), Some(got)) = (jd.years_of_experience, years) {
-            rationale.push(format!("Asks for {need}+ years; the master CV spans {got} years."));
-        }
-        for s in stars.selected.iter().take(3) {
-            rationale.push(format!(
-                "STAR \"{}\" matches (score {:.1}; skills: {}).",
-                s.title,
-                s.score,
-                s.matched_skills.join(", ")
-            ));
-        }
+        let selected: Vec<&app::model::StarRecord> =
+            stars.selected.iter().filter_map(|r| ctx.stars.iter().find(|s| s.id == r.id)).collect();
+        let served = self
+            .providers
+            .llm
+            .ask(
+                self.name(),
+                &ctx.tier,
+                || {
+                    let vars = json!({"jd": jd, "pains": pains, "profile": ctx.profile.resume, "stars": selected});
+                    prompts::render(self.name(), vars)
+                },
+                |a: &Assessment| {
+                    if a.rationale.is_empty() {
+                        return Err("`rationale` is empty; cite the evidence for the score".into());
+                    }
+                    Ok(())
+                },
+                || Ok(assess(ctx, &jd, &stars)),
+            )
+            .await?;
+        let a = &served.value;
         let fit = Fit {
-            score,
-            category: category(score).into(),
-            rationale,
-            gaps: gaps
-                .iter()
-                .map(|g| format!("The posting asks for {g}; the profile does not mention it."))
-                .collect(),
-            tier: tier(&ctx.tier, score),
+            score: a.score,
+            category: category(a.score).into(),
+            rationale: a.rationale.clone(),
+            gaps: a.gaps.clone(),
+            tier: tier(&ctx.tier, a.score),
         };
-        let mut out = LayerOutput::typed(&fit, OFFLINE)?;
+        let mut out = LayerOutput::served(&served)?;
+        out.value = serde_json::to_value(&fit).map_err(|e| LayerError(e.to_string()))?;
         out.log.push(format!("fit {} ({}), tier {}", fit.score, fit.category, fit.tier));
         Ok(out)
     }

@@ -1,0 +1,96 @@
+//! External services behind the pipeline's layers: LLMs (OpenAI-compatible and Anthropic
+//! clients behind one router, offline as the default and last fallback) and FireCrawl. A layer
+//! asks for a typed answer; it never knows which provider gave it.
+
+pub mod anthropic;
+pub mod breaker;
+pub mod chat;
+pub mod headers;
+pub mod llm;
+pub mod models;
+pub mod openai;
+pub mod prompts;
+
+use crate::clock::SharedClock;
+use crate::config::{Config, LlmProvider};
+use crate::store::SharedStore;
+use chat::ChatClient;
+use llm::{Llm, LlmSettings, RetryPolicy};
+use models::ModelTable;
+use std::sync::Arc;
+
+pub struct Providers {
+    pub llm: Llm,
+    pub clock: SharedClock,
+}
+
+pub type SharedProviders = Arc<Providers>;
+
+impl Providers {
+    /// Offline only: no keys, no network.
+    pub fn offline(store: SharedStore) -> SharedProviders {
+        let clock = crate::clock::system();
+        Arc::new(Providers { llm: Llm::offline(store, clock.clone()), clock })
+    }
+
+    pub fn from_config(
+        config: &Config,
+        store: SharedStore,
+        clock: SharedClock,
+    ) -> Result<SharedProviders, String> {
+        let table = match &config.llm_models_file {
+            Some(path) => ModelTable::load(path)?,
+            None => ModelTable::bundled(),
+        };
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(config.llm_timeout_seconds))
+            .user_agent(concat!("jobintel/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        let client = |p: LlmProvider| -> Option<Arc<dyn ChatClient>> {
+            let c = clock.clone();
+            let h = http.clone();
+            match p {
+                LlmProvider::Offline => None,
+                LlmProvider::OpenAi => config.openai_api_key.as_ref().map(|k| {
+                    Arc::new(openai::OpenAiCompatible::openai(
+                        &config.openai_base_url,
+                        k.expose(),
+                        h,
+                        c,
+                    )) as Arc<dyn ChatClient>
+                }),
+                LlmProvider::OpenRouter => config.openrouter_api_key.as_ref().map(|k| {
+                    Arc::new(openai::OpenAiCompatible::openrouter(
+                        &config.openrouter_base_url,
+                        k.expose(),
+                        &config.public_url,
+                        h,
+                        c,
+                    )) as Arc<dyn ChatClient>
+                }),
+                LlmProvider::Anthropic => config.anthropic_api_key.as_ref().map(|k| {
+                    Arc::new(anthropic::Anthropic::new(
+                        &config.anthropic_base_url,
+                        k.expose(),
+                        h,
+                        c,
+                    )) as Arc<dyn ChatClient>
+                }),
+            }
+        };
+        let chain: Vec<Arc<dyn ChatClient>> = std::iter::once(config.primary_llm_provider)
+            .chain(config.llm_fallback.iter().copied())
+            .filter_map(client)
+            .collect();
+        let settings = LlmSettings {
+            offline_fallback: config.primary_llm_provider == LlmProvider::Offline
+                || config.llm_fallback.contains(&LlmProvider::Offline),
+            retry: RetryPolicy { max_retries: config.llm_max_retries, ..RetryPolicy::default() },
+            daily_budget_usd: config.llm_daily_budget_usd,
+            ..LlmSettings::default()
+        };
+        let llm = Llm::new(chain, table, settings, store, clock.clone());
+        Ok(Arc::new(Providers { llm, clock }))
+    }
+}

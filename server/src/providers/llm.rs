@@ -1,0 +1,444 @@
+//! The LLM router: a layer asks for a typed answer; the router tries the primary provider and
+//! then the fallback chain (ending with the offline provider unless disabled), with a circuit
+//! breaker per provider, retries that honour `Retry-After`, one repair attempt for an invalid
+//! answer, cost accounting against a daily budget, and alerts for quota and auth failures.
+
+use super::breaker::{Breaker, BreakerStatus};
+use super::chat::{ChatClient, ChatError, ChatReply, ChatRequest, FailureKind, Role};
+use super::headers::RateLimit;
+use super::models::ModelTable;
+use super::prompts::Prompt;
+use crate::clock::SharedClock;
+use crate::pipeline::runner::PAUSE_SETTING;
+use crate::pipeline::{LayerError, schema, schema_of};
+use crate::store::SharedStore;
+use chrono::{DateTime, Duration, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+pub const OFFLINE: &str = "offline";
+/// Where today's LLM spend is kept (shared by every process on one store).
+pub const SPEND_SETTING: &str = "llm_spend";
+const ALERTS_KEPT: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after the first call, for retryable failures.
+    pub max_retries: u32,
+    pub base: Duration,
+    /// The longest wait; a provider asking for longer is skipped for now instead.
+    pub cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            base: Duration::milliseconds(500),
+            cap: Duration::seconds(30),
+        }
+    }
+}
+
+/// How a layer's answer was obtained: shown per layer on the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Usage {
+    pub provider: String,
+    pub model: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    /// HTTP calls made, including retries, repairs and failed providers.
+    pub calls: u32,
+    pub retries: u32,
+    /// Providers passed over, each with the reason.
+    pub fallbacks: Vec<String>,
+    pub prompt_version: Option<String>,
+}
+
+pub struct Served<T> {
+    pub value: T,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub at: DateTime<Utc>,
+    pub provider: String,
+    pub kind: String,
+    pub message: String,
+}
+
+/// A provider's entry in `/api/health` and `/api/metrics`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderState {
+    pub name: String,
+    pub breaker: BreakerStatus,
+    pub rate_limit: Option<RateLimit>,
+}
+
+pub struct Llm {
+    chain: Vec<Arc<dyn ChatClient>>,
+    offline_fallback: bool,
+    breakers: BTreeMap<String, Breaker>,
+    limits: Mutex<BTreeMap<String, RateLimit>>,
+    alerts: Mutex<VecDeque<Alert>>,
+    table: ModelTable,
+    retry: RetryPolicy,
+    clock: SharedClock,
+    store: SharedStore,
+    daily_budget_usd: Option<f64>,
+    max_tokens: u32,
+}
+
+/// How a provider's attempt at one answer ended.
+enum Attempt<T> {
+    Answered(T),
+    /// Move on to the next provider, for this reason.
+    PassOver(String),
+}
+
+pub struct LlmSettings {
+    pub offline_fallback: bool,
+    pub retry: RetryPolicy,
+    pub daily_budget_usd: Option<f64>,
+    pub breaker_threshold: u32,
+    pub breaker_cool_down: Duration,
+    pub max_tokens: u32,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings {
+            offline_fallback: true,
+            retry: RetryPolicy::default(),
+            daily_budget_usd: None,
+            breaker_threshold: 3,
+            breaker_cool_down: Duration::seconds(60),
+            max_tokens: 4_096,
+        }
+    }
+}
+
+/// Long enough that a human sees the alert before the provider is tried again.
+const QUOTA_OR_AUTH_OPEN: i64 = 3_600;
+
+impl Llm {
+    pub fn new(
+        chain: Vec<Arc<dyn ChatClient>>,
+        table: ModelTable,
+        settings: LlmSettings,
+        store: SharedStore,
+        clock: SharedClock,
+    ) -> Self {
+        let breakers = chain
+            .iter()
+            .map(|c| {
+                let b = Breaker::new(
+                    settings.breaker_threshold,
+                    settings.breaker_cool_down,
+                    clock.clone(),
+                );
+                (c.name().to_string(), b)
+            })
+            .collect();
+        Llm {
+            chain,
+            offline_fallback: settings.offline_fallback,
+            breakers,
+            limits: Mutex::new(BTreeMap::new()),
+            alerts: Mutex::new(VecDeque::new()),
+            table,
+            retry: settings.retry,
+            clock,
+            store,
+            daily_budget_usd: settings.daily_budget_usd,
+            max_tokens: settings.max_tokens,
+        }
+    }
+
+    /// No provider configured: every answer comes from the offline provider.
+    pub fn offline(store: SharedStore, clock: SharedClock) -> Self {
+        Llm::new(Vec::new(), ModelTable::bundled(), LlmSettings::default(), store, clock)
+    }
+
+    /// The configured providers in chain order, with breaker and rate-limit state.
+    pub fn providers(&self) -> Vec<ProviderState> {
+        let limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
+        self.chain
+            .iter()
+            .map(|c| ProviderState {
+                name: c.name().to_string(),
+                breaker: self.breakers[c.name()].status(),
+                rate_limit: limits.get(c.name()).cloned(),
+            })
+            .collect()
+    }
+
+    pub fn offline_fallback(&self) -> bool {
+        self.offline_fallback || self.chain.is_empty()
+    }
+
+    pub fn alerts(&self) -> Vec<Alert> {
+        self.alerts.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+    }
+
+    pub fn daily_budget_usd(&self) -> Option<f64> {
+        self.daily_budget_usd
+    }
+
+    fn alert(&self, provider: &str, kind: FailureKind, message: &str) {
+        tracing::error!(provider, kind = kind.as_str(), message, "LLM provider alert");
+        let mut alerts = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
+        if alerts.len() == ALERTS_KEPT {
+            alerts.pop_front();
+        }
+        alerts.push_back(Alert {
+            at: self.clock.now(),
+            provider: provider.to_string(),
+            kind: kind.as_str().to_string(),
+            message: message.to_string(),
+        });
+    }
+
+    /// USD spent on LLM calls today (UTC), by every process sharing the store.
+    pub async fn spent_today(&self) -> f64 {
+        let today = self.clock.now().date_naive().to_string();
+        match self.store.get_setting(SPEND_SETTING).await {
+            Ok(Some(v)) if v["date"] == today.as_str() => v["usd"].as_f64().unwrap_or(0.0),
+            _ => 0.0,
+        }
+    }
+
+    async fn record_spend(&self, usd: f64) {
+        if usd <= 0.0 {
+            return;
+        }
+        let today = self.clock.now().date_naive().to_string();
+        let total = self.spent_today().await + usd;
+        let value = json!({"date": today, "usd": total});
+        if let Err(e) = self.store.put_setting(SPEND_SETTING, &value).await {
+            tracing::warn!(error = %e, "could not record LLM spend");
+        }
+    }
+
+    /// True when a daily budget is set and spent; pauses the pipeline (once) saying why.
+    async fn over_budget(&self) -> bool {
+        let Some(budget) = self.daily_budget_usd else { return false };
+        let spent = self.spent_today().await;
+        if spent < budget {
+            return false;
+        }
+        let paused = matches!(self.store.get_setting(PAUSE_SETTING).await, Ok(Some(v)) if v["paused"] == true);
+        if !paused {
+            let reason = format!(
+                "daily LLM budget of ${budget:.2} spent (${spent:.2} today); resume after raising LLM_DAILY_BUDGET_USD or tomorrow"
+            );
+            tracing::warn!(%reason, "pausing the pipeline");
+            let setting = json!({"paused": true, "reason": reason});
+            if let Err(e) = self.store.put_setting(PAUSE_SETTING, &setting).await {
+                tracing::warn!(error = %e, "could not pause the pipeline");
+            }
+        }
+        true
+    }
+
+    /// Asks for a `T`. `prompt` is rendered only if a model is asked; `check` adds what the
+    /// schema cannot say (quotes that must be in the posting, limits, references); `offline`
+    /// answers when no provider can.
+    pub async fn ask<T>(
+        &self,
+        layer: &str,
+        tier: &str,
+        prompt: impl FnOnce() -> Result<Prompt, String>,
+        check: impl Fn(&T) -> Result<(), String>,
+        offline: impl FnOnce() -> Result<T, LayerError>,
+    ) -> Result<Served<T>, LayerError>
+    where
+        T: DeserializeOwned + JsonSchema,
+    {
+        let mut usage = Usage::default();
+        if !self.chain.is_empty() {
+            if self.over_budget().await {
+                usage.fallbacks.push("all providers: the daily LLM budget is spent".into());
+            } else {
+                let prompt = prompt().map_err(LayerError)?;
+                usage.prompt_version = Some(prompt.version.clone());
+                for client in &self.chain {
+                    match self
+                        .attempt(client.as_ref(), layer, tier, &prompt, &check, &mut usage)
+                        .await
+                    {
+                        Attempt::Answered(value) => {
+                            usage.provider = client.name().to_string();
+                            return Ok(Served { value, usage });
+                        }
+                        Attempt::PassOver(reason) => {
+                            usage.fallbacks.push(format!("{}: {reason}", client.name()))
+                        }
+                    }
+                }
+            }
+        }
+        if !self.offline_fallback() {
+            return Err(LayerError(format!(
+                "no provider could answer: {}",
+                usage.fallbacks.join("; ")
+            )));
+        }
+        let value = offline()?;
+        usage.provider = OFFLINE.into();
+        usage.model = None;
+        Ok(Served { value, usage })
+    }
+
+    async fn attempt<T>(
+        &self,
+        client: &dyn ChatClient,
+        layer: &str,
+        tier: &str,
+        prompt: &Prompt,
+        check: &impl Fn(&T) -> Result<(), String>,
+        usage: &mut Usage,
+    ) -> Attempt<T>
+    where
+        T: DeserializeOwned + JsonSchema,
+    {
+        let name = client.name();
+        let breaker = &self.breakers[name];
+        if !breaker.allow() {
+            return Attempt::PassOver("circuit open".into());
+        }
+        let Some(model) = self.table.model(name, tier, layer) else {
+            return Attempt::PassOver("no model configured for it".into());
+        };
+        let schema = schema_of::<T>();
+        let mut request = ChatRequest {
+            model: model.to_string(),
+            system: prompt.system.clone(),
+            messages: vec![(Role::User, prompt.user.clone())],
+            schema_name: layer.to_string(),
+            schema: schema.clone(),
+            max_tokens: self.max_tokens,
+        };
+        let mut repaired = false;
+        let mut retries = 0;
+        loop {
+            let reply = match self.call(client, &request, usage).await {
+                Ok(reply) => reply,
+                Err(e) => match self.after_failure(name, breaker, &e, retries) {
+                    Some(wait) => {
+                        retries += 1;
+                        usage.retries += 1;
+                        tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
+                        continue;
+                    }
+                    None => return Attempt::PassOver(e.to_string()),
+                },
+            };
+            breaker.success();
+            usage.model =
+                Some(if reply.model.is_empty() { model.to_string() } else { reply.model.clone() });
+            match parse_answer::<T>(&reply.text, &schema, check) {
+                Ok(value) => return Attempt::Answered(value),
+                Err(problem) if !repaired => {
+                    repaired = true;
+                    request.messages.push((Role::Assistant, reply.text));
+                    request.messages.push((
+                        Role::User,
+                        format!(
+                            "Your answer was rejected: {problem}. Answer again with the complete corrected answer, matching the schema exactly."
+                        ),
+                    ));
+                }
+                Err(problem) => {
+                    return Attempt::PassOver(format!(
+                        "invalid answer after one repair: {problem}"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// One HTTP call, with its tokens, cost and rate limits recorded.
+    async fn call(
+        &self,
+        client: &dyn ChatClient,
+        request: &ChatRequest,
+        usage: &mut Usage,
+    ) -> Result<ChatReply, ChatError> {
+        let exchange = client.send(request).await;
+        usage.calls += 1;
+        if let Some(limits) = exchange.limits {
+            self.limits
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(client.name().to_string(), limits);
+        }
+        let reply = exchange.result?;
+        usage.input_tokens += reply.input_tokens;
+        usage.output_tokens += reply.output_tokens;
+        let priced = if reply.model.is_empty() { &request.model } else { &reply.model };
+        let cost = reply.reported_cost.or_else(|| {
+            self.table.cost(priced, reply.input_tokens, reply.cached_tokens, reply.output_tokens)
+        });
+        match cost {
+            Some(usd) => {
+                usage.cost_usd += usd;
+                self.record_spend(usd).await;
+            }
+            None => tracing::warn!(model = %priced, "no price for this model; cost not counted"),
+        }
+        Ok(reply)
+    }
+
+    /// Updates the breaker and decides: wait this long and retry, or give up on the provider.
+    fn after_failure(
+        &self,
+        provider: &str,
+        breaker: &Breaker,
+        e: &ChatError,
+        retries: u32,
+    ) -> Option<Duration> {
+        match e.kind {
+            FailureKind::Retryable | FailureKind::RateLimited => {
+                breaker.failure(e.kind.as_str(), e.retry_after);
+                let backoff = self.retry.base * 2i32.pow(retries.min(16));
+                let wait = e.retry_after.unwrap_or(backoff) + jitter(self.retry.base);
+                let retry =
+                    retries < self.retry.max_retries && wait <= self.retry.cap && breaker.allow();
+                retry.then_some(wait)
+            }
+            FailureKind::Quota | FailureKind::Auth => {
+                breaker.trip(e.kind.as_str(), Duration::seconds(QUOTA_OR_AUTH_OPEN));
+                self.alert(provider, e.kind, &e.message);
+                None
+            }
+            FailureKind::BadRequest | FailureKind::Truncated | FailureKind::Refused => None,
+        }
+    }
+}
+
+/// Up to half of `base`, so processes that failed together do not retry together.
+fn jitter(base: Duration) -> Duration {
+    let half = base.num_milliseconds().max(2) / 2;
+    Duration::milliseconds(rand::random_range(0..half))
+}
+
+/// JSON text → schema check → typed value → the layer's own check.
+fn parse_answer<T: DeserializeOwned>(
+    text: &str,
+    schema: &Value,
+    check: &impl Fn(&T) -> Result<(), String>,
+) -> Result<T, String> {
+    let value: Value = serde_json::from_str(text.trim())
+        .map_err(|e| format!("the answer is not valid JSON ({e})"))?;
+    schema::validate(schema, &value)?;
+    let typed: T = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    check(&typed)?;
+    Ok(typed)
+}
