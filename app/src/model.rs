@@ -692,7 +692,31 @@ pub struct Health {
     pub runner: RunnerHealth,
     pub mongodb: StoreHealth,
     pub pdf_service: ServiceHealth,
+    /// LLM providers: configured or not, and their circuit breakers.
+    #[serde(default)]
+    pub llm: ExternalHealth,
+    #[serde(default)]
+    pub firecrawl: ExternalHealth,
     pub checked_at: DateTime<Utc>,
+}
+
+/// An external service family in `/api/health`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExternalHealth {
+    pub status: String,
+    /// Why it is not healthy, in words for the health panel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub providers: Vec<ProviderHealth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderHealth {
+    pub name: String,
+    pub configured: bool,
+    /// `closed`, `open`, `half_open`, or `none` for providers without a breaker.
+    pub breaker: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -704,6 +728,9 @@ pub struct RunnerHealth {
     pub queued: u32,
     #[serde(default)]
     pub paused: bool,
+    /// Why the pipeline is paused, when it paused itself (e.g. the daily LLM budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! functions and the CLI all call these methods, so each rule is written once.
 
 mod jobs;
+mod metrics;
 mod profile;
 mod runs;
 mod users;
@@ -146,9 +147,10 @@ impl Services {
             },
         };
         let runner = self.runner_health().await;
+        let llm = self.llm_health();
         let overall = match (store.status.as_str(), runner.status.as_str()) {
-            ("healthy", "healthy" | "not_configured") => "healthy",
-            ("healthy", "degraded") => "degraded",
+            ("healthy", "healthy" | "not_configured") if llm.status == "healthy" => "healthy",
+            ("healthy", "healthy" | "not_configured" | "degraded") => "degraded",
             _ => "unhealthy",
         };
         Health {
@@ -156,19 +158,21 @@ impl Services {
             runner,
             mongodb: store,
             pdf_service: ServiceHealth { status: "not_configured".into() },
+            llm,
+            firecrawl: ExternalHealth { status: "not_configured".into(), ..Default::default() },
             checked_at: store::now(),
         }
     }
 
     /// Healthy; degraded at ≥ 80 % capacity or when paused; unhealthy when its loop died;
     /// `not_configured` in processes that run no pipeline (CLI, tests).
-    async fn runner_health(&self) -> RunnerHealth {
+    pub(crate) async fn runner_health(&self) -> RunnerHealth {
         let queued = self
             .store
             .list_runs(&RunQuery::with_status(RunStatus::Queued, 1_000))
             .await
             .map_or(0, |r| r.len() as u32);
-        let paused = self.paused().await.unwrap_or(false);
+        let (paused, paused_reason) = self.pause_state().await.unwrap_or_default();
         let Some(runner) = self.runner.get() else {
             return RunnerHealth {
                 status: "not_configured".into(),
@@ -176,6 +180,7 @@ impl Services {
                 capacity_percent: 0,
                 queued,
                 paused,
+                paused_reason,
             };
         };
         let active = runner.active_runs() as u32;
@@ -193,6 +198,7 @@ impl Services {
             capacity_percent: percent,
             queued,
             paused,
+            paused_reason,
         }
     }
 

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/pipeline-runs/{id}/cancel", post(cancel_run))
         .route("/api/pipeline-runs/{id}/retry", post(retry_run))
         .route("/api/pipeline/layers", get(pipeline_layers))
+        .route("/api/metrics", get(metrics))
         .route("/api/admin/pipeline/pause", post(pause))
         .route("/api/admin/pipeline/resume", post(resume))
         .route("/api/admin/stuck-jobs/clear", post(clear_stuck))
@@ -234,6 +235,10 @@ async fn get_run(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PipelineRun>> {
     Ok(Json(s.services.get_run(&id).await?))
+}
+
+async fn metrics(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(s.services.metrics().await?))
 }
 
 async fn pipeline_layers(State(s): State<AppState>) -> Json<Value> {

@@ -15,8 +15,14 @@ pub const STUCK_ERROR: &str = "Stuck processing - manual reset";
 
 impl Services {
     pub async fn paused(&self) -> Result<bool, AppError> {
-        let setting = self.store.get_setting(PAUSE_SETTING).await?;
-        Ok(setting.and_then(|v| v["paused"].as_bool()).unwrap_or(false))
+        Ok(self.pause_state().await?.0)
+    }
+
+    /// Paused or not, and why when the pipeline paused itself.
+    pub async fn pause_state(&self) -> Result<(bool, Option<String>), AppError> {
+        let setting = self.store.get_setting(PAUSE_SETTING).await?.unwrap_or_default();
+        let paused = setting["paused"].as_bool().unwrap_or(false);
+        Ok((paused, setting["reason"].as_str().filter(|_| paused).map(str::to_string)))
     }
 
     /// Pauses or resumes claiming runs (PDF export keeps working). `actor` None is the CLI.

@@ -4,6 +4,8 @@
 //! server when the test process exits, however it exits.
 #![allow(dead_code)]
 
+pub mod fakes;
+
 use server::store::{MongoStore, SqliteStore, new_id};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -1,0 +1,492 @@
+//! The LLM router against local servers that speak OpenAI's, OpenRouter's and Anthropic's wire
+//! formats: retries that honour Retry-After, breakers and fallback, quota alerts, 529s, repair
+//! of malformed answers, schema rejection, timeouts, rate-limit headers, cost and the budget.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use server::clock::{self, SharedClock};
+use server::pipeline::LayerError;
+use server::providers::anthropic::Anthropic;
+use server::providers::chat::ChatClient;
+use server::providers::llm::{Llm, LlmSettings, RetryPolicy, Served};
+use server::providers::models::ModelTable;
+use server::providers::openai::OpenAiCompatible;
+use server::providers::prompts::Prompt;
+use server::store::SharedStore;
+use std::sync::Arc;
+use std::time::Duration;
+use support::fakes::*;
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+struct Verdict {
+    #[schemars(range(max = 100))]
+    score: u8,
+    reason: String,
+}
+
+const MODEL: &str = "gpt-6-luna";
+
+fn good() -> Value {
+    json!({"score": 82, "reason": "Rust and Kafka match"})
+}
+
+fn offline_verdict() -> Verdict {
+    Verdict { score: 50, reason: "offline".into() }
+}
+
+async fn store() -> (SharedStore, tempfile::TempDir) {
+    let (s, dir) = support::sqlite_store().await;
+    (Arc::new(s), dir)
+}
+
+fn http(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder().timeout(timeout).build().unwrap()
+}
+
+fn openai(fake: &FakeServer, clock: &SharedClock) -> Arc<dyn ChatClient> {
+    let base = format!("{}/v1", fake.url);
+    Arc::new(OpenAiCompatible::openai(
+        &base,
+        "sk-test-key",
+        http(Duration::from_secs(5)),
+        clock.clone(),
+    ))
+}
+
+fn anthropic(fake: &FakeServer, clock: &SharedClock) -> Arc<dyn ChatClient> {
+    Arc::new(Anthropic::new(&fake.url, "sk-ant-test", http(Duration::from_secs(5)), clock.clone()))
+}
+
+fn settings() -> LlmSettings {
+    LlmSettings {
+        retry: RetryPolicy {
+            max_retries: 2,
+            base: chrono::Duration::milliseconds(20),
+            cap: chrono::Duration::seconds(5),
+        },
+        ..LlmSettings::default()
+    }
+}
+
+fn router(
+    chain: Vec<Arc<dyn ChatClient>>,
+    settings: LlmSettings,
+    store: SharedStore,
+    clock: SharedClock,
+) -> Llm {
+    Llm::new(chain, ModelTable::bundled(), settings, store, clock)
+}
+
+async fn ask(llm: &Llm) -> Result<Served<Verdict>, LayerError> {
+    let prompt = || {
+        Ok(Prompt {
+            system: "Score the fit.".into(),
+            user: "<posting>\"…\"</posting>".into(),
+            version: "test@1".into(),
+        })
+    };
+    llm.ask("fit_score", "auto", prompt, |_: &Verdict| Ok(()), || Ok(offline_verdict())).await
+}
+
+/// A fake that always fails the same way.
+async fn failing(reply: Scripted) -> FakeServer {
+    FakeServer::start(move |_, _| reply.clone()).await
+}
+
+async fn answering() -> FakeServer {
+    FakeServer::start(|_, _| openai_limits(openai_answer(MODEL, &good(), 1000, 500), 4999)).await
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_waited_out_then_the_call_succeeds() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let fake = answering().await;
+    fake.push([openai_error(
+        429,
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit reached for requests",
+    )
+    .header("retry-after", "2")]);
+    let llm = router(vec![openai(&fake, &clock)], settings(), store, clock);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!(served.value, Verdict { score: 82, reason: "Rust and Kafka match".into() });
+    assert_eq!(
+        (served.usage.provider.as_str(), served.usage.calls, served.usage.retries),
+        ("openai", 2, 1)
+    );
+    let r = fake.requests();
+    let waited = r[1].at - r[0].at;
+    assert!(waited >= Duration::from_secs(2), "waited {waited:?}, Retry-After said 2 s");
+    assert!(waited < Duration::from_secs(4), "waited {waited:?}");
+    // The request was a strict json_schema request with the bearer key.
+    assert_eq!(r[0].path, "/v1/chat/completions");
+    assert_eq!(r[0].headers["authorization"], "Bearer sk-test-key");
+    assert_eq!(r[0].body["response_format"]["json_schema"]["strict"], true);
+    assert_eq!(
+        r[0].body["response_format"]["json_schema"]["schema"]["additionalProperties"],
+        false
+    );
+    assert_eq!(r[0].body["model"], MODEL);
+    assert!(r[0].body.get("max_completion_tokens").is_some());
+}
+
+#[tokio::test]
+async fn repeated_500s_open_the_breaker_and_the_fallback_provider_serves() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let down = failing(anthropic_error(500, "api_error", "Internal server error")).await;
+    let up = answering().await;
+    let llm = router(vec![anthropic(&down, &clock), openai(&up, &clock)], settings(), store, clock);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!(served.usage.provider, "openai");
+    assert_eq!(down.requests().len(), 3, "three failures open the breaker (threshold 3)");
+    assert!(
+        served.usage.fallbacks[0].starts_with("anthropic: retryable (HTTP 500)"),
+        "{:?}",
+        served.usage.fallbacks
+    );
+    let states = llm.providers();
+    assert_eq!(serde_json::to_value(&states[0].breaker).unwrap()["state"], "open");
+    // While open, the provider is not even called.
+    let again = ask(&llm).await.unwrap();
+    assert_eq!(down.requests().len(), 3);
+    assert_eq!(again.usage.fallbacks, ["anthropic: circuit open"]);
+}
+
+#[tokio::test]
+async fn a_quota_error_is_not_retried_and_raises_an_alert() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let broke = failing(openai_error(
+        429,
+        "insufficient_quota",
+        "insufficient_quota",
+        "You exceeded your current quota",
+    ))
+    .await;
+    let llm = router(vec![openai(&broke, &clock)], settings(), store, clock);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!(broke.requests().len(), 1, "no retry on quota");
+    assert_eq!(served.usage.provider, "offline", "the offline provider served");
+    assert_eq!(served.value, offline_verdict());
+    let alerts = llm.alerts();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        (alerts[0].provider.as_str(), alerts[0].kind.as_str()),
+        ("openai", "quota_exhausted")
+    );
+    let breaker = serde_json::to_value(&llm.providers()[0].breaker).unwrap();
+    assert_eq!(breaker["state"], "open");
+    assert_eq!(breaker["reason"], "quota_exhausted");
+}
+
+#[tokio::test]
+async fn an_invalid_key_alerts_and_never_reaches_the_alert_text() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let fake = failing(openai_error(
+        401,
+        "invalid_request_error",
+        "invalid_api_key",
+        "Incorrect API key provided: sk-test***key.",
+    ))
+    .await;
+    let llm = router(vec![openai(&fake, &clock)], settings(), store, clock);
+    ask(&llm).await.unwrap();
+    assert_eq!(fake.requests().len(), 1);
+    let alert = &llm.alerts()[0];
+    assert_eq!(alert.kind, "auth");
+    assert!(!alert.message.contains("sk-test"), "{}", alert.message);
+}
+
+#[tokio::test]
+async fn anthropic_529_overloaded_is_retried_with_a_forced_tool_call() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let fake =
+        FakeServer::start(|_, _| anthropic_answer("claude-haiku-5-5", "fit_score", &good())).await;
+    fake.push([anthropic_error(529, "overloaded_error", "Overloaded")]);
+    let llm = router(vec![anthropic(&fake, &clock)], settings(), store, clock);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!((served.usage.provider.as_str(), served.usage.retries), ("anthropic", 1));
+    assert_eq!(served.usage.model.as_deref(), Some("claude-haiku-5-5"));
+    let r = &fake.requests()[1];
+    assert_eq!(r.path, "/v1/messages");
+    assert_eq!(r.headers["x-api-key"], "sk-ant-test");
+    assert_eq!(r.headers["anthropic-version"], "2023-06-01");
+    assert_eq!(r.body["tool_choice"], json!({"type": "tool", "name": "fit_score"}));
+    assert_eq!(r.body["tools"][0]["input_schema"]["properties"]["score"]["maximum"], 100);
+    assert!(r.body["max_tokens"].as_u64().unwrap() > 0);
+    // Rate-limit headers are Anthropic's RFC 3339 reset times.
+    let limit = llm.providers()[0].rate_limit.clone().unwrap();
+    assert_eq!(limit.remaining_requests, Some(49));
+    assert_eq!(limit.reset_requests.unwrap().to_rfc3339(), "2026-11-28T12:40:59+00:00");
+}
+
+#[tokio::test]
+async fn malformed_json_is_repaired_once_then_fails_the_layer() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let fake = answering().await;
+    fake.push([
+        openai_text(MODEL, "{\"score\": 82, \"reason\": ", 900, 20),
+        openai_text(MODEL, "Sure! Here it is", 950, 5),
+    ]);
+    let strict = LlmSettings { offline_fallback: false, ..settings() };
+    let llm = router(vec![openai(&fake, &clock)], strict, store.clone(), clock.clone());
+    let err = ask(&llm).await.err().expect("the layer fails");
+    assert!(err.0.contains("invalid answer after one repair"), "{}", err.0);
+    assert!(err.0.contains("not valid JSON"), "{}", err.0);
+    let r = fake.requests();
+    assert_eq!(r.len(), 2, "one repair, no more");
+    let repair = &r[1].body["messages"];
+    assert_eq!(repair[2]["role"], "assistant");
+    assert!(repair[3]["content"].as_str().unwrap().contains("rejected"));
+
+    // A repair that works is an answer.
+    fake.push([openai_text(MODEL, "{\"score\": 82", 900, 20)]);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!((served.usage.calls, served.value.score), (2, 82));
+}
+
+#[tokio::test]
+async fn a_schema_invalid_answer_is_rejected_with_the_path() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let fake = answering().await;
+    fake.push([
+        openai_answer(MODEL, &json!({"score": "high", "reason": "x"}), 10, 5),
+        openai_answer(MODEL, &json!({"score": 140, "reason": "x"}), 10, 5),
+    ]);
+    let strict = LlmSettings { offline_fallback: false, ..settings() };
+    let llm = router(vec![openai(&fake, &clock)], strict, store, clock);
+    let err = ask(&llm).await.err().unwrap();
+    assert!(err.0.contains("`/score`: 140 is above the maximum 100"), "{}", err.0);
+    let repair = fake.requests()[1].body["messages"][3]["content"].as_str().unwrap().to_string();
+    assert!(repair.contains("`/score`: expected integer, got string"), "{repair}");
+}
+
+#[tokio::test]
+async fn a_slow_provider_times_out_and_the_next_one_serves() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let slow = FakeServer::start(|_, _| {
+        openai_answer(MODEL, &good(), 10, 5).after(Duration::from_secs(3))
+    })
+    .await;
+    let base = format!("{}/v1", slow.url);
+    let impatient: Arc<dyn ChatClient> = Arc::new(OpenAiCompatible::openai(
+        &base,
+        "k",
+        http(Duration::from_millis(300)),
+        clock.clone(),
+    ));
+    let no_retries =
+        LlmSettings { retry: RetryPolicy { max_retries: 0, ..settings().retry }, ..settings() };
+    let llm = router(vec![impatient], no_retries, store, clock);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!(served.usage.provider, "offline");
+    assert!(served.usage.fallbacks[0].contains("timed out"), "{:?}", served.usage.fallbacks);
+}
+
+#[tokio::test]
+async fn truncation_and_refusal_are_not_retried() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let mut cut = openai_text(MODEL, "{\"score\": 8", 10, 4096);
+    cut.body = cut.body.replace("\"stop\"", "\"length\"");
+    let fake = answering().await;
+    fake.push([cut]);
+    let llm = router(vec![openai(&fake, &clock)], settings(), store, clock);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!(fake.requests().len(), 1);
+    assert!(served.usage.fallbacks[0].contains("truncated"), "{:?}", served.usage.fallbacks);
+}
+
+#[tokio::test]
+async fn openrouter_gets_attribution_headers_and_its_reported_cost_wins() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let mut answer = openai_answer("google/gemini-2.5-flash", &good(), 1000, 500);
+    answer.body =
+        answer.body.replace("\"total_tokens\":1500", "\"total_tokens\":1500,\"cost\":0.0123");
+    let fake = FakeServer::start(move |_, _| answer.clone()).await;
+    let client: Arc<dyn ChatClient> = Arc::new(OpenAiCompatible::openrouter(
+        &format!("{}/api/v1", fake.url),
+        "sk-or-v1-test",
+        "http://jobintel.example",
+        http(Duration::from_secs(5)),
+        clock.clone(),
+    ));
+    let llm = router(vec![client], settings(), store, clock);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!(served.usage.cost_usd, 0.0123);
+    let r = &fake.requests()[0];
+    assert_eq!(r.path, "/api/v1/chat/completions");
+    assert_eq!(r.headers["http-referer"], "http://jobintel.example");
+    assert_eq!(r.headers["x-title"], "jobintel");
+    assert_eq!(r.body["model"], "google/gemini-2.5-flash");
+    assert!(r.body.get("max_tokens").is_some());
+
+    // An error that arrives in a 200 body (generation already started) is still an error.
+    fake.push([Scripted::json(200, json!({"error": {"code": 502, "message": "upstream model down", "metadata": {"provider_name": "x"}}}))]);
+    let served = ask(&llm).await.unwrap();
+    assert_eq!(served.usage.retries, 1, "a 502 in the body is retried");
+}
+
+#[tokio::test]
+async fn cost_is_priced_from_the_table_and_the_budget_pauses_the_pipeline() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let fake = answering().await;
+    let budgeted = LlmSettings { daily_budget_usd: Some(0.0005), ..settings() };
+    let llm = router(vec![openai(&fake, &clock)], budgeted, store.clone(), clock);
+    let one_call = (1000.0 * 0.10 + 500.0 * 0.50) / 1_000_000.0;
+    let served = ask(&llm).await.unwrap();
+    assert!((served.usage.cost_usd - one_call).abs() < 1e-12, "{}", served.usage.cost_usd);
+    assert_eq!((served.usage.input_tokens, served.usage.output_tokens), (1000, 500));
+    ask(&llm).await.unwrap();
+    assert!((llm.spent_today().await - 2.0 * one_call).abs() < 1e-12);
+    // $0.0007 spent of a $0.0005 budget: the next layer is answered offline and the pipeline
+    // pauses itself, saying why.
+    let third = ask(&llm).await.unwrap();
+    assert_eq!(third.usage.provider, "offline");
+    assert_eq!(fake.requests().len(), 2);
+    let pause = store.get_setting("pipeline").await.unwrap().unwrap();
+    assert_eq!(pause["paused"], true);
+    assert!(pause["reason"].as_str().unwrap().contains("daily LLM budget"), "{pause}");
+}
+
+/// A fake OpenAI that answers the layers it knows and refuses the rest with a 400.
+fn pipeline_fake(_path: &str, body: &Value) -> Scripted {
+    let answer = match layer_of(body).as_str() {
+        "fit_score" => {
+            json!({"score": 91, "rationale": ["Asks for Rust; five years of Rust at Northwind."], "gaps": []})
+        }
+        "role_research" => {
+            json!({"summary": "Own the ledger.", "business_impact": ["Fewer incidents"], "why_now": ["Growth"]})
+        }
+        _ => {
+            return openai_error(
+                400,
+                "invalid_request_error",
+                "unsupported",
+                "unsupported layer in this fake",
+            );
+        }
+    };
+    openai_limits(openai_answer(MODEL, &answer, 2000, 300), 4990)
+}
+
+#[tokio::test]
+async fn a_run_records_provider_model_tokens_and_cost_and_metrics_show_them() {
+    let fake = FakeServer::start(pipeline_fake).await;
+    let (sqlite, dir) = support::sqlite_store().await;
+    let store: SharedStore = Arc::new(sqlite);
+    let base = format!("{}/v1", fake.url);
+    let vars = [
+        ("PRIMARY_LLM_PROVIDER", "openai"),
+        ("OPENAI_API_KEY", "sk-test"),
+        ("OPENAI_BASE_URL", base.as_str()),
+    ];
+    let config = server::config::Config::from_lookup(|k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    let providers =
+        server::providers::Providers::from_config(&config, store.clone(), clock::system()).unwrap();
+    let auth = server::auth::Auth::new(&server::config::Secret::new("m".repeat(40))).unwrap();
+    let services = server::services::Services::new(config, store.clone(), auth, providers);
+    services.seed_demo(false).await.unwrap();
+    let user = services
+        .create_user(None, "admin", app::model::Role::Admin, "admin-password".into())
+        .await
+        .unwrap();
+    let job = store.list_jobs(&Default::default()).await.unwrap().items.remove(0);
+    let run = services.enqueue_run(&user, &job.id, "A").await.unwrap();
+    let runner = server::pipeline::Runner::new(
+        store.clone(),
+        services.layers(),
+        server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
+    );
+    assert!(runner.step().await.unwrap());
+    let done = store.get_run(&run.id).await.unwrap().unwrap();
+    assert!(
+        matches!(done.status, app::model::RunStatus::Completed | app::model::RunStatus::Partial),
+        "{:?}",
+        done.error
+    );
+    let layer = |n: &str| done.layers.iter().find(|l| l.name == n).unwrap().clone();
+    let fit = layer("fit_score");
+    assert_eq!((fit.provider.as_deref(), fit.model.as_deref()), (Some("openai"), Some(MODEL)));
+    assert_eq!((fit.input_tokens, fit.output_tokens), (2000, 300));
+    assert_eq!(fit.prompt_version.as_deref(), Some("fit_score@1"));
+    assert_eq!(
+        fit.output.unwrap()["category"],
+        "exceptional",
+        "category follows the model's score"
+    );
+    let asked: Vec<Value> = fake.requests().into_iter().map(|r| r.body).collect();
+    let fit_request = asked.iter().find(|b| layer_of(b) == "fit_score").unwrap();
+    assert_eq!(fit_request["model"], "gpt-6.1-terra", "tier A picks the table's tier-A model");
+    let user_message = fit_request["messages"][1]["content"].as_str().unwrap();
+    assert!(user_message.contains("<star_records>"), "{user_message}");
+    let jd = layer("jd_extraction");
+    assert_eq!(jd.provider.as_deref(), Some("offline"));
+    assert!(jd.fallbacks[0].starts_with("openai: bad_request (HTTP 400)"), "{:?}", jd.fallbacks);
+    let per_call = (2000.0 * 0.10 + 300.0 * 0.50) / 1_000_000.0;
+    let total: f64 = done.layers.iter().map(|l| l.cost_usd).sum();
+    assert!((total - 2.0 * per_call).abs() < 1e-12, "two layers answered by the model: {total}");
+
+    let token = services.issue_token("admin", chrono::Duration::hours(1)).await.unwrap();
+    let leptos = leptos::prelude::LeptosOptions::builder()
+        .output_name("jobintel")
+        .site_root(dir.path().to_string_lossy().to_string())
+        .build();
+    let app = server::http::router(services.clone(), leptos);
+    let get = |uri: &str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let res = app.clone().oneshot(get("/api/metrics")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let m: Value =
+        serde_json::from_slice(&axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap())
+            .unwrap();
+    assert_eq!(m["rate_limits"]["openai"]["remaining_requests"], 4990);
+    assert_eq!(m["rate_limits"]["openai"]["limit_tokens"], 160000);
+    assert!((m["llm_cost"]["last_run_usd"].as_f64().unwrap() - 2.0 * per_call).abs() < 1e-9);
+    assert!((m["llm_cost"]["today_usd"].as_f64().unwrap() - 2.0 * per_call).abs() < 1e-9);
+    assert_eq!(m["circuit_breakers"]["openai"]["state"], "closed");
+    assert_eq!(m["pipeline"]["runs_24h"], 1);
+    let unauthenticated = Request::builder().uri("/api/metrics").body(Body::empty()).unwrap();
+    assert_eq!(
+        app.clone().oneshot(unauthenticated).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let res = app.oneshot(get("/api/health")).await.unwrap();
+    let h: Value =
+        serde_json::from_slice(&axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap())
+            .unwrap();
+    assert_eq!(h["llm"]["status"], "healthy");
+    let openai = h["llm"]["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "openai")
+        .unwrap()
+        .clone();
+    assert_eq!(openai, json!({"name": "openai", "configured": true, "breaker": "closed"}));
+}
