@@ -102,7 +102,6 @@ pub struct Config {
     pub public_url: String,
     pub firecrawl_per_minute: u32,
     pub firecrawl_per_day: u32,
-    pub company_cache_ttl_days: u32,
     pub chromium_path: PathBuf,
     pub pdf_max_concurrency: u32,
 }
@@ -154,7 +153,6 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("FIRECRAWL_REQUESTS_PER_MINUTE", "10", "FireCrawl pacing"),
     ("FIRECRAWL_REQUESTS_PER_DAY", "600", "FireCrawl daily cap"),
-    ("COMPANY_CACHE_TTL_DAYS", "7", "how long company research is reused"),
     ("CHROMIUM_PATH", "/usr/bin/chromium", "Chromium used for PDFs"),
     ("PDF_MAX_CONCURRENCY", "4", "PDF renders at once"),
 ];
@@ -357,7 +355,6 @@ impl Config {
             public_url: url("JOBINTEL_PUBLIC_URL", &format!("http://{addr}"))?,
             firecrawl_per_minute: number("FIRECRAWL_REQUESTS_PER_MINUTE", 10, 1, 100_000)? as u32,
             firecrawl_per_day: number("FIRECRAWL_REQUESTS_PER_DAY", 600, 1, 10_000_000)? as u32,
-            company_cache_ttl_days: number("COMPANY_CACHE_TTL_DAYS", 7, 1, 365)? as u32,
             chromium_path: PathBuf::from(
                 get("CHROMIUM_PATH").unwrap_or_else(|| "/usr/bin/chromium".into()),
             ),

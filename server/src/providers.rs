@@ -5,6 +5,7 @@
 pub mod anthropic;
 pub mod breaker;
 pub mod chat;
+pub mod firecrawl;
 pub mod headers;
 pub mod llm;
 pub mod models;
@@ -15,12 +16,14 @@ use crate::clock::SharedClock;
 use crate::config::{Config, LlmProvider};
 use crate::store::SharedStore;
 use chat::ChatClient;
+use firecrawl::{FireCrawl, FireCrawlSettings};
 use llm::{Llm, LlmSettings, RetryPolicy};
 use models::ModelTable;
 use std::sync::Arc;
 
 pub struct Providers {
     pub llm: Llm,
+    pub firecrawl: FireCrawl,
     pub clock: SharedClock,
 }
 
@@ -30,7 +33,19 @@ impl Providers {
     /// Offline only: no keys, no network.
     pub fn offline(store: SharedStore) -> SharedProviders {
         let clock = crate::clock::system();
-        Arc::new(Providers { llm: Llm::offline(store, clock.clone()), clock })
+        let firecrawl = FireCrawl::new(
+            FireCrawlSettings {
+                base_url: String::new(),
+                api_key: None,
+                enabled: false,
+                per_minute: 1,
+                per_day: 1,
+            },
+            reqwest::Client::new(),
+            store.clone(),
+            clock.clone(),
+        );
+        Arc::new(Providers { llm: Llm::offline(store, clock.clone()), firecrawl, clock })
     }
 
     pub fn from_config(
@@ -90,7 +105,19 @@ impl Providers {
             daily_budget_usd: config.llm_daily_budget_usd,
             ..LlmSettings::default()
         };
-        let llm = Llm::new(chain, table, settings, store, clock.clone());
-        Ok(Arc::new(Providers { llm, clock }))
+        let llm = Llm::new(chain, table, settings, store.clone(), clock.clone());
+        let firecrawl = FireCrawl::new(
+            FireCrawlSettings {
+                base_url: config.firecrawl_base_url.clone(),
+                api_key: config.firecrawl_api_key.as_ref().map(|k| k.expose().to_string()),
+                enabled: config.enable_firecrawl,
+                per_minute: config.firecrawl_per_minute,
+                per_day: config.firecrawl_per_day,
+            },
+            http,
+            store,
+            clock.clone(),
+        );
+        Ok(Arc::new(Providers { llm, firecrawl, clock }))
     }
 }

@@ -14,6 +14,7 @@ const FILES: &[(&str, &str)] = &[
     ("fit_score", include_str!("../../prompts/fit_score.j2")),
     ("outreach", include_str!("../../prompts/outreach.j2")),
     ("cover_letter", include_str!("../../prompts/cover_letter.j2")),
+    ("company_research", include_str!("../../prompts/company_research.j2")),
 ];
 
 const USER_MARKER: &str = "=== user ===";

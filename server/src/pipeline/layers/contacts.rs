@@ -6,6 +6,7 @@ use super::research::Fit;
 use super::{OFFLINE, effective_tier, generation_skipped, prior};
 use crate::pipeline::{Layer, LayerError, LayerOutput, OrSkipped, RunContext, Skipped, schema_of};
 use crate::providers::SharedProviders;
+use crate::providers::firecrawl::SearchHit;
 use crate::providers::prompts;
 use app::model::StarRecord;
 use async_trait::async_trait;
@@ -51,7 +52,56 @@ pub(super) fn skipped(reason: &str) -> Result<LayerOutput, LayerError> {
     Ok(out)
 }
 
-pub struct PeopleMapper;
+pub struct PeopleMapper {
+    pub providers: SharedProviders,
+}
+
+/// The roles worth contacting, in order, each with why (completing "the person who …").
+fn target_roles(jd: &Jd) -> Vec<(&'static str, String)> {
+    let team = jd.role_category.replace('_', " ");
+    vec![
+        ("Hiring manager", format!("owns the {} hire and the team's roadmap", jd.title)),
+        ("Technical recruiter", "runs the process and can confirm the timeline".to_string()),
+        ("Head of Engineering", format!("sets the direction for {team} and approves senior hires")),
+        ("Senior engineer on the team", "will work alongside this hire every day".to_string()),
+        (
+            "VP Engineering",
+            "is accountable for the problems this role is meant to solve".to_string(),
+        ),
+    ]
+}
+
+fn synthetic(company: &str, role: &str, why: String) -> Contact {
+    Contact {
+        name: format!("{role} at {company} (to be identified)"),
+        role: role.to_string(),
+        why_relevant: why,
+        source: "synthetic: role-based placeholder, not a real person".into(),
+        synthetic: true,
+    }
+}
+
+/// A LinkedIn profile hit ("Jane Doe - Engineering Manager - Acme | LinkedIn") as a contact.
+fn from_profile(hit: &SearchHit, company: &str) -> Option<Contact> {
+    if !hit.url.contains("linkedin.com/in/") {
+        return None;
+    }
+    let title = hit.title.split(" | ").next()?;
+    let mut parts = title.split(" - ").map(str::trim);
+    let name = parts.next().filter(|n| !n.is_empty() && n.split_whitespace().count() <= 5)?;
+    let role = parts.next().unwrap_or("Works at the company").to_string();
+    let at = parts.next().unwrap_or_default();
+    if !at.is_empty() && !at.to_lowercase().contains(&company.to_lowercase()) {
+        return None;
+    }
+    Some(Contact {
+        name: name.to_string(),
+        why_relevant: format!("{role} at {company}, found by web search"),
+        role,
+        source: hit.url.clone(),
+        synthetic: false,
+    })
+}
 
 #[async_trait]
 impl Layer for PeopleMapper {
@@ -70,39 +120,44 @@ impl Layer for PeopleMapper {
         if n == 0 {
             return skipped("tier D: no contacts");
         }
-        let team = jd.role_category.replace('_', " ");
-        // Each reason completes "the person who …".
-        let roles = [
-            ("Hiring manager", format!("owns the {} hire and the team's roadmap", jd.title)),
-            ("Technical recruiter", "runs the process and can confirm the timeline".to_string()),
-            (
-                "Head of Engineering",
-                format!("sets the direction for {team} and approves senior hires"),
-            ),
-            ("Senior engineer on the team", "will work alongside this hire every day".to_string()),
-            (
-                "VP Engineering",
-                "is accountable for the problems this role is meant to solve".to_string(),
-            ),
-        ];
-        let contacts: Vec<Contact> = roles
+        let company = &jd.company;
+        let firecrawl = &self.providers.firecrawl;
+        let mut found: Vec<Contact> = Vec::new();
+        let mut unavailable = None;
+        let mut provider = OFFLINE;
+        if firecrawl.configured() {
+            let query = format!(
+                "site:linkedin.com/in \"{company}\" engineering manager OR recruiter OR head of engineering"
+            );
+            match firecrawl.search(&query, 10).await {
+                Ok(hits) => {
+                    provider = "firecrawl";
+                    found = hits.iter().filter_map(|h| from_profile(h, company)).take(n).collect();
+                }
+                Err(e) => unavailable = Some(e.to_string()),
+            }
+        }
+        let discovered = found.len();
+        let fill: Vec<Contact> = target_roles(&jd)
             .into_iter()
-            .take(n)
-            .map(|(role, why)| Contact {
-                name: format!("{role} at {} (to be identified)", jd.company),
-                role: role.to_string(),
-                why_relevant: why,
-                source: "synthetic: contact discovery is not available offline".into(),
-                synthetic: true,
-            })
+            .filter(|(role, _)| !found.iter().any(|c| c.role.eq_ignore_ascii_case(role)))
+            .take(n - discovered)
+            .map(|(role, why)| synthetic(company, role, why))
             .collect();
-        let (primary, secondary) = contacts.split_at(2.min(contacts.len()));
+        found.extend(fill);
+        let (primary, secondary) = found.split_at(2.min(found.len()));
         let people = People { primary: primary.to_vec(), secondary: secondary.to_vec() };
-        let mut out = LayerOutput::typed(&people, OFFLINE)?;
+        let mut out = LayerOutput::typed(&people, provider)?;
         out.log.push(format!(
-            "{n} role-based synthetic contacts for tier {} (labelled synthetic)",
+            "{discovered} contacts found, {} role-based synthetic contacts (labelled synthetic) for tier {}",
+            n - discovered,
             fit.tier
         ));
+        if let Some(reason) = unavailable {
+            out.warning = Some(format!(
+                "contact discovery unavailable ({reason}); using labelled synthetic contacts"
+            ));
+        }
         Ok(out)
     }
 }
@@ -197,7 +252,11 @@ pub fn compose(
     let pain =
         pains.pain_points.first().or(pains.strategic_needs.first()).map(|f| f.evidence.clone());
     let head = vec![
-        format!("Hello {},", contact.role.to_lowercase()),
+        if contact.synthetic {
+            format!("Hello {},", contact.role.to_lowercase())
+        } else {
+            format!("Hello {},", contact.name.split_whitespace().next().unwrap_or(&contact.name))
+        },
         format!(
             "I'm {name}, a {label}, and I'm applying for the {} role at {}. I'm writing to you as the person who {}.",
             jd.title, jd.company, contact.why_relevant

@@ -5,6 +5,7 @@ use super::analysis::{Jd, Pains, Stars};
 use super::{OFFLINE, posting, prior};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
+use crate::providers::firecrawl::SearchHit;
 use crate::providers::prompts;
 use crate::store::{self, CompanyCacheEntry, SharedStore};
 use async_trait::async_trait;
@@ -55,6 +56,12 @@ const SIGNALS: &[(&str, &[&str])] = &[
     ),
 ];
 
+fn signal_kind(text: &str) -> Option<&'static str> {
+    let l = text.to_lowercase();
+    SIGNALS.iter().find(|(_, cues)| cues.iter().any(|c| l.contains(c))).map(|(k, _)| *k)
+}
+
+/// Offline research: what the posting itself says about the company.
 fn research(ctx: &RunContext) -> Company {
     let job = &ctx.job;
     let sentences = text::sentences(&job.description);
@@ -75,10 +82,7 @@ fn research(ctx: &RunContext) -> Company {
     };
     let mut signals = Vec::new();
     for s in &sentences {
-        let l = s.to_lowercase();
-        let kind =
-            SIGNALS.iter().find(|(_, cues)| cues.iter().any(|c| l.contains(c))).map(|(k, _)| *k);
-        if let Some(kind) = kind
+        if let Some(kind) = signal_kind(s)
             && s.split_whitespace().count() > 4
             && !signals.iter().any(|x: &Signal| x.kind == kind)
         {
@@ -97,8 +101,102 @@ fn research(ctx: &RunContext) -> Company {
     }
 }
 
+/// Where web research says it came from.
+const WEB_SOURCE: &str = "web search (FireCrawl)";
+
+/// Web research without a model: each search hit that reads like a signal, citing its URL.
+fn from_search(company: &str, hits: &[SearchHit]) -> Company {
+    let summary = hits
+        .iter()
+        .map(|h| h.description.trim())
+        .filter(|d| !d.is_empty())
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let signals = hits
+        .iter()
+        .filter_map(|h| {
+            let text = format!("{} — {}", h.title, h.description);
+            signal_kind(&text).map(|kind| Signal {
+                kind: kind.into(),
+                text,
+                source_url: Some(h.url.clone()),
+            })
+        })
+        .take(8)
+        .collect();
+    Company { company: company.to_string(), summary, signals, source: WEB_SOURCE.into() }
+}
+
+/// A model's company research may only cite the URLs the search returned.
+fn cites_the_search(c: &Company, hits: &[SearchHit]) -> Result<(), String> {
+    for (i, s) in c.signals.iter().enumerate() {
+        match &s.source_url {
+            Some(url) if hits.iter().any(|h| &h.url == url) => {}
+            Some(url) => {
+                return Err(format!(
+                    "`signals[{i}].source_url` {url:?} is not one of the search results"
+                ));
+            }
+            None => return Err(format!("`signals[{i}].source_url` is missing")),
+        }
+        if !SIGNALS.iter().any(|(k, _)| *k == s.kind) {
+            return Err(format!("`signals[{i}].kind` {:?} is not a known signal kind", s.kind));
+        }
+    }
+    Ok(())
+}
+
 pub struct CompanyResearch {
     pub store: SharedStore,
+    pub providers: SharedProviders,
+}
+
+impl CompanyResearch {
+    /// Research from the web: FireCrawl search, summarised by a model (or without one).
+    async fn from_web(
+        &self,
+        ctx: &RunContext,
+        hits: Vec<SearchHit>,
+    ) -> Result<LayerOutput, LayerError> {
+        let company = &ctx.job.company;
+        let served = self
+            .providers
+            .llm
+            .ask(
+                "company_research",
+                &ctx.tier,
+                || {
+                    prompts::render(
+                        "company_research",
+                        json!({"company": company, "results": hits}),
+                    )
+                },
+                |c: &Company| cites_the_search(c, &hits),
+                || Ok(from_search(company, &hits)),
+            )
+            .await?;
+        let mut found = served.value.clone();
+        found.company = company.clone();
+        found.source = WEB_SOURCE.into();
+        let value = serde_json::to_value(&found).map_err(|e| LayerError(e.to_string()))?;
+        self.store
+            .put_company(&CompanyCacheEntry {
+                company: company.clone(),
+                research: value.clone(),
+                cached_at: store::now(),
+            })
+            .await
+            .map_err(|e| LayerError(e.to_string()))?;
+        let mut out = LayerOutput::served(&served)?;
+        out.value = value;
+        out.log.push(format!(
+            "{} search results via FireCrawl, {} signals; cached for {company}",
+            hits.len(),
+            found.signals.len()
+        ));
+        Ok(out)
+    }
 }
 
 #[async_trait]
@@ -116,9 +214,7 @@ impl Layer for CompanyResearch {
         let cached =
             self.store.get_company(company).await.map_err(|e| LayerError(e.to_string()))?;
         // Offline research comes from the posting, so only cached web research is worth reusing.
-        if let Some(entry) =
-            cached.filter(|e| e.research["source"].as_str().is_some_and(|s| !s.contains("offline")))
-        {
+        if let Some(entry) = cached.filter(|e| e.research["source"] == WEB_SOURCE) {
             let mut out = LayerOutput::new(entry.research, "cache");
             out.log.push(format!(
                 "company cache hit for {company} (cached {})",
@@ -126,21 +222,16 @@ impl Layer for CompanyResearch {
             ));
             return Ok(out);
         }
+        let query = format!("{company} company news funding acquisition launch partnership");
+        let unavailable = match self.providers.firecrawl.search(&query, 6).await {
+            Ok(hits) if !hits.is_empty() => return self.from_web(ctx, hits).await,
+            Ok(_) => format!("the web search found nothing about {company}"),
+            Err(e) => e.to_string(),
+        };
         let found = research(ctx);
-        let value = serde_json::to_value(&found).map_err(|e| LayerError(e.to_string()))?;
-        self.store
-            .put_company(&CompanyCacheEntry {
-                company: company.clone(),
-                research: value.clone(),
-                cached_at: store::now(),
-            })
-            .await
-            .map_err(|e| LayerError(e.to_string()))?;
-        let mut out = LayerOutput::new(value, OFFLINE);
-        out.log.push(format!(
-            "{} signals from the posting; cached for {company}",
-            found.signals.len()
-        ));
+        let mut out = LayerOutput::typed(&found, OFFLINE)?;
+        out.log.push(format!("web research unavailable: {unavailable}"));
+        out.log.push(format!("{} signals from the posting", found.signals.len()));
         Ok(out)
     }
 }
