@@ -65,6 +65,16 @@ enum AdminCommand {
         #[arg(long, default_value = "24h")]
         since: String,
     },
+    /// Delete cached company research: one company, or all without --company.
+    ClearCompanyCache {
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Switch FireCrawl on or off at runtime (persisted; every process follows).
+    Firecrawl {
+        #[arg(value_parser = ["enable", "disable"])]
+        state: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -186,6 +196,15 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
                     let queued =
                         services.rerun_failed(None, parse_ttl(&since)?).await.map_err(e)?;
                     println!("queued {} retries {}", queued.len(), queued.join(" "));
+                }
+                AdminCommand::ClearCompanyCache { company } => {
+                    let n =
+                        services.clear_company_cache(None, company.as_deref()).await.map_err(e)?;
+                    println!("deleted {n} cached companies");
+                }
+                AdminCommand::Firecrawl { state } => {
+                    let on = services.set_firecrawl(None, state == "enable").await.map_err(e)?;
+                    println!("firecrawl {}", if on { "enabled" } else { "disabled" });
                 }
             }
         }

@@ -4,6 +4,7 @@
 mod jobs;
 mod metrics;
 mod profile;
+mod providers;
 mod runs;
 mod users;
 
@@ -159,7 +160,7 @@ impl Services {
             mongodb: store,
             pdf_service: ServiceHealth { status: "not_configured".into() },
             llm,
-            firecrawl: ExternalHealth { status: "not_configured".into(), ..Default::default() },
+            firecrawl: self.firecrawl_health().await,
             checked_at: store::now(),
         }
     }

@@ -227,6 +227,8 @@ pub trait CompanyCacheStore: Send + Sync {
     async fn put_company(&self, entry: &CompanyCacheEntry) -> StoreResult<()>;
     /// Deletes one company (matched by `company_key`) or all; returns how many were removed.
     async fn delete_companies(&self, company: Option<&str>) -> StoreResult<u64>;
+    /// Deletes entries cached before `before` (SQLite's stand-in for MongoDB's TTL index).
+    async fn purge_companies(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 #[async_trait]

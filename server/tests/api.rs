@@ -976,3 +976,61 @@ async fn layer_output_schemas_are_published() {
     // Generation layers may be skipped by tier D: their schema allows either shape.
     assert_eq!(layers[9]["output_schema"]["anyOf"].as_array().map(Vec::len), Some(2));
 }
+
+#[tokio::test]
+async fn provider_admin_actions_need_the_admin_role_and_valid_input() {
+    let app = app().await;
+    let switch = |token: &str, body: Value| {
+        let token = token.to_string();
+        let app = &app;
+        async move { app.json(Method::POST, "/api/admin/firecrawl", &token, body).await }
+    };
+    assert_error(
+        &switch(&app.viewer, json!({"enabled": false})).await,
+        StatusCode::FORBIDDEN,
+        "admin",
+    );
+    assert_error(
+        &switch(&app.admin, json!({"enabled": "yes"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "enabled",
+    );
+    assert_error(
+        &switch(&app.admin, json!({"enabled": true})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "FIRECRAWL_API_KEY",
+    );
+    let off = switch(&app.admin, json!({"enabled": false})).await;
+    assert_eq!((off.status, off.json()), (StatusCode::OK, json!({"enabled": false})));
+
+    app.services
+        .store
+        .put_company(&server::store::CompanyCacheEntry {
+            company: "Acme Corp".into(),
+            research: json!({"summary": "x"}),
+            cached_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let viewer =
+        app.send(Method::DELETE, "/api/admin/company-cache", Some(&app.viewer), None).await;
+    assert_error(&viewer, StatusCode::FORBIDDEN, "admin");
+    let bad = app
+        .send(Method::DELETE, "/api/admin/company-cache?company[$ne]=x", Some(&app.admin), None)
+        .await;
+    assert_error(&bad, StatusCode::BAD_REQUEST, "company[$ne]");
+    let one = app
+        .send(
+            Method::DELETE,
+            "/api/admin/company-cache?company=acme%20corp",
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(one.json(), json!({"deleted": 1, "company": "acme corp"}));
+    let h = app.get("/api/health").await.json();
+    assert_eq!(h["llm"]["status"], "healthy");
+    assert_eq!(h["firecrawl"]["status"], "not_configured");
+    let m = app.get("/api/metrics").await.json();
+    assert!(m["rate_limits"].is_object() && m["llm_cost"]["today_usd"].is_number(), "{m}");
+}

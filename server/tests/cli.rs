@@ -128,4 +128,16 @@ fn runbook_admin_commands_from_the_command_line() {
     assert!(out.status.success() && text(&out).contains("queued 0 retries"), "{}", text(&out));
     let out = jobintel(dir.path(), &["admin", "clear-stuck", "--older-than", "soon"], None, &[]);
     assert!(!out.status.success() && text(&out).contains("soon"), "{}", text(&out));
+    let out = jobintel(
+        dir.path(),
+        &["admin", "clear-company-cache", "--company", "Acme Corp"],
+        None,
+        &[],
+    );
+    assert!(out.status.success() && text(&out).contains("deleted 0"), "{}", text(&out));
+    let key = [("FIRECRAWL_API_KEY", "fc-test")];
+    let out = jobintel(dir.path(), &["admin", "firecrawl", "disable"], None, &key);
+    assert!(out.status.success() && text(&out).contains("firecrawl disabled"), "{}", text(&out));
+    let out = jobintel(dir.path(), &["admin", "firecrawl", "enable"], None, &[]);
+    assert!(!out.status.success() && text(&out).contains("FIRECRAWL_API_KEY"), "{}", text(&out));
 }

@@ -490,3 +490,192 @@ async fn a_run_records_provider_model_tokens_and_cost_and_metrics_show_them() {
         .clone();
     assert_eq!(openai, json!({"name": "openai", "configured": true, "breaker": "closed"}));
 }
+
+/// Answers company searches with news and contact searches with LinkedIn profiles.
+fn firecrawl_fake(_path: &str, body: &Value) -> Scripted {
+    let query = body["query"].as_str().unwrap_or_default();
+    if query.contains("linkedin") {
+        firecrawl_hits(&[
+            (
+                "https://www.linkedin.com/in/ada-example",
+                "Ada Example - Engineering Manager - Lumen Bank | LinkedIn",
+                "Leads the ledger team",
+            ),
+            (
+                "https://www.linkedin.com/in/someone-else",
+                "Sam Other - Recruiter - Another Co | LinkedIn",
+                "Elsewhere",
+            ),
+        ])
+    } else {
+        firecrawl_hits(&[
+            (
+                "https://news.example/lumen-series-b",
+                "Lumen Bank raises Series B",
+                "The payments company raised $40M in funding.",
+            ),
+            (
+                "https://news.example/lumen-partner",
+                "Lumen Bank partners with a bank",
+                "A partnership for instant payouts.",
+            ),
+        ])
+    }
+}
+
+struct Harness {
+    services: server::services::SharedServices,
+    store: SharedStore,
+    clock: Arc<clock::ManualClock>,
+    user: app::model::UserInfo,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn new(vars: &[(&str, &str)]) -> Self {
+        let (sqlite, dir) = support::sqlite_store().await;
+        let store: SharedStore = Arc::new(sqlite);
+        let config = server::config::Config::from_lookup(|k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        })
+        .unwrap();
+        let clock = clock::ManualClock::new(chrono::Utc::now());
+        let providers =
+            server::providers::Providers::from_config(&config, store.clone(), clock.clone())
+                .unwrap();
+        let auth = server::auth::Auth::new(&server::config::Secret::new("f".repeat(40))).unwrap();
+        let services = server::services::Services::new(config, store.clone(), auth, providers);
+        services.seed_demo(false).await.unwrap();
+        let user = services
+            .create_user(None, "admin", app::model::Role::Admin, "admin-password".into())
+            .await
+            .unwrap();
+        Harness { services, store, clock, user, _dir: dir }
+    }
+
+    async fn job(&self, company: &str) -> app::model::Job {
+        let jobs = self
+            .store
+            .list_jobs(&app::model::JobQuery { limit: 200, ..Default::default() })
+            .await
+            .unwrap()
+            .items;
+        jobs.into_iter()
+            .find(|j| j.company == company)
+            .unwrap_or_else(|| panic!("a demo job at {company}"))
+    }
+
+    async fn run(&self, job: &app::model::Job) -> app::model::PipelineRun {
+        let run = self.services.enqueue_run(&self.user, &job.id, "A").await.unwrap();
+        let runner = server::pipeline::Runner::new(
+            self.store.clone(),
+            self.services.layers(),
+            server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
+        );
+        assert!(runner.step().await.unwrap());
+        self.store.get_run(&run.id).await.unwrap().unwrap()
+    }
+}
+
+fn layer<'a>(run: &'a app::model::PipelineRun, name: &str) -> &'a app::model::LayerRun {
+    run.layers.iter().find(|l| l.name == name).unwrap()
+}
+
+#[tokio::test]
+async fn firecrawl_429_opens_its_breaker_for_five_minutes_and_contacts_turn_synthetic() {
+    let fake = FakeServer::start(firecrawl_fake).await;
+    fake.push([firecrawl_error(429, "Rate limit exceeded").header("retry-after", "30")]);
+    let h =
+        Harness::new(&[("FIRECRAWL_API_KEY", "fc-test"), ("FIRECRAWL_BASE_URL", &fake.url)]).await;
+    let job = h.job("Lumen Bank").await;
+
+    let first = h.run(&job).await;
+    assert_eq!(fake.requests().len(), 1, "the 429 stops further calls in this run");
+    assert_eq!(fake.requests()[0].path, "/v2/search");
+    assert_eq!(fake.requests()[0].headers["authorization"], "Bearer fc-test");
+    assert_eq!(first.status, app::model::RunStatus::Partial, "the run goes on, flagged");
+    let people = layer(&first, "people_mapper");
+    assert_eq!(people.status, "warning");
+    assert!(people.log.iter().any(|l| l.contains("circuit is open")), "{:?}", people.log);
+    let contacts = people.output.as_ref().unwrap()["primary"].as_array().unwrap().clone();
+    assert!(
+        contacts
+            .iter()
+            .all(|c| c["synthetic"] == true
+                && c["source"].as_str().unwrap().starts_with("synthetic"))
+    );
+    let health = h.services.health().await;
+    assert_eq!(health.firecrawl.status, "degraded");
+
+    h.clock.advance(chrono::Duration::seconds(299));
+    h.run(&job).await;
+    assert_eq!(fake.requests().len(), 1, "still backing off at 4:59");
+
+    h.clock.advance(chrono::Duration::seconds(2));
+    let later = h.run(&job).await;
+    assert_eq!(fake.requests().len(), 3, "after five minutes both searches go out");
+    let people = layer(&later, "people_mapper");
+    assert_eq!(people.provider.as_deref(), Some("firecrawl"));
+    let primary = &people.output.as_ref().unwrap()["primary"];
+    assert_eq!(primary[0]["name"], "Ada Example");
+    assert_eq!(primary[0]["source"], "https://www.linkedin.com/in/ada-example");
+    assert_eq!(primary[1]["synthetic"], true, "the other company's recruiter is not taken");
+    assert_eq!(h.services.health().await.firecrawl.status, "healthy");
+    let metrics = h.services.metrics().await.unwrap();
+    assert_eq!(metrics["rate_limits"]["firecrawl"]["per_minute"]["used"], 2);
+    assert_eq!(metrics["rate_limits"]["firecrawl"]["per_day"], json!({"limit": 600, "used": 3}));
+    assert_eq!(metrics["rate_limits"]["firecrawl"]["credits_used_today"], 4);
+}
+
+#[tokio::test]
+async fn company_research_is_cached_per_company_until_its_ttl_and_can_be_cleared() {
+    let fake = FakeServer::start(firecrawl_fake).await;
+    let h =
+        Harness::new(&[("FIRECRAWL_API_KEY", "fc-test"), ("FIRECRAWL_BASE_URL", &fake.url)]).await;
+    let job = h.job("Lumen Bank").await;
+    let company_searches = || {
+        fake.requests()
+            .iter()
+            .filter(|r| !r.body["query"].as_str().unwrap().contains("linkedin"))
+            .count()
+    };
+
+    let first = h.run(&job).await;
+    let research = layer(&first, "company_research").output.clone().unwrap();
+    assert_eq!(research["source"], "web search (FireCrawl)");
+    let kinds: Vec<&str> = research["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["funding", "partnership"]);
+    assert_eq!(research["signals"][0]["source_url"], "https://news.example/lumen-series-b");
+    assert_eq!(company_searches(), 1);
+
+    let second = h.run(&job).await;
+    assert_eq!(layer(&second, "company_research").provider.as_deref(), Some("cache"));
+    assert_eq!(company_searches(), 1, "the second run for the company reads the cache");
+
+    // Eight days later the entry has expired.
+    let mut entry = h.store.get_company("lumen bank").await.unwrap().unwrap();
+    entry.cached_at = chrono::Utc::now() - chrono::Duration::days(8);
+    h.store.put_company(&entry).await.unwrap();
+    h.run(&job).await;
+    assert_eq!(company_searches(), 2, "expired research is fetched again");
+
+    assert_eq!(
+        h.services.clear_company_cache(Some(&h.user), Some("  LUMEN   bank ")).await.unwrap(),
+        1
+    );
+    assert_eq!(h.store.get_company("Lumen Bank").await.unwrap(), None);
+
+    // Switched off at runtime: no more requests, synthetic contacts, research from the posting.
+    h.services.set_firecrawl(Some(&h.user), false).await.unwrap();
+    let off = h.run(&job).await;
+    assert_eq!(company_searches(), 2);
+    assert!(
+        layer(&off, "company_research").log.iter().any(|l| l.contains("FireCrawl is disabled"))
+    );
+    assert_eq!(h.services.health().await.firecrawl.status, "disabled");
+}

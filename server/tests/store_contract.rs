@@ -452,6 +452,9 @@ mod contract {
             "matched by normalised key"
         );
         assert_eq!(store.get_company("old co").await.unwrap(), None, "older than the TTL");
+        let ttl = Duration::seconds(COMPANY_CACHE_TTL_SECONDS);
+        assert_eq!(store.purge_companies(now() - ttl).await.unwrap(), 1, "the expired entry goes");
+        assert_eq!(store.purge_companies(now() - ttl).await.unwrap(), 0);
         assert_eq!(store.delete_companies(Some("acme corp")).await.unwrap(), 1);
         assert_eq!(store.get_company("acme corp").await.unwrap(), None);
         assert!(store.get_company("third").await.unwrap().is_some());

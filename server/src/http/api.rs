@@ -32,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/pipeline-runs/{id}/retry", post(retry_run))
         .route("/api/pipeline/layers", get(pipeline_layers))
         .route("/api/metrics", get(metrics))
+        .route("/api/admin/firecrawl", post(set_firecrawl))
+        .route("/api/admin/company-cache", axum::routing::delete(clear_company_cache))
         .route("/api/admin/pipeline/pause", post(pause))
         .route("/api/admin/pipeline/resume", post(resume))
         .route("/api/admin/stuck-jobs/clear", post(clear_stuck))
@@ -276,6 +278,42 @@ async fn resume(
 ) -> ApiResult<Json<Value>> {
     s.services.set_paused(Some(&user), false).await?;
     Ok(Json(json!({"paused": false})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FireCrawlSwitch {
+    enabled: bool,
+}
+
+/// `POST /api/admin/firecrawl {"enabled": bool}`: persisted, shared by every process.
+async fn set_firecrawl(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    BodyText(body): BodyText,
+) -> ApiResult<Json<Value>> {
+    let req: FireCrawlSwitch = serde_json::from_str(&body).map_err(|e| {
+        AppError::Invalid(format!("invalid body: {e}; expected {{\"enabled\": true|false}}"))
+    })?;
+    let enabled = s.services.set_firecrawl(Some(&user), req.enabled).await?;
+    Ok(Json(json!({"enabled": enabled})))
+}
+
+/// `DELETE /api/admin/company-cache[?company=NAME]`: one company, or all without `company`.
+async fn clear_company_cache(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Value>> {
+    let mut company = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "company" => company = Some(v),
+            _ => return Err(AppError::BadRequest(format!("invalid query parameter `{k}`"))),
+        }
+    }
+    let deleted = s.services.clear_company_cache(Some(&user), company.as_deref()).await?;
+    Ok(Json(json!({"deleted": deleted, "company": company})))
 }
 
 #[derive(Deserialize, Default)]

@@ -125,6 +125,11 @@ impl Runner {
     /// Sends runs with expired leases back to the queue (or fails them) and moves their jobs
     /// along. Returns how many runs it changed.
     pub async fn sweep(&self) -> Result<usize, AppError> {
+        let ttl = chrono::Duration::seconds(store::COMPANY_CACHE_TTL_SECONDS);
+        let purged = self.store.purge_companies(store::now() - ttl).await?;
+        if purged > 0 {
+            tracing::info!(purged, "expired company research removed");
+        }
         let changed = self.store.expire_leases(store::now(), self.settings.backoff).await?;
         for run in &changed {
             let (status, error) = match run.status {

@@ -87,6 +87,40 @@ impl Services {
         ExternalHealth { status: status.into(), detail, providers }
     }
 
+    /// Not configured (no key), disabled, healthy, or degraded while its breaker is open (the
+    /// pipeline then uses synthetic contacts and research from the posting).
+    pub async fn firecrawl_health(&self) -> ExternalHealth {
+        let fc = &self.providers.firecrawl;
+        let breaker = fc.breaker();
+        let provider = |b: &str| ProviderHealth {
+            name: "firecrawl".into(),
+            configured: fc.configured(),
+            breaker: b.into(),
+        };
+        let (status, detail) = if !fc.configured() {
+            ("not_configured", None)
+        } else if !fc.enabled().await {
+            ("disabled", Some("switched off; contacts are synthetic".to_string()))
+        } else if breaker.state == BreakerState::Open {
+            let until = breaker.next_try_at.map(|t| t.format("%H:%M:%S UTC").to_string());
+            (
+                "degraded",
+                Some(format!(
+                    "{} — backing off until {}",
+                    breaker.reason.clone().unwrap_or_default(),
+                    until.unwrap_or_default()
+                )),
+            )
+        } else {
+            ("healthy", None)
+        };
+        ExternalHealth {
+            status: status.into(),
+            detail,
+            providers: vec![provider(breaker_name(breaker.state))],
+        }
+    }
+
     /// `GET /api/metrics`.
     pub async fn metrics(&self) -> Result<Value, AppError> {
         let llm = &self.providers.llm;
@@ -96,6 +130,11 @@ impl Services {
         for p in &chain {
             rate_limits.insert(p.name.clone(), json!(p.rate_limit));
             breakers.insert(p.name.clone(), json!(p.breaker));
+        }
+        let firecrawl = &self.providers.firecrawl;
+        if firecrawl.configured() {
+            rate_limits.insert("firecrawl".into(), json!(firecrawl.usage()));
+            breakers.insert("firecrawl".into(), json!(firecrawl.breaker()));
         }
         let now = crate::store::now();
         let week = RunQuery {

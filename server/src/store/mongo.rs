@@ -720,6 +720,12 @@ impl CompanyCacheStore for MongoStore {
         let r = self.coll("company_cache").delete_many(filter).await.map_err(mongo_err)?;
         Ok(r.deleted_count)
     }
+
+    async fn purge_companies(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let filter = doc! {"cached_at": {"$lt": date(before)}};
+        let r = self.coll("company_cache").delete_many(filter).await.map_err(mongo_err)?;
+        Ok(r.deleted_count)
+    }
 }
 
 fn user_to_doc(u: &User) -> Document {

@@ -764,6 +764,19 @@ impl CompanyCacheStore for SqliteStore {
         })
         .await
     }
+
+    async fn purge_companies(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "DELETE FROM company_cache WHERE cached_at < ?",
+                    [before.timestamp_millis()],
+                )
+                .map_err(backend)?;
+            Ok(n as u64)
+        })
+        .await
+    }
 }
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {

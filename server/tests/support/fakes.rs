@@ -203,3 +203,24 @@ pub fn layer_of(body: &Value) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+// ---- FireCrawl ----
+
+/// A v2 search response (`data.web`), two credits per ten results.
+pub fn firecrawl_hits(hits: &[(&str, &str, &str)]) -> Scripted {
+    let web: Vec<Value> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, (url, title, description))| {
+            json!({"url": url, "title": title, "description": description, "position": i + 1})
+        })
+        .collect();
+    Scripted::json(
+        200,
+        json!({"success": true, "data": {"web": web}, "id": "search-fake", "creditsUsed": 2 * web.len().div_ceil(10)}),
+    )
+}
+
+pub fn firecrawl_error(status: u16, message: &str) -> Scripted {
+    Scripted::json(status, json!({"success": false, "error": message}))
+}

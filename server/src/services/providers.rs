@@ -1,0 +1,53 @@
+//! Admin actions on the external services: switch FireCrawl on or off at runtime and clear the
+//! company research cache. The admin API and the CLI call these.
+
+use super::{Services, require_admin};
+use app::error::AppError;
+use app::model::*;
+use serde_json::json;
+
+impl Services {
+    /// Persists the FireCrawl switch (every process sharing the store follows it).
+    pub async fn set_firecrawl(
+        &self,
+        actor: Option<&UserInfo>,
+        enabled: bool,
+    ) -> Result<bool, AppError> {
+        if let Some(a) = actor {
+            require_admin(a)?;
+        }
+        let firecrawl = &self.providers.firecrawl;
+        if enabled && !firecrawl.configured() {
+            return Err(AppError::Invalid(
+                "FireCrawl cannot be enabled: FIRECRAWL_API_KEY is not set".into(),
+            ));
+        }
+        firecrawl.set_enabled(enabled).await?;
+        let who = actor.map_or("cli", |a| a.username.as_str());
+        self.audit(who, "firecrawl.set", "firecrawl", json!({"enabled": enabled})).await;
+        Ok(enabled)
+    }
+
+    /// Deletes the cached research of one company (matched case- and space-insensitively) or
+    /// of all; returns how many entries went.
+    pub async fn clear_company_cache(
+        &self,
+        actor: Option<&UserInfo>,
+        company: Option<&str>,
+    ) -> Result<u64, AppError> {
+        if let Some(a) = actor {
+            require_admin(a)?;
+        }
+        let company = company.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = company
+            && c.chars().count() > 200
+        {
+            return Err(AppError::Invalid("`company` is longer than 200 characters".into()));
+        }
+        let deleted = self.store.delete_companies(company).await?;
+        let who = actor.map_or("cli", |a| a.username.as_str());
+        self.audit(who, "company_cache.clear", company.unwrap_or("*"), json!({"deleted": deleted}))
+            .await;
+        Ok(deleted)
+    }
+}
