@@ -154,7 +154,7 @@ pub struct CompanyResearch {
 
 impl CompanyResearch {
     /// Research from the web: FireCrawl search, summarised by a model (or without one).
-    async fn from_web(
+    async fn research_the_web(
         &self,
         ctx: &RunContext,
         hits: Vec<SearchHit>,
@@ -224,7 +224,7 @@ impl Layer for CompanyResearch {
         }
         let query = format!("{company} company news funding acquisition launch partnership");
         let unavailable = match self.providers.firecrawl.search(&query, 6).await {
-            Ok(hits) if !hits.is_empty() => return self.from_web(ctx, hits).await,
+            Ok(hits) if !hits.is_empty() => return self.research_the_web(ctx, hits).await,
             Ok(_) => format!("the web search found nothing about {company}"),
             Err(e) => e.to_string(),
         };
