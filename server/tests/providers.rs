@@ -679,3 +679,78 @@ async fn company_research_is_cached_per_company_until_its_ttl_and_can_be_cleared
     );
     assert_eq!(h.services.health().await.firecrawl.status, "disabled");
 }
+
+/// The draft CV quoted in a cv_generation request.
+fn draft_of(body: &Value) -> Vec<Value> {
+    let user = body["messages"][1]["content"].as_str().unwrap();
+    let start = user.find("<draft>").unwrap() + "<draft>".len();
+    let end = user.find("</draft>").unwrap();
+    serde_json::from_str(user[start..end].trim()).unwrap()
+}
+
+#[tokio::test]
+async fn a_model_may_rephrase_bullets_but_never_the_facts() {
+    let honest = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let flag = honest.clone();
+    let fake = FakeServer::start(move |_, body| {
+        if layer_of(body) != "cv_generation" {
+            return openai_error(
+                400,
+                "invalid_request_error",
+                "unsupported",
+                "unsupported layer in this fake",
+            );
+        }
+        let mut lines = draft_of(body);
+        if flag.load(std::sync::atomic::Ordering::SeqCst) {
+            // Reorder: skills first; rephrase one bullet, keeping its numbers.
+            lines.sort_by_key(|l| l["section"] != "skills");
+            let bullet = lines
+                .iter_mut()
+                .find(|l| l["source"].as_str().unwrap().contains(".highlights["))
+                .unwrap();
+            let original = bullet["text"].as_str().unwrap().to_string();
+            bullet["text"] = json!(format!("Tailored for the posting: {original}"));
+        } else {
+            // Invent a better employer.
+            let employer = lines
+                .iter_mut()
+                .find(|l| l["source"].as_str().unwrap().ends_with("].name"))
+                .unwrap();
+            employer["text"] = json!("Google");
+        }
+        openai_answer(MODEL, &json!({"lines": lines}), 3000, 800)
+    })
+    .await;
+    let base = format!("{}/v1", fake.url);
+    let h = Harness::new(&[
+        ("PRIMARY_LLM_PROVIDER", "openai"),
+        ("OPENAI_API_KEY", "sk-test"),
+        ("OPENAI_BASE_URL", &base),
+    ])
+    .await;
+    let job = h.job("Lumen Bank").await;
+
+    let run = h.run(&job).await;
+    let cv = layer(&run, "cv_generation");
+    assert_eq!(cv.provider.as_deref(), Some("openai"), "{:?}", cv.fallbacks);
+    let lines = cv.output.as_ref().unwrap()["lines"].as_array().unwrap().clone();
+    assert_eq!(lines[0]["section"], "skills");
+    assert!(
+        lines.iter().any(|l| l["text"].as_str().unwrap().starts_with("Tailored for the posting"))
+    );
+
+    honest.store(false, std::sync::atomic::Ordering::SeqCst);
+    let run = h.run(&job).await;
+    let cv = layer(&run, "cv_generation");
+    assert_eq!(cv.provider.as_deref(), Some("offline"), "the invented employer is refused");
+    assert_eq!(cv.calls, 2, "one repair attempt");
+    assert!(cv.fallbacks[0].contains("must stay exactly"), "{:?}", cv.fallbacks);
+    let texts: Vec<&str> = cv.output.as_ref().unwrap()["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert!(!texts.contains(&"Google"));
+}

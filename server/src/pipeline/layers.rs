@@ -34,8 +34,8 @@ pub fn pipeline(store: SharedStore, providers: SharedProviders) -> Vec<Arc<dyn L
         Arc::new(FitScore { providers: p.clone() }),
         Arc::new(PeopleMapper { providers: p.clone() }),
         Arc::new(Outreach { providers: p.clone() }),
-        Arc::new(CoverLetter { providers: p }),
-        Arc::new(CvGeneration),
+        Arc::new(CoverLetter { providers: p.clone() }),
+        Arc::new(CvGeneration { providers: p.clone() }),
         Arc::new(Publish),
     ]
 }

@@ -15,6 +15,7 @@ const FILES: &[(&str, &str)] = &[
     ("outreach", include_str!("../../prompts/outreach.j2")),
     ("cover_letter", include_str!("../../prompts/cover_letter.j2")),
     ("company_research", include_str!("../../prompts/company_research.j2")),
+    ("cv_generation", include_str!("../../prompts/cv_generation.j2")),
 ];
 
 const USER_MARKER: &str = "=== user ===";

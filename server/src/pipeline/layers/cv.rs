@@ -5,13 +5,15 @@
 use super::super::text;
 use super::analysis::{Jd, Stars};
 use super::contacts::skipped;
-use super::{OFFLINE, generation_skipped, prior};
+use super::{effective_tier, generation_skipped, prior};
 use crate::pipeline::{Layer, LayerError, LayerOutput, OrSkipped, RunContext, schema_of};
+use crate::providers::SharedProviders;
+use crate::providers::prompts;
 use app::model::StarRecord;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CvLine {
@@ -226,7 +228,67 @@ pub fn coverage(keywords: &[String], cv_text: &str, master_text: &str) -> Keywor
     }
 }
 
-pub struct CvGeneration;
+pub struct CvGeneration {
+    pub providers: SharedProviders,
+}
+
+/// What a model answers: the CV's lines, reordered, selected and rephrased for the posting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tailored {
+    pub lines: Vec<CvLine>,
+}
+
+/// Lines that state a fact as it is (name, contact, title, employer, dates, degree,
+/// certificate): a model may move them but never change or drop them.
+fn structural(source: &str) -> bool {
+    !(source.contains(".highlights[")
+        || source.starts_with("star:")
+        || source == "master_cv:basics.summary"
+        || source.starts_with("master_cv:skills["))
+}
+
+/// The grounding check, plus: every structural line of the draft is kept word for word.
+fn keeps_the_facts(
+    t: &Tailored,
+    draft: &[CvLine],
+    resume: &Value,
+    stars: &[StarRecord],
+) -> Result<(), String> {
+    let violations = grounding_violations(&t.lines, resume, stars);
+    if !violations.is_empty() {
+        return Err(format!("grounding check failed: {}", violations.join("; ")));
+    }
+    for fact in draft.iter().filter(|l| structural(&l.source)) {
+        if !t.lines.iter().any(|l| l.source == fact.source && l.text == fact.text) {
+            return Err(format!("the line from {} must stay exactly {:?}", fact.source, fact.text));
+        }
+    }
+    if let Some(l) = t.lines.iter().find(|l| {
+        structural(&l.source) && !draft.iter().any(|d| d.source == l.source && d.text == l.text)
+    }) {
+        return Err(format!(
+            "{:?} rewrites a fact from {}; facts are copied, not rephrased",
+            l.text, l.source
+        ));
+    }
+    Ok(())
+}
+
+/// Work highlights the draft left out, which a model may choose instead.
+fn other_highlights(resume: &Value, draft: &[CvLine]) -> Vec<CvLine> {
+    let mut out = Vec::new();
+    for (i, work) in resume["work"].as_array().into_iter().flatten().enumerate() {
+        for (j, h) in work["highlights"].as_array().into_iter().flatten().enumerate() {
+            let source = format!("master_cv:work[{i}].highlights[{j}]");
+            if let Some(text) = h.as_str()
+                && !draft.iter().any(|l| l.source == source)
+            {
+                out.push(CvLine { section: "experience".into(), text: text.into(), source });
+            }
+        }
+    }
+    out
+}
 
 #[async_trait]
 impl Layer for CvGeneration {
@@ -246,15 +308,36 @@ impl Layer for CvGeneration {
         let stars: Stars = prior(ctx, "star_selection")?;
         let selected: Vec<String> = stars.selected.iter().map(|s| s.id.clone()).collect();
         let resume = &ctx.profile.resume;
-        let lines = build(resume, &ctx.stars, &selected, &jd);
-        let violations = grounding_violations(&lines, resume, &ctx.stars);
+        let draft = build(resume, &ctx.stars, &selected, &jd);
+        let violations = grounding_violations(&draft, resume, &ctx.stars);
         if !violations.is_empty() {
             return Err(LayerError(format!("grounding check failed: {}", violations.join("; "))));
         }
+        let chosen: Vec<&StarRecord> =
+            ctx.stars.iter().filter(|s| selected.contains(&s.id)).collect();
+        let served = self
+            .providers
+            .llm
+            .ask(
+                self.name(),
+                &effective_tier(ctx),
+                || {
+                    let vars = json!({
+                        "draft": draft, "other_highlights": other_highlights(resume, &draft),
+                        "stars": chosen, "keywords": jd.top_keywords, "jd": jd,
+                    });
+                    prompts::render(self.name(), vars)
+                },
+                |t: &Tailored| keeps_the_facts(t, &draft, resume, &ctx.stars),
+                || Ok(Tailored { lines: draft.clone() }),
+            )
+            .await?;
+        let lines = served.value.lines.clone();
         let cv_text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
         let keyword_coverage = coverage(&jd.top_keywords, &cv_text, &resume.to_string());
         let cv = Cv { lines, keyword_coverage };
-        let mut out = LayerOutput::typed(&cv, OFFLINE)?;
+        let mut out = LayerOutput::served(&served)?;
+        out.value = serde_json::to_value(&cv).map_err(|e| LayerError(e.to_string()))?;
         out.log.push(format!(
             "{} lines, all grounded; keyword coverage {}% (master CV {}%)",
             cv.lines.len(),
