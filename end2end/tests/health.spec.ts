@@ -13,6 +13,10 @@ test("the health panel is green and lists each service", async ({ page }) => {
   await expect(panel).toContainText("Store");
   await expect(panel).toContainText("sqlite");
   await expect(panel).toContainText("PDF service");
+  // Without keys the offline provider answers and FireCrawl is not configured.
+  await expect(panel.locator("tr", { hasText: "LLM" })).toContainText("healthy");
+  await expect(panel.locator("tr", { hasText: "LLM" })).toContainText("offline");
+  await expect(panel.locator("tr", { hasText: "FireCrawl" })).toContainText("not_configured");
 });
 
 test("the health panel refreshes itself without a reload", async ({ page }) => {

@@ -1,5 +1,5 @@
 use crate::functions::get_health;
-use crate::model::Health;
+use crate::model::{ExternalHealth, Health};
 use leptos::prelude::*;
 
 /// Seconds between refreshes of the panel in the browser.
@@ -55,7 +55,7 @@ fn level(status: &str) -> &'static str {
     match status {
         "healthy" => "green",
         "degraded" => "yellow",
-        "not_configured" => "grey",
+        "not_configured" | "disabled" => "grey",
         _ => "red",
     }
 }
@@ -67,13 +67,40 @@ fn HealthDetails(health: Health) -> impl IntoView {
         Some(ms) => format!("{} · {:.1} ms", health.mongodb.backend, ms),
         None => health.mongodb.backend.clone(),
     };
-    let runner_detail = format!(
-        "{} active · {}% capacity",
-        health.runner.active_runs, health.runner.capacity_percent
+    let mut runner_detail = format!(
+        "{} active · {}% capacity · {} queued",
+        health.runner.active_runs, health.runner.capacity_percent, health.runner.queued
     );
+    if health.runner.paused {
+        runner_detail.push_str(" · paused");
+        if let Some(why) = &health.runner.paused_reason {
+            runner_detail.push_str(&format!(": {why}"));
+        }
+    }
+    let external = |e: &ExternalHealth| {
+        let configured: Vec<String> = e
+            .providers
+            .iter()
+            .filter(|p| p.configured)
+            .map(|p| {
+                if p.breaker == "none" {
+                    p.name.clone()
+                } else {
+                    format!("{} ({})", p.name, p.breaker)
+                }
+            })
+            .collect();
+        let mut detail = configured.join(", ");
+        if let Some(d) = &e.detail {
+            detail = if detail.is_empty() { d.clone() } else { format!("{detail} · {d}") };
+        }
+        detail
+    };
     let rows = vec![
         ("Store", health.mongodb.status.clone(), store_detail),
         ("Runner", health.runner.status.clone(), runner_detail),
+        ("LLM", health.llm.status.clone(), external(&health.llm)),
+        ("FireCrawl", health.firecrawl.status.clone(), external(&health.firecrawl)),
         ("PDF service", health.pdf_service.status.clone(), String::new()),
     ];
     view! {

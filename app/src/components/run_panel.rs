@@ -71,22 +71,40 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
                         parts.push(format!("{ms} ms"));
                     }
                     if let Some(p) = &l.provider {
-                        parts.push(p.clone());
+                        parts.push(match &l.model {
+                            Some(m) => format!("{p} ({m})"),
+                            None => p.clone(),
+                        });
                     }
                     if l.input_tokens + l.output_tokens > 0 {
                         parts.push(format!("{} + {} tokens", l.input_tokens, l.output_tokens));
                     }
                     parts.push(format!("${:.4}", l.cost_usd));
+                    if l.calls > 1 {
+                        parts.push(format!("{} calls", l.calls));
+                    }
+                    if l.retries > 0 {
+                        parts.push(format!("{} retries", l.retries));
+                    }
+                    if let Some(v) = &l.prompt_version {
+                        parts.push(format!("prompt {v}"));
+                    }
                     parts.join(" · ")
                 })
                 .unwrap_or_default();
             let log = layer.map(|l| l.log.clone()).unwrap_or_default();
+            let fallbacks = layer.map(|l| l.fallbacks.clone()).unwrap_or_default();
             let error = layer.and_then(|l| l.error.clone());
             view! {
                 <li class=format!("step {status}") data-layer=*name data-status=status.clone()>
                     <span class="step-name">{name.replace('_', " ")}</span>
                     <span class="muted small">{status.clone()} " " {detail}</span>
                     {error.map(|e| view! { <div class="flash error small">{e}</div> })}
+                    {(!fallbacks.is_empty()).then(|| view! {
+                        <ul class="fallbacks small" data-testid="fallbacks">
+                            {fallbacks.into_iter().map(|f| view! { <li>"passed over " {f}</li> }).collect_view()}
+                        </ul>
+                    })}
                     {(!log.is_empty()).then(|| view! { <ul class="log">{log.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul> })}
                 </li>
             }
