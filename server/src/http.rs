@@ -133,7 +133,7 @@ async fn auth_gate(State(state): State<AppState>, mut req: Request, next: Next) 
             req.extensions_mut().insert(user);
             next.run(req).await
         }
-        _ if path.starts_with("/api/") || path == "/run" => {
+        _ if path.starts_with("/api/") || path == "/run" || path == "/metrics" => {
             AppError::Unauthorized("sign in: send `Authorization: Bearer <token>`".into())
                 .into_response()
         }

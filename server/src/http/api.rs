@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/pipeline-runs/{id}/retry", post(retry_run))
         .route("/api/pipeline/layers", get(pipeline_layers))
         .route("/api/metrics", get(metrics))
+        .route("/metrics", get(prometheus))
         .route("/api/admin/firecrawl", post(set_firecrawl))
         .route("/api/admin/company-cache", axum::routing::delete(clear_company_cache))
         .route("/api/admin/pipeline/pause", post(pause))
@@ -241,6 +242,12 @@ async fn get_run(
 
 async fn metrics(State(s): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(Json(s.services.metrics().await?))
+}
+
+/// `GET /metrics`: the same figures in Prometheus' text format (scrape with a bearer token).
+async fn prometheus(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let text = s.services.prometheus().await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text))
 }
 
 async fn pipeline_layers(State(s): State<AppState>) -> Json<Value> {

@@ -212,7 +212,12 @@ impl FireCrawl {
             429 => {
                 let wait = retry_after.map_or(RATE_LIMIT_BACKOFF, |w| w.max(RATE_LIMIT_BACKOFF));
                 self.breaker.trip("rate_limited (429)", wait);
-                tracing::warn!(wait_s = wait.num_seconds(), "FireCrawl rate limited; backing off");
+                tracing::warn!(
+                    status = 429,
+                    error = "rate_limit",
+                    backoff_s = wait.num_seconds(),
+                    "FireCrawl rate limited (429); circuit open, backing off"
+                );
                 Err(Unavailable::Failed(format!("rate limited (429): {}", error_message(&raw))))
             }
             402 => {

@@ -404,6 +404,7 @@ impl Llm {
         e: &ChatError,
         retries: u32,
     ) -> Option<Duration> {
+        tracing::warn!(provider, kind = e.kind.as_str(), status = ?e.status, error = %e.message, "LLM call failed");
         match e.kind {
             FailureKind::Retryable | FailureKind::RateLimited => {
                 breaker.failure(e.kind.as_str(), e.retry_after);

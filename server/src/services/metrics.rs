@@ -181,9 +181,116 @@ impl Services {
     }
 }
 
+/// Prometheus text format, one gauge family at a time.
+struct Exposition(String);
+
+impl Exposition {
+    fn family(&mut self, name: &str, help: &str, samples: &[(String, f64)]) {
+        use std::fmt::Write;
+        let _ = writeln!(self.0, "# HELP jobintel_{name} {help}\n# TYPE jobintel_{name} gauge");
+        for (labels, value) in samples {
+            let _ = writeln!(self.0, "jobintel_{name}{labels} {value}");
+        }
+    }
+}
+
+fn label(key: &str, value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    format!("{{{key}=\"{escaped}\"}}")
+}
+
+impl Services {
+    /// `GET /metrics`: what `/api/metrics` and `/api/health` say, for Prometheus.
+    pub async fn prometheus(&self) -> Result<String, AppError> {
+        let m = self.metrics().await?;
+        let health = self.health().await;
+        let num = |v: &Value| v.as_f64().unwrap_or(0.0);
+        let mut out = Exposition(String::new());
+        let up =
+            |status: &str| if matches!(status, "healthy" | "not_configured") { 1.0 } else { 0.0 };
+        out.family(
+            "service_healthy",
+            "1 when the service is healthy (or not configured).",
+            &[
+                (label("service", "store"), up(&health.mongodb.status)),
+                (label("service", "runner"), up(&health.runner.status)),
+                (label("service", "llm"), up(&health.llm.status)),
+                (label("service", "firecrawl"), up(&health.firecrawl.status)),
+            ],
+        );
+        let p = &m["pipeline"];
+        for (name, key, help) in [
+            ("pipeline_runs_24h", "runs_24h", "Runs created in the last 24 hours."),
+            ("pipeline_failures_24h", "failures_24h", "Failed runs in the last 24 hours."),
+            ("pipeline_active_runs", "active_runs", "Runs executing in this process."),
+            (
+                "pipeline_capacity_percent",
+                "capacity_percent",
+                "Share of this process's run slots in use.",
+            ),
+            ("pipeline_queued", "queued", "Runs waiting to be claimed."),
+        ] {
+            out.family(name, help, &[(String::new(), num(&p[key]))]);
+        }
+        out.family(
+            "pipeline_paused",
+            "1 while the pipeline is paused.",
+            &[(String::new(), if p["paused"] == true { 1.0 } else { 0.0 })],
+        );
+        let c = &m["llm_cost"];
+        out.family(
+            "llm_cost_today_usd",
+            "LLM spend today (UTC).",
+            &[(String::new(), num(&c["today_usd"]))],
+        );
+        out.family(
+            "llm_cost_7d_usd",
+            "LLM spend of runs in the last 7 days.",
+            &[(String::new(), num(&c["last_7_days_usd"]))],
+        );
+        out.family(
+            "llm_cost_per_run_p95_usd",
+            "95th percentile of run cost, last 7 days.",
+            &[(String::new(), num(&c["per_run_p95_usd"]))],
+        );
+        let breakers: Vec<(String, f64)> = m["circuit_breakers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, b)| {
+                (label("provider", name), if b["state"] == "closed" { 0.0 } else { 1.0 })
+            })
+            .collect();
+        out.family(
+            "circuit_open",
+            "1 while the provider's circuit breaker is open or half-open.",
+            &breakers,
+        );
+        let remaining: Vec<(String, f64)> = m["rate_limits"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, r)| {
+                r["remaining_requests"].as_f64().map(|v| (label("provider", name), v))
+            })
+            .collect();
+        out.family(
+            "rate_limit_remaining_requests",
+            "Requests left in the provider's current window.",
+            &remaining,
+        );
+        Ok(out.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::{label, percentile};
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(label("provider", "a\"b\\c"), r#"{provider="a\"b\\c"}"#);
+    }
 
     #[test]
     fn nearest_rank_percentiles() {
