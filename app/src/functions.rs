@@ -84,6 +84,12 @@ pub async fn list_runs(query: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
 }
 
 #[server(prefix = "/sfn")]
+pub async fn get_metrics() -> Result<serde_json::Value, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.metrics().await
+}
+
+#[server(prefix = "/sfn")]
 pub async fn get_run(id: String) -> Result<PipelineRun, AppError> {
     let (backend, _) = ssr::session().await?;
     backend.get_run(&id).await

@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/runs") view=pages::RunsPage ssr=SsrMode::Async />
                 <Route path=path!("/runs/:id") view=pages::RunDetailPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/profile/stars/:id") view=pages::StarEditPage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod admin;
 mod import;
 mod job_detail;
 mod jobs;
@@ -10,6 +11,7 @@ mod run_detail;
 mod runs;
 mod star_edit;
 
+pub use admin::AdminPage;
 pub use import::ImportPage;
 pub use job_detail::JobDetailPage;
 pub use jobs::JobsPage;

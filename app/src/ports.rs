@@ -23,6 +23,8 @@ pub trait Backend: Send + Sync {
     /// Runs, newest first, filtered.
     async fn runs(&self, query: RunQuery) -> Result<Vec<PipelineRun>, AppError>;
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError>;
+    /// `/api/metrics`: rate limits, LLM cost, breakers, pipeline figures and alerts.
+    async fn metrics(&self) -> Result<serde_json::Value, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

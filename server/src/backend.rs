@@ -55,4 +55,8 @@ impl Backend for Services {
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError> {
         Services::get_run(self, id).await
     }
+
+    async fn metrics(&self) -> Result<serde_json::Value, AppError> {
+        Services::metrics(self).await
+    }
 }

@@ -1035,8 +1035,20 @@ async fn provider_admin_actions_need_the_admin_role_and_valid_input() {
     assert!(m["rate_limits"].is_object() && m["llm_cost"]["today_usd"].is_number(), "{m}");
     let prom = app.get("/metrics").await;
     assert_eq!(prom.status, StatusCode::OK);
-    assert!(prom.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
-    assert!(prom.text.contains("# TYPE jobintel_pipeline_queued gauge\njobintel_pipeline_queued 0\n"), "{}", prom.text);
+    assert!(
+        prom.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    assert!(
+        prom.text.contains("# TYPE jobintel_pipeline_queued gauge\njobintel_pipeline_queued 0\n"),
+        "{}",
+        prom.text
+    );
     assert!(prom.text.contains("jobintel_service_healthy{service=\"store\"} 1"), "{}", prom.text);
-    assert_eq!(app.send(Method::GET, "/metrics", None, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.send(Method::GET, "/metrics", None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -13,6 +13,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <a href="/runs">"Runs"</a>
                 <a href="/import">"Import"</a>
                 <a href="/profile">"Profile"</a>
+                <a href="/admin">"Admin"</a>
             </nav>
             <div class="spacer"></div>
             <HealthPanel />

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/forms/stars", post(create_star))
         .route("/forms/stars/{id}", post(edit_star))
         .route("/forms/stars/{id}/delete", post(delete_star))
+        .route("/forms/admin/{action}", post(admin_action))
 }
 
 /// Submitted fields, in order; absent fields read as empty.
@@ -216,6 +217,58 @@ async fn retry_run(
     done(s.services.retry_run(Some(&user), &id).await, &back, |_| {
         (back.clone(), "Retry queued from the failed layer.".into())
     })
+}
+
+/// The runbook's procedures as buttons on the Admin page; each calls what the API and the CLI
+/// call.
+async fn admin_action(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(action): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(f);
+    let back = "/admin";
+    let services = &s.services;
+    let duration = |name: &str| {
+        crate::auth::parse_ttl(&f.get(name))
+            .map_err(|e| AppError::Invalid(format!("`{name}`: {e}")))
+    };
+    let result: Result<String, AppError> = match action.as_str() {
+        "pause" => services.set_paused(Some(&user), true).await.map(|_| "Pipeline paused.".into()),
+        "resume" => {
+            services.set_paused(Some(&user), false).await.map(|_| "Pipeline resumed.".into())
+        }
+        "clear-stuck" => match duration("older_than") {
+            Ok(d) => services.clear_stuck(Some(&user), d).await.map(|ids| {
+                format!("{} stuck runs failed (\"Stuck processing - manual reset\").", ids.len())
+            }),
+            Err(e) => Err(e),
+        },
+        "rerun-failed" => match duration("since") {
+            Ok(d) => services.rerun_failed(Some(&user), d).await.map(|ids| {
+                format!("{} failed runs queued again from their failed layer.", ids.len())
+            }),
+            Err(e) => Err(e),
+        },
+        "firecrawl" => {
+            let on = f.get("enabled") == "true";
+            services
+                .set_firecrawl(Some(&user), on)
+                .await
+                .map(|on| format!("FireCrawl {}.", if on { "enabled" } else { "disabled" }))
+        }
+        "company-cache" => {
+            let company = f.get("company");
+            let which = (!company.trim().is_empty()).then_some(company.as_str());
+            services
+                .clear_company_cache(Some(&user), which)
+                .await
+                .map(|n| format!("{n} cached companies deleted."))
+        }
+        other => Err(AppError::NotFound(format!("no admin action `{other}`"))),
+    };
+    done(result, back, |notice| (back.to_string(), notice))
 }
 
 async fn import_paste(

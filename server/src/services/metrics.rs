@@ -32,8 +32,9 @@ fn run_cost(run: &PipelineRun) -> f64 {
     run.layers.iter().map(|l| l.cost_usd).sum()
 }
 
+/// Rounded to a millionth of a dollar; `+ 0.0` turns the `-0.0` of an empty sum into `0`.
 fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    (x * 1e6).round() / 1e6 + 0.0
 }
 
 impl Services {

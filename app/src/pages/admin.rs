@@ -1,0 +1,134 @@
+use crate::components::Layout;
+use crate::functions::{get_health, get_metrics};
+use crate::model::*;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde_json::Value;
+
+/// The operations runbook as buttons: each form posts to `/forms/admin/…`, which calls the
+/// same service as the admin API and the `jobintel admin` CLI. Viewers see the state; the
+/// buttons answer them with a clear "needs the admin role".
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let health = Resource::new(|| (), |_| get_health());
+    let metrics = Resource::new(|| (), |_| get_metrics());
+    view! {
+        <Title text="Admin · jobintel" />
+        <Layout>
+            <h1>"Admin"</h1>
+            <p class="muted">
+                "Each action is also " <code>"jobintel admin …"</code> " on the command line and an "
+                <code>"/api/admin/…"</code> " call; every use is audited."
+            </p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match (health.await, metrics.await) {
+                        (Ok(h), Ok(m)) => view! { <Procedures health=h metrics=m /> }.into_any(),
+                        (Err(e), _) | (_, Err(e)) => {
+                            view! { <p class="flash error" role="alert">{e.to_string()}</p> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+fn money(v: &Value) -> String {
+    v.as_f64().map_or("–".into(), |x| format!("${x:.4}"))
+}
+
+#[component]
+fn Procedures(health: Health, metrics: Value) -> impl IntoView {
+    let runner = health.runner.clone();
+    let pipeline_state = if runner.paused {
+        format!(
+            "Paused{}",
+            runner.paused_reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+        )
+    } else {
+        "Running".to_string()
+    };
+    let firecrawl = health.firecrawl.status.clone();
+    let cost = &metrics["llm_cost"];
+    let breakers: Vec<(String, String, String)> = metrics["circuit_breakers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, b)| {
+            (
+                name.clone(),
+                b["state"].as_str().unwrap_or_default().to_string(),
+                b["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let alerts: Vec<String> = metrics["alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            format!(
+                "{} · {} · {}: {}",
+                a["at"].as_str().unwrap_or_default(),
+                a["provider"].as_str().unwrap_or_default(),
+                a["kind"].as_str().unwrap_or_default(),
+                a["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    view! {
+        <section class="card" data-testid="admin-pipeline">
+            <h2>"Pipeline"</h2>
+            <p data-testid="pipeline-state">{pipeline_state}</p>
+            <div class="actions">
+                <form method="post" action="/forms/admin/pause"><button class="danger" type="submit">"Pause pipeline"</button></form>
+                <form method="post" action="/forms/admin/resume"><button type="submit">"Resume pipeline"</button></form>
+            </div>
+            <form method="post" action="/forms/admin/clear-stuck" class="inline">
+                <label>"Fail runs processing for longer than " <input name="older_than" value="30m" size="5" /></label>
+                <button type="submit" class="secondary">"Clear stuck runs"</button>
+            </form>
+            <form method="post" action="/forms/admin/rerun-failed" class="inline">
+                <label>"Retry failed runs from the last " <input name="since" value="24h" size="5" /></label>
+                <button type="submit" class="secondary">"Rerun failed"</button>
+            </form>
+        </section>
+        <section class="card" data-testid="admin-providers">
+            <h2>"Providers and cost"</h2>
+            <p>
+                "LLM: " <b>{health.llm.status.clone()}</b> " · spent today " {money(&cost["today_usd"])}
+                " · last 7 days " {money(&cost["last_7_days_usd"])} " · per run p95 "
+                {money(&cost["per_run_p95_usd"])} " · daily budget "
+                {cost["daily_budget_usd"].as_f64().map_or("none".to_string(), |b| format!("${b:.2}"))}
+            </p>
+            {(!breakers.is_empty()).then(|| view! {
+                <table class="services">
+                    <thead><tr><th>"Provider"</th><th>"Breaker"</th><th>"Why"</th></tr></thead>
+                    <tbody>
+                        {breakers.into_iter().map(|(n, s, r)| view! { <tr><td>{n}</td><td>{s}</td><td class="muted">{r}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {(!alerts.is_empty()).then(|| view! {
+                <h3>"Alerts"</h3>
+                <ul class="small" data-testid="alerts">{alerts.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+            })}
+            <p>"FireCrawl: " <b data-testid="firecrawl-state">{firecrawl}</b></p>
+            <div class="actions">
+                <form method="post" action="/forms/admin/firecrawl">
+                    <input type="hidden" name="enabled" value="true" />
+                    <button type="submit">"Enable FireCrawl"</button>
+                </form>
+                <form method="post" action="/forms/admin/firecrawl">
+                    <input type="hidden" name="enabled" value="false" />
+                    <button type="submit" class="secondary">"Disable FireCrawl"</button>
+                </form>
+            </div>
+            <form method="post" action="/forms/admin/company-cache" class="inline">
+                <label>"Company (empty: all) " <input name="company" placeholder="Acme Corp" /></label>
+                <button type="submit" class="secondary">"Clear company cache"</button>
+            </form>
+        </section>
+    }
+}
