@@ -445,6 +445,15 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_variable() {
+        let readme = include_str!("../../README.md");
+        for (name, default, _) in VARIABLES {
+            let row = format!("| `{name}` | {default} |");
+            assert!(readme.contains(&row), "README lacks the row starting {row}");
+        }
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let c = config(&[("OPENAI_API_KEY", "sk-very-secret")]).unwrap();
         assert!(!format!("{c:?}").contains("sk-very-secret"));
