@@ -48,6 +48,7 @@ impl LayerOutput {
     pub fn served<T: Serialize>(served: &Served<T>) -> Result<Self, LayerError> {
         let mut out = LayerOutput::typed(&served.value, &served.usage.provider)?;
         out.usage = served.usage.clone();
+        out.log.extend(served.usage.call_log.iter().cloned());
         for fallback in &served.usage.fallbacks {
             out.log.push(format!("passed over {fallback}"));
         }

@@ -754,3 +754,61 @@ async fn a_model_may_rephrase_bullets_but_never_the_facts() {
         .collect();
     assert!(!texts.contains(&"Google"));
 }
+
+#[tokio::test]
+async fn role_research_reads_the_posting_page_through_firecrawl_scrape() {
+    let firecrawl = FakeServer::start(|path, _| {
+        if path == "/v2/scrape" {
+            Scripted::json(200, json!({"success": true, "data": {
+                "markdown": "# Staff Engineer\nThe ledger team is moving to event sourcing this quarter.",
+                "metadata": {"title": "Staff Engineer", "sourceURL": "https://jobs.lumenbank.example/staff-payments", "statusCode": 200}
+            }}))
+        } else {
+            firecrawl_hits(&[])
+        }
+    })
+    .await;
+    let llm = FakeServer::start(|_, body| {
+        if layer_of(body) == "role_research" {
+            let answer = json!({"summary": "Own the ledger.", "business_impact": ["Fewer incidents"], "why_now": ["Event sourcing this quarter"]});
+            return openai_answer(MODEL, &answer, 1500, 200);
+        }
+        openai_error(400, "invalid_request_error", "unsupported", "unsupported layer in this fake")
+    })
+    .await;
+    let base = format!("{}/v1", llm.url);
+    let h = Harness::new(&[
+        ("PRIMARY_LLM_PROVIDER", "openai"),
+        ("OPENAI_API_KEY", "sk-test"),
+        ("OPENAI_BASE_URL", &base),
+        ("FIRECRAWL_API_KEY", "fc-test"),
+        ("FIRECRAWL_BASE_URL", &firecrawl.url),
+    ])
+    .await;
+    let run = h.run(&h.job("Lumen Bank").await).await;
+    let scrape = firecrawl
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v2/scrape")
+        .expect("the page was scraped");
+    assert_eq!(scrape.body["url"], "https://jobs.lumenbank.example/staff-payments");
+    assert_eq!(scrape.body["formats"], json!(["markdown"]));
+    let asked = llm.requests().into_iter().find(|r| layer_of(&r.body) == "role_research").unwrap();
+    let user = asked.body["messages"][1]["content"].as_str().unwrap();
+    assert!(user.contains("moving to event sourcing this quarter"), "{user}");
+    let role = layer(&run, "role_research");
+    assert_eq!(
+        (role.provider.as_deref(), role.prompt_version.as_deref()),
+        (Some("openai"), Some("role_research@2"))
+    );
+    assert!(
+        role.log.iter().any(|l| l.starts_with("posting page read via FireCrawl")),
+        "{:?}",
+        role.log
+    );
+    assert!(
+        role.log.iter().any(|l| l.contains("1500 + 200 tokens")),
+        "per-call line: {:?}",
+        role.log
+    );
+}

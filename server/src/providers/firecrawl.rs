@@ -172,6 +172,36 @@ impl FireCrawl {
 
     /// `POST /v2/search`; accepts the v2 (`data.web`) and v1 (`data` as a list) shapes.
     pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>, Unavailable> {
+        let body = self.post("/v2/search", json!({"query": query, "limit": limit})).await?;
+        let hits = parse_hits(&body);
+        let credits = body["creditsUsed"].as_u64().unwrap_or(2 * hits.len().div_ceil(10) as u64);
+        self.add_credits(credits);
+        Ok(hits)
+    }
+
+    /// `POST /v2/scrape`: the page's main content as Markdown, at most `max_chars`.
+    pub async fn scrape(&self, url: &str, max_chars: usize) -> Result<String, Unavailable> {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(Unavailable::Failed(format!("not a web address: {url:?}")));
+        }
+        let request = json!({"url": url, "formats": ["markdown"], "onlyMainContent": true});
+        let body = self.post("/v2/scrape", request).await?;
+        self.add_credits(body["creditsUsed"].as_u64().unwrap_or(1));
+        let status = body.pointer("/data/metadata/statusCode").and_then(Value::as_u64);
+        if let Some(code) = status.filter(|c| *c >= 400) {
+            return Err(Unavailable::Failed(format!("the page answered HTTP {code}")));
+        }
+        let markdown = body.pointer("/data/markdown").and_then(Value::as_str).unwrap_or_default();
+        Ok(markdown.chars().take(max_chars).collect())
+    }
+
+    fn add_credits(&self, credits: u64) {
+        let mut u = self.usage.lock().unwrap_or_else(|e| e.into_inner());
+        u.credits_today += credits;
+    }
+
+    /// One call: switch, breaker and pacing first; the breaker learns from the answer.
+    async fn post(&self, path: &str, request: Value) -> Result<Value, Unavailable> {
         let Some(key) = &self.api_key else { return Err(Unavailable::NotConfigured) };
         if !self.enabled().await {
             return Err(Unavailable::Disabled);
@@ -183,9 +213,9 @@ impl FireCrawl {
         self.take_slot()?;
         let sent = self
             .http
-            .post(format!("{}/v2/search", self.base_url))
+            .post(format!("{}{path}", self.base_url))
             .bearer_auth(key)
-            .json(&json!({"query": query, "limit": limit}))
+            .json(&request)
             .send()
             .await;
         let response = match sent {
@@ -200,14 +230,9 @@ impl FireCrawl {
         let raw = response.text().await.unwrap_or_default();
         let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
         match status {
-            200..=299 if body["success"] != false => {
+            200..=299 if body["success"] != false && !body.is_null() => {
                 self.breaker.success();
-                let hits = parse_hits(&body);
-                let credits =
-                    body["creditsUsed"].as_u64().unwrap_or(2 * hits.len().div_ceil(10) as u64);
-                let mut u = self.usage.lock().unwrap_or_else(|e| e.into_inner());
-                u.credits_today += credits;
-                Ok(hits)
+                Ok(body)
             }
             429 => {
                 let wait = retry_after.map_or(RATE_LIMIT_BACKOFF, |w| w.max(RATE_LIMIT_BACKOFF));
@@ -233,7 +258,7 @@ impl FireCrawl {
                     error_message(&raw)
                 )))
             }
-            408 | 500.. => {
+            200..=299 | 408 | 500.. => {
                 self.breaker.failure(&format!("HTTP {status}"), retry_after);
                 Err(Unavailable::Failed(format!("HTTP {status}: {}", error_message(&raw))))
             }

@@ -58,6 +58,8 @@ pub struct Usage {
     /// Providers passed over, each with the reason.
     pub fallbacks: Vec<String>,
     pub prompt_version: Option<String>,
+    /// One line per HTTP call: provider, model, tokens and cost, or the error.
+    pub call_log: Vec<String>,
 }
 
 pub struct Served<T> {
@@ -177,6 +179,11 @@ impl Llm {
                 rate_limit: limits.get(c.name()).cloned(),
             })
             .collect()
+    }
+
+    /// No model is configured: every answer is the offline provider's.
+    pub fn is_offline_only(&self) -> bool {
+        self.chain.is_empty()
     }
 
     pub fn offline_fallback(&self) -> bool {
@@ -379,19 +386,28 @@ impl Llm {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(client.name().to_string(), limits);
         }
-        let reply = exchange.result?;
+        let name = client.name();
+        let reply = exchange.result.inspect_err(|e| {
+            usage.call_log.push(format!("{name} {}: {e}", request.model));
+        })?;
         usage.input_tokens += reply.input_tokens;
         usage.output_tokens += reply.output_tokens;
         let priced = if reply.model.is_empty() { &request.model } else { &reply.model };
         let cost = reply.reported_cost.or_else(|| {
             self.table.cost(priced, reply.input_tokens, reply.cached_tokens, reply.output_tokens)
         });
+        let tokens =
+            format!("{name} {priced}: {} + {} tokens", reply.input_tokens, reply.output_tokens);
         match cost {
             Some(usd) => {
                 usage.cost_usd += usd;
+                usage.call_log.push(format!("{tokens}, ${usd:.6}"));
                 self.record_spend(usd).await;
             }
-            None => tracing::warn!(model = %priced, "no price for this model; cost not counted"),
+            None => {
+                usage.call_log.push(format!("{tokens}, no price for this model"));
+                tracing::warn!(model = %priced, "no price for this model; cost not counted");
+            }
         }
         Ok(reply)
     }

@@ -243,6 +243,9 @@ pub struct Role {
     pub why_now: Vec<String>,
 }
 
+/// How much of the posting's page a prompt quotes.
+const PAGE_CHARS: usize = 8_000;
+
 pub struct RoleResearch {
     pub providers: SharedProviders,
 }
@@ -303,13 +306,33 @@ impl Layer for RoleResearch {
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let jd: Jd = prior(ctx, "jd_extraction")?;
         let pains: Pains = prior(ctx, "pain_points")?;
+        // The posting's own page often says more than the pasted text; models may read it.
+        let firecrawl = &self.providers.firecrawl;
+        let (page, page_note) = match &ctx.job.url {
+            Some(url) if firecrawl.configured() && !self.providers.llm.is_offline_only() => {
+                match firecrawl.scrape(url, PAGE_CHARS).await {
+                    Ok(text) => {
+                        let note = format!(
+                            "posting page read via FireCrawl ({} characters)",
+                            text.chars().count()
+                        );
+                        (text, Some(note))
+                    }
+                    Err(e) => (String::new(), Some(format!("posting page not read: {e}"))),
+                }
+            }
+            _ => (String::new(), None),
+        };
         let served = self
             .providers
             .llm
             .ask(
                 self.name(),
                 &ctx.tier,
-                || prompts::render(self.name(), json!({"posting": posting(ctx), "pains": pains})),
+                || {
+                    let vars = json!({"posting": posting(ctx), "pains": pains, "page": page});
+                    prompts::render(self.name(), vars)
+                },
                 |r: &Role| {
                     if r.summary.trim().is_empty() {
                         return Err("`summary` is empty".into());
@@ -319,7 +342,9 @@ impl Layer for RoleResearch {
                 || Ok(describe_role(ctx, &jd, &pains)),
             )
             .await?;
-        LayerOutput::served(&served)
+        let mut out = LayerOutput::served(&served)?;
+        out.log.extend(page_note);
+        Ok(out)
     }
 }
 
