@@ -46,8 +46,8 @@ end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 	touch $@
 
 setup-test:
-	@if ! command -v chromium >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; fi
 	@if ! $(MONGO_VENV)/bin/pip show secantusdb 2>/dev/null | grep -q "Version: $(SECANTUSDB_VERSION)"; then \
 		python3 -m venv $(MONGO_VENV) && $(MONGO_VENV)/bin/pip install -q 'secantusdb==$(SECANTUSDB_VERSION)'; fi
 

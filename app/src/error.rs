@@ -36,6 +36,13 @@ pub enum AppError {
     /// 503: a dependency (the store) is unavailable.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 with `Retry-After`: a bounded queue is full (the PDF renderer); retry after this
+    /// many seconds.
+    #[error("busy; retry in {0} s")]
+    Busy(u64),
+    /// 504: a dependency did not finish in time (a PDF render).
+    #[error("{0}")]
+    Timeout(String),
     /// 500: our fault. The message is generic; details go to the log only.
     #[error("{0}")]
     Internal(String),
@@ -83,7 +90,8 @@ mod http_response {
                 AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }
@@ -100,6 +108,8 @@ mod http_response {
                 AppError::Invalid(_) => "invalid",
                 AppError::RateLimited(_) => "rate_limited",
                 AppError::Unavailable(_) => "unavailable",
+                AppError::Busy(_) => "busy",
+                AppError::Timeout(_) => "timeout",
                 AppError::Internal(_) => "internal",
             }
         }
@@ -110,7 +120,7 @@ mod http_response {
         fn into_response(self) -> Response {
             let body = serde_json::json!({"error": self.kind(), "message": self.to_string()});
             let mut response = (self.status(), axum::Json(body)).into_response();
-            if let AppError::RateLimited(seconds) = self
+            if let AppError::RateLimited(seconds) | AppError::Busy(seconds) = self
                 && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
             {
                 response.headers_mut().insert(header::RETRY_AFTER, v);

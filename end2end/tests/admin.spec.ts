@@ -24,6 +24,10 @@ test("the runbook's procedures are buttons on the Admin page", async ({ page }) 
   await expect(page.getByRole("status")).toHaveText("0 cached companies deleted.");
 
   // Without a key FireCrawl cannot be switched on, and says why.
+  await page.getByRole("button", { name: "Restart PDF renderer" }).click();
+  await expect(page.getByRole("status")).toHaveText("PDF renderer restarted.");
+  await expect(page.getByTestId("pdf-state")).toHaveText("healthy");
+
   await expect(page.getByTestId("firecrawl-state")).toHaveText("not_configured");
   await page.getByRole("button", { name: "Enable FireCrawl" }).click();
   await expect(page.getByRole("alert")).toContainText("FIRECRAWL_API_KEY");

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, hydrated, signIn, test, visit } from "./helpers";
 
 test.beforeEach(async ({ page }) => signIn(page));
@@ -45,6 +46,13 @@ test("running a job from the UI shows every layer finish and the package", async
   await expect(page.getByTestId("fit-score")).toContainText("/ 100");
   await expect(page.getByTestId("cover-letter")).toContainText("hiring team");
   await expect(page.getByTestId("cv-lines").locator(".provenance").first()).toHaveText(/^(master_cv:|star:)/);
+
+  // The package downloads as PDFs named after the company and role.
+  const download = page.waitForEvent("download");
+  await panel.getByRole("button", { name: "CV (PDF)" }).click();
+  const cv = await download;
+  expect(cv.suggestedFilename()).toMatch(/^CV_.+\.pdf$/);
+  expect(readFileSync(await cv.path()).subarray(0, 5).toString()).toBe("%PDF-");
 
   // The job's own history lists this run; the filter is in the URL.
   await page.getByRole("link", { name: "Run history of this job" }).click();

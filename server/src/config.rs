@@ -104,6 +104,7 @@ pub struct Config {
     pub firecrawl_per_day: u32,
     pub chromium_path: PathBuf,
     pub pdf_max_concurrency: u32,
+    pub pdf_timeout_seconds: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -155,6 +156,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("FIRECRAWL_REQUESTS_PER_DAY", "600", "FireCrawl daily cap"),
     ("CHROMIUM_PATH", "/usr/bin/chromium", "Chromium used for PDFs"),
     ("PDF_MAX_CONCURRENCY", "4", "PDF renders at once"),
+    ("PDF_TIMEOUT_SECONDS", "30", "per PDF render (then 504)"),
 ];
 
 const WEAK_SECRETS: &[&str] =
@@ -359,6 +361,7 @@ impl Config {
                 get("CHROMIUM_PATH").unwrap_or_else(|| "/usr/bin/chromium".into()),
             ),
             pdf_max_concurrency: number("PDF_MAX_CONCURRENCY", 4, 1, 64)? as u32,
+            pdf_timeout_seconds: number("PDF_TIMEOUT_SECONDS", 30, 1, 600)?,
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod pdf;
 pub mod pipeline;
 pub mod providers;
 pub mod services;

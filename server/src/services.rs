@@ -3,12 +3,14 @@
 
 mod jobs;
 mod metrics;
+mod pdf;
 mod profile;
 mod providers;
 mod runs;
 mod users;
 
 pub use jobs::{build_job, dedupe_key, parse_import, split_list};
+pub use pdf::{Pdf, cv_doc, file_name};
 pub use profile::{build_star, star_input_from_form};
 pub use runs::{MAX_ATTEMPTS, STUCK_ERROR, TIERS};
 pub use users::SESSION_TTL_HOURS;
@@ -29,6 +31,8 @@ pub struct Services {
     pub providers: crate::providers::SharedProviders,
     /// The pipeline runner of this process, once `serve` has started it.
     pub runner: std::sync::OnceLock<Arc<crate::pipeline::Runner>>,
+    /// The Chromium PDF renderer (launched on first use).
+    pub pdf: crate::pdf::Renderer,
 }
 
 pub type SharedServices = Arc<Services>;
@@ -86,7 +90,20 @@ impl Services {
         auth: Auth,
         providers: crate::providers::SharedProviders,
     ) -> SharedServices {
-        Arc::new(Services { config, store, auth, providers, runner: std::sync::OnceLock::new() })
+        let pdf = crate::pdf::Renderer::new(crate::pdf::PdfSettings {
+            chromium_path: config.chromium_path.clone(),
+            max_concurrency: config.pdf_max_concurrency as usize,
+            queue_limit: 4 * config.pdf_max_concurrency as usize,
+            timeout: Duration::from_secs(config.pdf_timeout_seconds),
+        });
+        Arc::new(Services {
+            config,
+            store,
+            auth,
+            providers,
+            runner: std::sync::OnceLock::new(),
+            pdf,
+        })
     }
 
     /// The pipeline's layers on this process's providers.
@@ -149,8 +166,13 @@ impl Services {
         };
         let runner = self.runner_health().await;
         let llm = self.llm_health();
+        let (pdf, _) = self.pdf.status();
         let overall = match (store.status.as_str(), runner.status.as_str()) {
-            ("healthy", "healthy" | "not_configured") if llm.status == "healthy" => "healthy",
+            ("healthy", "healthy" | "not_configured")
+                if llm.status == "healthy" && pdf == "healthy" =>
+            {
+                "healthy"
+            }
             ("healthy", "healthy" | "not_configured" | "degraded") => "degraded",
             _ => "unhealthy",
         };
@@ -158,7 +180,7 @@ impl Services {
             overall: overall.into(),
             runner,
             mongodb: store,
-            pdf_service: ServiceHealth { status: "not_configured".into() },
+            pdf_service: ServiceHealth { status: pdf },
             llm,
             firecrawl: self.firecrawl_health().await,
             checked_at: store::now(),

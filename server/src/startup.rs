@@ -46,7 +46,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     );
     let _ = services.runner.set(runner.clone());
     let runner_task = tokio::spawn(runner.run_until(runner_stopped));
-    let app = http::router(services, leptos_options());
+    let app = http::router(services.clone(), leptos_options());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -60,6 +60,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // restart) picks them up, so stopping does not wait for them.
     let _ = stop_runner.send(true);
     let _ = runner_task.await;
+    services.pdf.restart().await; // stops Chromium and removes its profile directory
     tracing::info!("jobintel stopped");
     Ok(())
 }

@@ -516,7 +516,10 @@ async fn health_reports_the_store_in_the_runbook_shape() {
         h["runner"],
         json!({"status": "not_configured", "active_runs": 0, "capacity_percent": 0, "queued": 0, "paused": false})
     );
-    assert_eq!(h["pdf_service"]["status"], "not_configured");
+    assert_eq!(
+        h["pdf_service"]["status"], "healthy",
+        "Chromium is installed, launched on first use"
+    );
 }
 
 #[tokio::test]
@@ -1051,4 +1054,8 @@ async fn provider_admin_actions_need_the_admin_role_and_valid_input() {
         app.send(Method::GET, "/metrics", None, None).await.status,
         StatusCode::UNAUTHORIZED
     );
+    let restart = app.json(Method::POST, "/api/admin/pdf/restart", &app.viewer, json!({})).await;
+    assert_error(&restart, StatusCode::FORBIDDEN, "admin");
+    let restart = app.json(Method::POST, "/api/admin/pdf/restart", &app.admin, json!({})).await;
+    assert_eq!((restart.status, restart.json()), (StatusCode::OK, json!({"restarted": true})));
 }

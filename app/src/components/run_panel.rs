@@ -121,6 +121,21 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
     };
     let output =
         |name: &str| run.layers.iter().find(|l| l.name == name).and_then(|l| l.output.clone());
+    // The finished package as PDFs (plain forms: the browser downloads the attachment).
+    let documents = matches!(run.status, RunStatus::Completed | RunStatus::Partial).then(|| {
+        let job = encode_component(&run.job_id);
+        let pdf = |path: &str, label: &'static str| {
+            let action = format!("/api/jobs/{job}/{path}/pdf");
+            view! { <form method="post" action=action><button type="submit" class="secondary">{label}</button></form> }
+        };
+        view! {
+            <div class="actions documents" data-testid="documents">
+                {pdf("cv-editor", "CV (PDF)")}
+                {pdf("cover-letter", "Cover letter (PDF)")}
+                {pdf("dossier", "Dossier (PDF)")}
+            </div>
+        }
+    });
     let results = (!run.status.is_active()).then(|| {
         view! {
             <Results
@@ -146,6 +161,7 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
         </div>
         <ol class="stepper">{steps}</ol>
         {controls}
+        {documents}
         {results}
     }
 }

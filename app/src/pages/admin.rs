@@ -94,6 +94,13 @@ fn Procedures(health: Health, metrics: Value) -> impl IntoView {
                 <button type="submit" class="secondary">"Rerun failed"</button>
             </form>
         </section>
+        <section class="card" data-testid="admin-pdf">
+            <h2>"PDF renderer"</h2>
+            <p>"Chromium: " <b data-testid="pdf-state">{health.pdf_service.status.clone()}</b></p>
+            <form method="post" action="/forms/admin/restart-pdf">
+                <button type="submit" class="secondary">"Restart PDF renderer"</button>
+            </form>
+        </section>
         <section class="card" data-testid="admin-providers">
             <h2>"Providers and cost"</h2>
             <p>

@@ -32,6 +32,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/pipeline-runs/{id}/retry", post(retry_run))
         .route("/api/pipeline/layers", get(pipeline_layers))
         .route("/api/metrics", get(metrics))
+        .route("/api/jobs/{id}/cv-editor/pdf", post(cv_pdf))
+        .route("/api/jobs/{id}/cover-letter/pdf", post(cover_letter_pdf))
+        .route("/api/jobs/{id}/dossier/pdf", post(dossier_pdf))
+        .route("/api/profile/cv/pdf", post(master_cv_pdf))
+        .route("/api/admin/pdf/restart", post(restart_pdf))
         .route("/metrics", get(prometheus))
         .route("/api/admin/firecrawl", post(set_firecrawl))
         .route("/api/admin/company-cache", axum::routing::delete(clear_company_cache))
@@ -238,6 +243,102 @@ async fn get_run(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PipelineRun>> {
     Ok(Json(s.services.get_run(&id).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PdfRequest {
+    paper: Option<crate::pdf::Paper>,
+    page_numbers: Option<bool>,
+    margin_mm: Option<f64>,
+}
+
+/// The optional body of the PDF endpoints: paper (`A4` | `Letter`), page numbers, margins.
+fn print_options(body: &str) -> Result<crate::pdf::PrintOptions, AppError> {
+    let req: PdfRequest = if body.trim().is_empty() {
+        PdfRequest::default()
+    } else {
+        serde_json::from_str(body).map_err(|e| AppError::Invalid(format!("invalid body: {e}")))?
+    };
+    let mut options = crate::pdf::PrintOptions::default();
+    if let Some(p) = req.paper {
+        options.paper = p;
+    }
+    if let Some(n) = req.page_numbers {
+        options.page_numbers = n;
+    }
+    if let Some(m) = req.margin_mm {
+        if !(0.0..=50.0).contains(&m) {
+            return Err(AppError::Invalid(format!("`margin_mm` must be from 0 to 50, got {m}")));
+        }
+        options.margin_mm = m;
+    }
+    Ok(options)
+}
+
+/// `attachment` with an ASCII `filename` and the exact name as RFC 5987 `filename*`.
+fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+fn pdf_response(pdf: crate::services::Pdf) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, content_disposition(&pdf.file_name)),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        pdf.bytes,
+    )
+        .into_response()
+}
+
+async fn cv_pdf(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    BodyText(body): BodyText,
+) -> ApiResult<Response> {
+    Ok(pdf_response(s.services.job_cv_pdf(&id, print_options(&body)?).await?))
+}
+
+async fn cover_letter_pdf(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    BodyText(body): BodyText,
+) -> ApiResult<Response> {
+    Ok(pdf_response(s.services.cover_letter_pdf(&id, print_options(&body)?).await?))
+}
+
+async fn dossier_pdf(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    BodyText(body): BodyText,
+) -> ApiResult<Response> {
+    Ok(pdf_response(s.services.dossier_pdf(&id, print_options(&body)?).await?))
+}
+
+async fn restart_pdf(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> ApiResult<Json<Value>> {
+    s.services.restart_pdf(&user).await?;
+    Ok(Json(json!({"restarted": true})))
+}
+
+async fn master_cv_pdf(State(s): State<AppState>, BodyText(body): BodyText) -> ApiResult<Response> {
+    Ok(pdf_response(s.services.master_cv_pdf(print_options(&body)?).await?))
 }
 
 async fn metrics(State(s): State<AppState>) -> ApiResult<Json<Value>> {

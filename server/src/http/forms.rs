@@ -258,6 +258,9 @@ async fn admin_action(
                 .await
                 .map(|on| format!("FireCrawl {}.", if on { "enabled" } else { "disabled" }))
         }
+        "restart-pdf" => {
+            services.restart_pdf(&user).await.map(|_| "PDF renderer restarted.".into())
+        }
         "company-cache" => {
             let company = f.get("company");
             let which = (!company.trim().is_empty()).then_some(company.as_str());

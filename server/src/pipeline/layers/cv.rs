@@ -113,6 +113,11 @@ fn dates(work: &Value) -> String {
     }
 }
 
+/// The master CV as lines with provenance, untailored (for its own PDF).
+pub fn master_cv_lines(resume: &Value) -> Vec<CvLine> {
+    build(resume, &[], &[], &Jd::default())
+}
+
 pub fn build(resume: &Value, stars: &[StarRecord], selected: &[String], jd: &Jd) -> Vec<CvLine> {
     let mut keywords = jd.technical_skills.clone();
     keywords.extend(jd.top_keywords.iter().cloned());
@@ -240,7 +245,7 @@ pub struct Tailored {
 
 /// Lines that state a fact as it is (name, contact, title, employer, dates, degree,
 /// certificate): a model may move them but never change or drop them.
-fn structural(source: &str) -> bool {
+pub fn structural(source: &str) -> bool {
     !(source.contains(".highlights[")
         || source.starts_with("star:")
         || source == "master_cv:basics.summary"

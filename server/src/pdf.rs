@@ -1,0 +1,345 @@
+//! The PDF renderer: one long-lived Chromium driven over CDP (chromiumoxide), launched on first
+//! use and kept warm; a page per render; at most `max_concurrency` renders at once and a bounded
+//! queue behind them; a timeout per render; a relaunch and one retry when Chromium dies. The
+//! page printed is jobintel's own print view (see `print`): bundled fonts as `data:` URLs, a
+//! Content-Security-Policy that forbids scripts and every fetch, and request interception that
+//! fails any request the page still makes — so nothing from the network, no `file://` and no
+//! other local port is ever read.
+
+pub mod print;
+
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    EnableParams as FetchEnable, EventRequestPaused, FailRequestParams, RequestPattern,
+};
+use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
+use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
+use chromiumoxide::{Browser, BrowserConfig, Page};
+use futures_util::StreamExt;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+#[derive(Debug, Clone)]
+pub struct PdfSettings {
+    pub chromium_path: PathBuf,
+    pub max_concurrency: usize,
+    /// Renders allowed to wait for a slot; beyond them the answer is 503.
+    pub queue_limit: usize,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PdfError {
+    #[error("the PDF renderer is busy; retry in a few seconds")]
+    Busy,
+    #[error("the PDF took longer than {0} s to render")]
+    Timeout(u64),
+    #[error("the PDF renderer is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Paper sizes in inches, as Chromium wants them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default)]
+pub enum Paper {
+    #[default]
+    A4,
+    Letter,
+}
+
+impl Paper {
+    fn inches(self) -> (f64, f64) {
+        match self {
+            Paper::A4 => (8.27, 11.69),
+            Paper::Letter => (8.5, 11.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrintOptions {
+    pub paper: Paper,
+    /// Margins in millimetres.
+    pub margin_mm: f64,
+    pub page_numbers: bool,
+}
+
+impl Default for PrintOptions {
+    fn default() -> Self {
+        PrintOptions { paper: Paper::A4, margin_mm: 16.0, page_numbers: true }
+    }
+}
+
+struct Chromium {
+    browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    profile: PathBuf,
+}
+
+impl Chromium {
+    /// False once the process has exited or the CDP connection has ended.
+    fn alive(&mut self) -> bool {
+        let exited =
+            self.browser.get_mut_child().is_none_or(|c| !matches!(c.inner.try_wait(), Ok(None)));
+        !exited && !self.handler.is_finished()
+    }
+
+    async fn shut(mut self) {
+        let _ = self.browser.kill().await;
+        self.handler.abort();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+pub struct Renderer {
+    settings: PdfSettings,
+    slots: Semaphore,
+    waiting: AtomicUsize,
+    chromium: tokio::sync::Mutex<Option<Chromium>>,
+    /// `not_started`, `healthy`, `degraded` (relaunching) or `unhealthy` (cannot start).
+    status: Mutex<(String, Option<String>)>,
+    launches: AtomicUsize,
+    /// The running Chromium's process id (0: none), readable without the browser's lock.
+    pid: std::sync::atomic::AtomicU32,
+}
+
+/// Whether a process runs (and is not a zombie), from `/proc`.
+fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| !rest.trim_start().starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// Flags that work as root without a display and keep Chromium off the network.
+const FLAGS: [&str; 9] = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--mute-audio",
+];
+
+impl Renderer {
+    pub fn new(settings: PdfSettings) -> Self {
+        let slots = Semaphore::new(settings.max_concurrency.max(1));
+        Renderer {
+            settings,
+            slots,
+            waiting: AtomicUsize::new(0),
+            chromium: tokio::sync::Mutex::new(None),
+            status: Mutex::new(("not_started".into(), None)),
+            launches: AtomicUsize::new(0),
+            pid: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    fn set_status(&self, status: &str, detail: Option<String>) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = (status.into(), detail);
+    }
+
+    /// For `/api/health`: healthy, degraded (relaunching) or unhealthy, and why. Before the
+    /// first render Chromium is not running yet; it is healthy if it can be started.
+    pub fn status(&self) -> (String, Option<String>) {
+        let (status, detail) = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if status != "not_started" {
+            return (status, detail);
+        }
+        if self.settings.chromium_path.is_file() {
+            ("healthy".into(), None)
+        } else {
+            let missing =
+                format!("no Chromium at {} (CHROMIUM_PATH)", self.settings.chromium_path.display());
+            ("unhealthy".into(), Some(missing))
+        }
+    }
+
+    /// How many times Chromium was launched (a relaunch after a crash counts).
+    pub fn launches(&self) -> usize {
+        self.launches.load(Ordering::SeqCst)
+    }
+
+    /// The Chromium process id, when it runs.
+    pub fn chromium_pid(&self) -> Option<u32> {
+        Some(self.pid.load(Ordering::SeqCst)).filter(|p| *p != 0)
+    }
+
+    async fn launch(&self) -> Result<Chromium, PdfError> {
+        let n = self.launches.fetch_add(1, Ordering::SeqCst);
+        let profile = std::env::temp_dir().join(format!(
+            "jobintel-chromium-{}-{n}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let config = BrowserConfig::builder()
+            .chrome_executable(&self.settings.chromium_path)
+            .new_headless_mode()
+            .no_sandbox()
+            .user_data_dir(&profile)
+            .args(FLAGS)
+            .launch_timeout(Duration::from_secs(20))
+            .build()
+            .map_err(PdfError::Unavailable)?;
+        let (browser, mut handler) = Browser::launch(config).await.map_err(|e| {
+            let message =
+                format!("cannot start Chromium at {}: {e}", self.settings.chromium_path.display());
+            self.set_status("unhealthy", Some(message.clone()));
+            PdfError::Unavailable(message)
+        })?;
+        // Chromium sends messages chromiumoxide cannot parse; they are harmless, so the loop
+        // keeps going and only ends when the connection does.
+        let handler = tokio::spawn(async move {
+            while let Some(event) = handler.next().await {
+                if let Err(e) = event {
+                    tracing::debug!(error = %e, "chromium handler");
+                }
+            }
+        });
+        self.set_status("healthy", None);
+        let mut chromium = Chromium { browser, handler, profile };
+        let pid = chromium.browser.get_mut_child().and_then(|c| c.inner.id()).unwrap_or(0);
+        self.pid.store(pid, Ordering::SeqCst);
+        Ok(chromium)
+    }
+
+    /// A new page on the warm browser, launching it first if needed.
+    async fn new_page(&self) -> Result<Page, PdfError> {
+        let mut guard = self.chromium.lock().await;
+        if guard.as_mut().is_some_and(|c| !c.alive()) {
+            tracing::warn!("Chromium is gone; launching a new one");
+            if let Some(dead) = guard.take() {
+                dead.shut().await;
+            }
+        }
+        if guard.is_none() {
+            *guard = Some(self.launch().await?);
+        }
+        let chromium = guard.as_ref().ok_or_else(|| PdfError::Unavailable("no browser".into()))?;
+        chromium
+            .browser
+            .new_page("about:blank")
+            .await
+            .map_err(|e| PdfError::Unavailable(e.to_string()))
+    }
+
+    /// Drops the browser (after a crash, or on the admin's "restart PDF renderer"); the next
+    /// render launches a fresh one.
+    pub async fn restart(&self) {
+        self.pid.store(0, Ordering::SeqCst);
+        let old = self.chromium.lock().await.take();
+        if let Some(c) = old {
+            c.shut().await;
+        }
+        self.set_status("not_started", None);
+    }
+
+    /// Renders `html` (a complete print view) to PDF bytes.
+    pub async fn render(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst)
+            >= self.settings.queue_limit + self.settings.max_concurrency
+        {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(PdfError::Busy);
+        }
+        let _left = Leave(&self.waiting);
+        let _slot =
+            self.slots.acquire().await.map_err(|_| PdfError::Unavailable("closed".into()))?;
+        let deadline = self.settings.timeout;
+        let attempt = || async {
+            match tokio::time::timeout(deadline, self.render_once(html, options)).await {
+                Ok(result) => result,
+                Err(_) => Err(PdfError::Timeout(deadline.as_secs().max(1))),
+            }
+        };
+        match attempt().await {
+            Err(PdfError::Unavailable(e)) => {
+                // Chromium died or stopped answering: relaunch and retry once.
+                tracing::warn!(error = %e, "PDF render failed; relaunching Chromium and retrying once");
+                self.set_status("degraded", Some(format!("relaunching after: {e}")));
+                self.restart().await;
+                attempt().await
+            }
+            other => other,
+        }
+    }
+
+    async fn render_once(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+        // A dead browser never answers; notice it within a moment instead of at the timeout.
+        let died = async {
+            loop {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let pid = self.pid.load(Ordering::SeqCst);
+                if pid != 0 && !process_alive(pid) {
+                    return PdfError::Unavailable("Chromium exited during the render".into());
+                }
+            }
+        };
+        let print = async {
+            let page = self.new_page().await?;
+            let result = print_page(&page, html, options).await;
+            let _ = page.close().await;
+            result
+        };
+        tokio::select! {
+            printed = print => printed,
+            dead = died => Err(dead),
+        }
+    }
+}
+
+/// Decrements the queue count however the render ends.
+struct Leave<'a>(&'a AtomicUsize);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn print_page(page: &Page, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+    let cdp = |e: chromiumoxide::error::CdpError| PdfError::Unavailable(e.to_string());
+    // Every request the page makes is paused here and failed: the print view needs none.
+    let mut paused = page.event_listener::<EventRequestPaused>().await.map_err(cdp)?;
+    page.execute(
+        FetchEnable::builder().pattern(RequestPattern::builder().url_pattern("*").build()).build(),
+    )
+    .await
+    .map_err(cdp)?;
+    let blocker = page.clone();
+    let block = tokio::spawn(async move {
+        while let Some(request) = paused.next().await {
+            tracing::warn!(url = %request.request.url, "PDF page tried to fetch; blocked");
+            let fail =
+                FailRequestParams::new(request.request_id.clone(), ErrorReason::BlockedByClient);
+            let _ = blocker.execute(fail).await;
+        }
+    });
+    let printed = async {
+        page.set_content(html).await.map_err(cdp)?;
+        page.evaluate("document.fonts.ready.then(() => document.fonts.size)").await.map_err(cdp)?;
+        let (width, height) = options.paper.inches();
+        let margin = options.margin_mm / 25.4;
+        let footer = r#"<div style="width:100%;font-size:8px;color:#777;text-align:center;font-family:sans-serif"><span class="pageNumber"></span> / <span class="totalPages"></span></div>"#;
+        let params = PrintToPdfParams::builder()
+            .paper_width(width)
+            .paper_height(height)
+            .margin_top(margin)
+            .margin_bottom(margin)
+            .margin_left(margin)
+            .margin_right(margin)
+            .print_background(true)
+            .display_header_footer(options.page_numbers)
+            .header_template("<span></span>")
+            .footer_template(footer)
+            .build();
+        page.pdf(params).await.map_err(cdp)
+    }
+    .await;
+    block.abort();
+    printed
+}

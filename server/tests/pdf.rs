@@ -1,0 +1,333 @@
+//! The PDF renderer with real Chromium, checked with poppler's pdftotext / pdffonts / pdfinfo:
+//! content in order, pagination without split entries, embedded bundled fonts, non-ASCII names,
+//! a sandbox that fetches nothing, timeouts, concurrency, and recovery after Chromium dies.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use server::pdf::print::{Entry, PrintDoc, Section};
+use server::pdf::{PdfError, PdfSettings, PrintOptions, Renderer};
+use server::store::SharedStore;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tower::ServiceExt;
+
+fn chromium() -> std::path::PathBuf {
+    std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()).into()
+}
+
+fn renderer(max: usize, queue: usize, timeout: Duration) -> Renderer {
+    Renderer::new(PdfSettings {
+        chromium_path: chromium(),
+        max_concurrency: max,
+        queue_limit: queue,
+        timeout,
+    })
+}
+
+/// Runs a poppler tool on the PDF and returns its output.
+fn poppler(tool: &str, pdf: &[u8], args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let mut cmd = Command::new(tool);
+    cmd.args(args).arg(&path);
+    if tool == "pdftotext" {
+        cmd.arg("-");
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("{tool} (poppler-utils): {e}"));
+    assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One field of `pdfinfo`, e.g. `Title` or `Page size`.
+fn info(pdf: &[u8], field: &str) -> String {
+    let out = poppler("pdfinfo", pdf, &[]);
+    let prefix = format!("{field}:");
+    out.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn pages(pdf: &[u8]) -> usize {
+    info(pdf, "Pages").parse().unwrap()
+}
+
+fn long_cv(entries: usize) -> PrintDoc {
+    let sections = vec![Section {
+        title: "Experience".into(),
+        entries: (0..entries)
+            .map(|i| Entry {
+                header: vec![format!("Role number {i}"), format!("Employer {i}"), "2019-01 – 2021-06".into()],
+                bullets: (0..4)
+                    .map(|j| format!("Entry {i} bullet {j}: led a migration that kept every service online while the team moved three hundred endpoints to the new platform."))
+                    .collect(),
+                ..Default::default()
+            })
+            .collect(),
+    }];
+    PrintDoc {
+        title: "Long CV".into(),
+        author: "Ada".into(),
+        heading: "Ada Lovelace".into(),
+        sections,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_long_cv_paginates_on_a4_without_splitting_a_line_and_embeds_the_fonts() {
+    let r = renderer(2, 4, Duration::from_secs(30));
+    let pdf =
+        r.render(&server::pdf::print::html(&long_cv(24)), PrintOptions::default()).await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let n = pages(&pdf);
+    assert!(n >= 3, "24 entries span several pages, got {n}");
+    assert_eq!(info(&pdf, "Title"), "Long CV");
+    assert!(info(&pdf, "Page size").starts_with("595."), "A4: {}", info(&pdf, "Page size"));
+    // Every bullet is whole on exactly one page: nothing is split across a page break.
+    let per_page: Vec<String> = (1..=n)
+        .map(|p| squash(&poppler("pdftotext", &pdf, &["-f", &p.to_string(), "-l", &p.to_string()])))
+        .collect();
+    for i in 0..24 {
+        for j in 0..4 {
+            let bullet = format!(
+                "Entry {i} bullet {j}: led a migration that kept every service online while the team moved three hundred endpoints to the new platform."
+            );
+            let found = per_page.iter().filter(|t| t.contains(&bullet)).count();
+            assert_eq!(found, 1, "bullet {i}.{j} is whole on one page");
+        }
+    }
+    let fonts = poppler("pdffonts", &pdf, &[]);
+    assert!(fonts.contains("Inter"), "{fonts}");
+    assert!(fonts.lines().skip(2).all(|l| l.contains(" yes ")), "every font embedded: {fonts}");
+    let letter = r
+        .render(
+            &server::pdf::print::html(&long_cv(1)),
+            PrintOptions { paper: server::pdf::Paper::Letter, ..Default::default() },
+        )
+        .await
+        .unwrap();
+    assert!(info(&letter, "Page size").starts_with("612 x 792"), "Letter");
+}
+
+#[tokio::test]
+async fn hostile_text_renders_inert_and_the_page_fetches_nothing() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "gotcha" }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let hostile = [
+        "<script>document.title='pwned'</script>".to_string(),
+        format!("<img src=\"http://127.0.0.1:{port}/img.png\">"),
+        "<iframe src=\"file:///etc/passwd\"></iframe>".to_string(),
+        format!("<style>@import url(http://127.0.0.1:{port}/x.css);</style>"),
+        format!("<link rel=stylesheet href=\"http://127.0.0.1:{port}/y.css\">"),
+    ];
+    let doc = PrintDoc {
+        title: "Hostile".into(),
+        heading: hostile[0].clone(),
+        sections: vec![Section {
+            title: "Experience".into(),
+            entries: vec![Entry { bullets: hostile.to_vec(), ..Default::default() }],
+        }],
+        ..Default::default()
+    };
+    let r = renderer(1, 2, Duration::from_secs(30));
+    let pdf = r.render(&server::pdf::print::html(&doc), PrintOptions::default()).await.unwrap();
+    let text = squash(&poppler("pdftotext", &pdf, &[]));
+    for h in &hostile {
+        assert!(text.contains(&squash(h)), "shown as text: {h}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the local listener saw no request");
+    assert_eq!(info(&pdf, "Title"), "Hostile", "no script ran");
+}
+
+#[tokio::test]
+async fn a_render_past_its_timeout_fails_and_eight_at_once_all_succeed() {
+    let slow = renderer(1, 1, Duration::from_millis(1));
+    assert!(matches!(
+        slow.render(&server::pdf::print::html(&long_cv(2)), PrintOptions::default()).await,
+        Err(PdfError::Timeout(_))
+    ));
+    assert_eq!(
+        app::error::AppError::from(PdfError::Timeout(30)).status(),
+        StatusCode::GATEWAY_TIMEOUT
+    );
+    let busy = app::error::AppError::from(PdfError::Busy);
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        axum::response::IntoResponse::into_response(busy).headers()[header::RETRY_AFTER],
+        "5"
+    );
+
+    let r = Arc::new(renderer(4, 8, Duration::from_secs(60)));
+    let renders = (0..8).map(|i| {
+        let r = r.clone();
+        tokio::spawn(async move {
+            r.render(&server::pdf::print::html(&long_cv(i + 1)), PrintOptions::default()).await
+        })
+    });
+    for done in futures_util::future::join_all(renders).await {
+        assert!(done.unwrap().unwrap().starts_with(b"%PDF-"));
+    }
+    assert_eq!(r.launches(), 1, "one warm Chromium served them all");
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_busy() {
+    let r = Arc::new(renderer(1, 0, Duration::from_secs(60)));
+    let html = server::pdf::print::html(&long_cv(30));
+    let renders = (0..3).map(|_| {
+        let (r, html) = (r.clone(), html.clone());
+        tokio::spawn(async move { r.render(&html, PrintOptions::default()).await })
+    });
+    let results: Vec<_> =
+        futures_util::future::join_all(renders).await.into_iter().map(|r| r.unwrap()).collect();
+    assert!(results.iter().any(|r| r.is_ok()));
+    assert!(results.iter().any(|r| matches!(r, Err(PdfError::Busy))), "beyond the queue: busy");
+}
+
+#[tokio::test]
+async fn killing_chromium_mid_render_is_survived_and_the_next_render_succeeds() {
+    let r = Arc::new(renderer(2, 4, Duration::from_secs(60)));
+    let html = server::pdf::print::html(&long_cv(40));
+    r.render(&html, PrintOptions::default()).await.unwrap();
+    let pid = r.chromium_pid().expect("Chromium runs");
+    let during = {
+        let (r, html) = (r.clone(), html.clone());
+        tokio::spawn(async move { r.render(&html, PrintOptions::default()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    // Retried on a relaunched browser, or failed cleanly; never a hang or a panic.
+    match during.await.unwrap() {
+        Ok(pdf) => assert!(pdf.starts_with(b"%PDF-")),
+        Err(e) => assert!(matches!(e, PdfError::Unavailable(_)), "{e:?}"),
+    }
+    let after = r.render(&html, PrintOptions::default()).await.unwrap();
+    assert!(after.starts_with(b"%PDF-"));
+    assert!(r.launches() >= 2, "Chromium was relaunched");
+    assert_ne!(r.chromium_pid(), Some(pid));
+    assert_eq!(r.status().0, "healthy");
+}
+
+#[tokio::test]
+async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
+    let (sqlite, dir) = support::sqlite_store().await;
+    let store: SharedStore = Arc::new(sqlite);
+    let config = server::config::Config::from_lookup(|_| None).unwrap();
+    let auth = server::auth::Auth::new(&server::config::Secret::new("p".repeat(40))).unwrap();
+    let services = server::services::Services::new(
+        config,
+        store.clone(),
+        auth,
+        server::providers::Providers::offline(store.clone()),
+    );
+    services.seed_demo(false).await.unwrap();
+    let user = services
+        .create_user(None, "admin", app::model::Role::Admin, "admin-password".into())
+        .await
+        .unwrap();
+    let mut profile = services.profile().await.unwrap();
+    profile.resume["basics"]["name"] = json!("Zoë Åström-Øster");
+    store.put_profile(&profile).await.unwrap();
+    let mut job = store.list_jobs(&Default::default()).await.unwrap().items.remove(0);
+    job.company = "Café Zürich".into();
+    job.title = "Développeuse Rust".into();
+    store.replace_job(&job).await.unwrap();
+    let run = services.enqueue_run(&user, &job.id, "A").await.unwrap();
+    let runner = server::pipeline::Runner::new(
+        store.clone(),
+        services.layers(),
+        server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
+    );
+    assert!(runner.step().await.unwrap());
+    assert!(
+        store
+            .get_run(&run.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .layers
+            .iter()
+            .any(|l| l.name == "cv_generation")
+    );
+
+    let token = services.issue_token("admin", chrono::Duration::hours(1)).await.unwrap();
+    let leptos = leptos::prelude::LeptosOptions::builder()
+        .output_name("jobintel")
+        .site_root(dir.path().to_string_lossy().to_string())
+        .build();
+    let router = server::http::router(services.clone(), leptos);
+    let post = |uri: String, body: Value| {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let res = router
+        .clone()
+        .oneshot(post(format!("/api/jobs/{}/cv-editor/pdf", job.id), json!({"paper": "A4"})))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+    let disposition = res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_string();
+    assert!(
+        disposition.starts_with("attachment; filename=\"CV_Caf__Z_rich_D_veloppeuse_Rust.pdf\""),
+        "{disposition}"
+    );
+    assert!(
+        disposition
+            .contains("filename*=UTF-8''CV_Caf%C3%A9_Z%C3%BCrich_D%C3%A9veloppeuse_Rust.pdf"),
+        "{disposition}"
+    );
+    let pdf = axum::body::to_bytes(res.into_body(), 20 << 20).await.unwrap();
+    let text = squash(&poppler("pdftotext", &pdf, &[]));
+    assert!(text.starts_with("Zoë Åström-Øster"), "{text}");
+    let experience =
+        text.find("EXPERIENCE").or_else(|| text.find("Experience")).expect("an experience section");
+    assert!(
+        text.find("SKILLS").or_else(|| text.find("Skills")).unwrap() > experience,
+        "sections in order"
+    );
+    assert!(info(&pdf, "Title").contains("Café Zürich"), "title metadata keeps the name");
+
+    let letter = router
+        .clone()
+        .oneshot(post(format!("/api/jobs/{}/cover-letter/pdf", job.id), json!({})))
+        .await
+        .unwrap();
+    assert_eq!(letter.status(), StatusCode::OK);
+    let letter = axum::body::to_bytes(letter.into_body(), 20 << 20).await.unwrap();
+    assert!(squash(&poppler("pdftotext", &letter, &[])).contains("Dear Café Zürich hiring team"));
+    let bad = router
+        .clone()
+        .oneshot(post(format!("/api/jobs/{}/cv-editor/pdf", job.id), json!({"paper": "A3"})))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let missing =
+        router.oneshot(post("/api/jobs/nope/cv-editor/pdf".into(), json!({}))).await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
