@@ -290,22 +290,10 @@ impl JobQuery {
                 "sort" | "order" => {}
                 "page" => query.page = parse_bounded(value, 1, 1_000_000).map_err(bad)?,
                 "limit" => query.limit = parse_bounded(value, 1, MAX_PAGE_SIZE).map_err(bad)?,
-                _ => {
-                    return Err(QueryError {
-                        parameter: key.to_string(),
-                        message: "unknown query parameter".into(),
-                    });
-                }
+                _ => return Err(QueryError::unknown(key)),
             }
         }
-        if let (Some(from), Some(to)) = (query.created_from, query.created_to)
-            && from > to
-        {
-            return Err(QueryError {
-                parameter: "created_from".into(),
-                message: "must not be after created_to".into(),
-            });
-        }
+        created_range(query.created_from, query.created_to)?;
         Ok(query)
     }
 
@@ -342,6 +330,23 @@ impl JobQuery {
 pub struct QueryError {
     pub parameter: String,
     pub message: String,
+}
+
+impl QueryError {
+    fn unknown(key: &str) -> Self {
+        QueryError { parameter: key.to_string(), message: "unknown query parameter".into() }
+    }
+}
+
+/// A `created_from` after `created_to` is a mistake worth naming.
+fn created_range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(), QueryError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(QueryError {
+            parameter: "created_from".into(),
+            message: "must not be after created_to".into(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 impl fmt::Display for QueryError {
@@ -570,22 +575,10 @@ impl RunQuery {
                 "created_from" => query.created_from = parse_time(value).map_err(bad)?,
                 "created_to" => query.created_to = parse_time(value).map_err(bad)?,
                 "limit" => query.limit = parse_bounded(value, 1, MAX_PAGE_SIZE).map_err(bad)?,
-                _ => {
-                    return Err(QueryError {
-                        parameter: key.to_string(),
-                        message: "unknown query parameter".into(),
-                    });
-                }
+                _ => return Err(QueryError::unknown(key)),
             }
         }
-        if let (Some(from), Some(to)) = (query.created_from, query.created_to)
-            && from > to
-        {
-            return Err(QueryError {
-                parameter: "created_from".into(),
-                message: "must not be after created_to".into(),
-            });
-        }
+        created_range(query.created_from, query.created_to)?;
         Ok(query)
     }
 }

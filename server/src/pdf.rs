@@ -16,8 +16,8 @@ use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures_util::StreamExt;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -75,6 +75,8 @@ struct Chromium {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     profile: PathBuf,
+    /// Pages opened ahead of the renders that will use them (each page serves one render).
+    spares: Vec<SandboxedPage>,
 }
 
 impl Chromium {
@@ -86,13 +88,17 @@ impl Chromium {
     }
 
     async fn shut(mut self) {
+        for spare in self.spares.drain(..) {
+            spare.blocker.abort();
+        }
         let _ = self.browser.kill().await;
         self.handler.abort();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
-pub struct Renderer {
+/// The renderer's state, shared with the background tasks that open spare pages.
+struct Inner {
     settings: PdfSettings,
     slots: Semaphore,
     waiting: AtomicUsize,
@@ -125,10 +131,10 @@ const FLAGS: [&str; 9] = [
     "--mute-audio",
 ];
 
-impl Renderer {
-    pub fn new(settings: PdfSettings) -> Self {
+impl Inner {
+    fn new(settings: PdfSettings) -> Self {
         let slots = Semaphore::new(settings.max_concurrency.max(1));
-        Renderer {
+        Inner {
             settings,
             slots,
             waiting: AtomicUsize::new(0),
@@ -145,7 +151,7 @@ impl Renderer {
 
     /// For `/api/health`: healthy, degraded (relaunching) or unhealthy, and why. Before the
     /// first render Chromium is not running yet; it is healthy if it can be started.
-    pub fn status(&self) -> (String, Option<String>) {
+    fn status(&self) -> (String, Option<String>) {
         let (status, detail) = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if status != "not_started" {
             return (status, detail);
@@ -160,12 +166,12 @@ impl Renderer {
     }
 
     /// How many times Chromium was launched (a relaunch after a crash counts).
-    pub fn launches(&self) -> usize {
+    fn launches(&self) -> usize {
         self.launches.load(Ordering::SeqCst)
     }
 
     /// The Chromium process id, when it runs.
-    pub fn chromium_pid(&self) -> Option<u32> {
+    fn chromium_pid(&self) -> Option<u32> {
         Some(self.pid.load(Ordering::SeqCst)).filter(|p| *p != 0)
     }
 
@@ -201,14 +207,15 @@ impl Renderer {
             }
         });
         self.set_status("healthy", None);
-        let mut chromium = Chromium { browser, handler, profile };
+        let mut chromium = Chromium { browser, handler, profile, spares: Vec::new() };
         let pid = chromium.browser.get_mut_child().and_then(|c| c.inner.id()).unwrap_or(0);
         self.pid.store(pid, Ordering::SeqCst);
         Ok(chromium)
     }
 
-    /// A new page on the warm browser, launching it first if needed.
-    async fn new_page(&self) -> Result<Page, PdfError> {
+    /// A fresh sandboxed page on the warm browser (launching it first if needed): the spare one
+    /// opened during the previous render when there is one, so page set-up is off the path.
+    async fn new_page(&self) -> Result<SandboxedPage, PdfError> {
         let mut guard = self.chromium.lock().await;
         if guard.as_mut().is_some_and(|c| !c.alive()) {
             tracing::warn!("Chromium is gone; launching a new one");
@@ -219,17 +226,29 @@ impl Renderer {
         if guard.is_none() {
             *guard = Some(self.launch().await?);
         }
-        let chromium = guard.as_ref().ok_or_else(|| PdfError::Unavailable("no browser".into()))?;
-        chromium
-            .browser
-            .new_page("about:blank")
-            .await
-            .map_err(|e| PdfError::Unavailable(e.to_string()))
+        let chromium = guard.as_mut().ok_or_else(|| PdfError::Unavailable("no browser".into()))?;
+        match chromium.spares.pop() {
+            Some(page) => Ok(page),
+            None => SandboxedPage::open(&chromium.browser).await,
+        }
+    }
+
+    /// Opens a page for the next render while this one prints.
+    async fn prepare_spare(&self) {
+        let mut guard = self.chromium.lock().await;
+        let Some(chromium) = guard.as_mut() else { return };
+        if chromium.spares.len() >= self.settings.max_concurrency.max(1) {
+            return;
+        }
+        match SandboxedPage::open(&chromium.browser).await {
+            Ok(page) => chromium.spares.push(page),
+            Err(e) => tracing::debug!(error = %e, "could not open a spare page"),
+        }
     }
 
     /// Drops the browser (after a crash, or on the admin's "restart PDF renderer"); the next
     /// render launches a fresh one.
-    pub async fn restart(&self) {
+    async fn restart(&self) {
         self.pid.store(0, Ordering::SeqCst);
         let old = self.chromium.lock().await.take();
         if let Some(c) = old {
@@ -239,7 +258,11 @@ impl Renderer {
     }
 
     /// Renders `html` (a complete print view) to PDF bytes.
-    pub async fn render(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+    async fn render(
+        self: &Arc<Self>,
+        html: &str,
+        options: PrintOptions,
+    ) -> Result<Vec<u8>, PdfError> {
         if self.waiting.fetch_add(1, Ordering::SeqCst)
             >= self.settings.queue_limit + self.settings.max_concurrency
         {
@@ -268,7 +291,11 @@ impl Renderer {
         }
     }
 
-    async fn render_once(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+    async fn render_once(
+        self: &Arc<Self>,
+        html: &str,
+        options: PrintOptions,
+    ) -> Result<Vec<u8>, PdfError> {
         // A dead browser never answers; notice it within a moment instead of at the timeout.
         let died = async {
             loop {
@@ -281,14 +308,52 @@ impl Renderer {
         };
         let print = async {
             let page = self.new_page().await?;
-            let result = print_page(&page, html, options).await;
-            let _ = page.close().await;
+            // The next render's page opens while this one prints; pages close off the path.
+            let ahead = self.clone();
+            tokio::spawn(async move { ahead.prepare_spare().await });
+            let result = page.print(html, options).await;
+            tokio::spawn(page.close());
             result
         };
         tokio::select! {
             printed = print => printed,
             dead = died => Err(dead),
         }
+    }
+}
+
+pub struct Renderer {
+    inner: Arc<Inner>,
+}
+
+impl Renderer {
+    pub fn new(settings: PdfSettings) -> Self {
+        Renderer { inner: Arc::new(Inner::new(settings)) }
+    }
+
+    /// Renders `html` (a complete print view) to PDF bytes.
+    pub async fn render(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+        self.inner.render(html, options).await
+    }
+
+    /// For `/api/health`: healthy, degraded (relaunching) or unhealthy, and why.
+    pub fn status(&self) -> (String, Option<String>) {
+        self.inner.status()
+    }
+
+    /// Stops Chromium (the admin's "restart PDF renderer"); the next render launches a fresh one.
+    pub async fn restart(&self) {
+        self.inner.restart().await
+    }
+
+    /// How many times Chromium was launched (a relaunch after a crash counts).
+    pub fn launches(&self) -> usize {
+        self.inner.launches()
+    }
+
+    /// The Chromium process id, when it runs.
+    pub fn chromium_pid(&self) -> Option<u32> {
+        self.inner.chromium_pid()
     }
 }
 
@@ -301,25 +366,49 @@ impl Drop for Leave<'_> {
     }
 }
 
-async fn print_page(page: &Page, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
-    let cdp = |e: chromiumoxide::error::CdpError| PdfError::Unavailable(e.to_string());
-    // Every request the page makes is paused here and failed: the print view needs none.
-    let mut paused = page.event_listener::<EventRequestPaused>().await.map_err(cdp)?;
-    page.execute(
-        FetchEnable::builder().pattern(RequestPattern::builder().url_pattern("*").build()).build(),
-    )
-    .await
-    .map_err(cdp)?;
-    let blocker = page.clone();
-    let block = tokio::spawn(async move {
-        while let Some(request) = paused.next().await {
-            tracing::warn!(url = %request.request.url, "PDF page tried to fetch; blocked");
-            let fail =
-                FailRequestParams::new(request.request_id.clone(), ErrorReason::BlockedByClient);
-            let _ = blocker.execute(fail).await;
+/// A page whose every request is paused and failed (the print view needs none), with the task
+/// that does the failing.
+struct SandboxedPage {
+    page: Page,
+    blocker: tokio::task::JoinHandle<()>,
+}
+
+impl SandboxedPage {
+    /// Opens a page, or gives up after a few seconds (a dead browser never answers, and the
+    /// browser's lock is held meanwhile).
+    async fn open(browser: &Browser) -> Result<Self, PdfError> {
+        match tokio::time::timeout(Duration::from_secs(5), Self::open_now(browser)).await {
+            Ok(opened) => opened,
+            Err(_) => Err(PdfError::Unavailable("Chromium did not open a page in 5 s".into())),
         }
-    });
-    let printed = async {
+    }
+
+    async fn open_now(browser: &Browser) -> Result<Self, PdfError> {
+        let page = browser.new_page("about:blank").await.map_err(cdp)?;
+        let mut paused = page.event_listener::<EventRequestPaused>().await.map_err(cdp)?;
+        let intercept_all = RequestPattern::builder().url_pattern("*").build();
+        page.execute(FetchEnable::builder().pattern(intercept_all).build()).await.map_err(cdp)?;
+        let failing = page.clone();
+        let blocker = tokio::spawn(async move {
+            while let Some(request) = paused.next().await {
+                tracing::warn!(url = %request.request.url, "PDF page tried to fetch; blocked");
+                let fail = FailRequestParams::new(
+                    request.request_id.clone(),
+                    ErrorReason::BlockedByClient,
+                );
+                let _ = failing.execute(fail).await;
+            }
+        });
+        Ok(SandboxedPage { page, blocker })
+    }
+
+    async fn close(self) {
+        self.blocker.abort();
+        let _ = self.page.close().await;
+    }
+
+    async fn print(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+        let page = &self.page;
         page.set_content(html).await.map_err(cdp)?;
         page.evaluate("document.fonts.ready.then(() => document.fonts.size)").await.map_err(cdp)?;
         let (width, height) = options.paper.inches();
@@ -339,7 +428,8 @@ async fn print_page(page: &Page, html: &str, options: PrintOptions) -> Result<Ve
             .build();
         page.pdf(params).await.map_err(cdp)
     }
-    .await;
-    block.abort();
-    printed
+}
+
+fn cdp(e: chromiumoxide::error::CdpError) -> PdfError {
+    PdfError::Unavailable(e.to_string())
 }

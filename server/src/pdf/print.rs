@@ -91,12 +91,18 @@ const FACES: &[(&str, u16, &str, &[u8])] = &[
     ),
 ];
 
-/// The `@font-face` rules, built once.
-fn font_faces() -> &'static str {
-    static CSS: OnceLock<String> = OnceLock::new();
-    CSS.get_or_init(|| {
+/// The `@font-face` rules of one family, built once per family: only the faces a document
+/// uses are inlined.
+fn font_faces(font: Font) -> &'static str {
+    static INTER: OnceLock<String> = OnceLock::new();
+    static SERIF: OnceLock<String> = OnceLock::new();
+    let (cell, wanted) = match font {
+        Font::Inter => (&INTER, "Inter"),
+        Font::SourceSerif => (&SERIF, "Source Serif 4"),
+    };
+    cell.get_or_init(|| {
         let mut css = String::new();
-        for (family, weight, range, bytes) in FACES {
+        for (family, weight, range, bytes) in FACES.iter().filter(|f| f.0 == wanted) {
             let data = base64::engine::general_purpose::STANDARD.encode(bytes);
             let _ = writeln!(
                 css,
@@ -163,7 +169,7 @@ pub fn html(doc: &PrintDoc) -> String {
 <style>{faces}{STYLE}body{{font-family:{family}}}</style></head><body>{body}</body></html>",
         title = escape(&doc.title),
         author = escape(&doc.author),
-        faces = font_faces(),
+        faces = font_faces(doc.font),
     )
 }
 
@@ -197,8 +203,14 @@ mod tests {
 
     #[test]
     fn every_bundled_face_is_inlined() {
-        let css = font_faces();
-        assert_eq!(css.matches("@font-face").count(), 8);
-        assert!(!css.contains("http"), "no font is fetched");
+        for font in [Font::Inter, Font::SourceSerif] {
+            let css = font_faces(font);
+            assert_eq!(
+                css.matches("@font-face").count(),
+                4,
+                "regular and bold, latin and latin-ext"
+            );
+            assert!(!css.contains("http"), "no font is fetched");
+        }
     }
 }

@@ -1,0 +1,155 @@
+//! PDF render times with real Chromium: the same CV printed warm through the renderer (median
+//! and p95 over `BENCH_RENDERS`, default 50), the floor (a bare CDP `Page.printToPDF` on a warm
+//! page that already holds the content), a cold start (fresh Chromium, first render), and eight
+//! renders at once. `cargo bench -p server --bench pdf`.
+
+use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
+use chromiumoxide::{Browser, BrowserConfig};
+use futures_util::StreamExt;
+use server::pdf::{PdfSettings, PrintOptions, Renderer};
+use server::pipeline::layers::master_cv_lines;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn chromium() -> std::path::PathBuf {
+    std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()).into()
+}
+
+fn renderer() -> Renderer {
+    Renderer::new(PdfSettings {
+        chromium_path: chromium(),
+        max_concurrency: 4,
+        queue_limit: 16,
+        timeout: Duration::from_secs(60),
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at =
+        |p: f64| samples[((p * samples.len() as f64).ceil() as usize).clamp(1, samples.len()) - 1];
+    println!(
+        "{name:<44} n={:<3} median {:>7.1} ms   p95 {:>7.1} ms",
+        samples.len(),
+        ms(at(0.5)),
+        ms(at(0.95))
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("BENCH_RENDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let resume: serde_json::Value =
+        serde_json::from_str(include_str!("../demo/resume.json")).unwrap();
+    // The demo master CV with its experience repeated: two A4 pages.
+    let mut lines = master_cv_lines(&resume);
+    let experience: Vec<_> = lines.iter().filter(|l| l.section == "experience").cloned().collect();
+    let at = lines.iter().rposition(|l| l.section == "experience").map_or(lines.len(), |i| i + 1);
+    lines.splice(at..at, experience);
+    let doc = server::services::cv_doc(&lines, "Bench CV");
+    let html = server::pdf::print::html(&doc);
+
+    // Warm renderer: launch once, then the same CV n times.
+    let r = renderer();
+    let first = r.render(&html, PrintOptions::default()).await.unwrap();
+    let pdf_path = std::env::temp_dir().join("jobintel-bench-cv.pdf");
+    std::fs::write(&pdf_path, &first).unwrap();
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&pdf_path)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let pages =
+        info.lines().find_map(|l| l.strip_prefix("Pages:")).map_or("?", str::trim).to_string();
+    println!(
+        "CV: {} bytes of HTML, {} bytes of PDF, {pages} A4 page(s) (pdfinfo)",
+        html.len(),
+        first.len()
+    );
+    let mut warm = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        r.render(&html, PrintOptions::default()).await.unwrap();
+        warm.push(t.elapsed());
+    }
+    report("warm render (renderer, sequential)", warm);
+
+    // Floor: bare printToPDF on one warm page that already holds the CV.
+    let profile = std::env::temp_dir().join(format!("jobintel-bench-{}", std::process::id()));
+    let config = BrowserConfig::builder()
+        .chrome_executable(chromium())
+        .new_headless_mode()
+        .no_sandbox()
+        .user_data_dir(&profile)
+        .args([
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+        ])
+        .build()
+        .unwrap();
+    let (mut browser, mut handler) = Browser::launch(config).await.unwrap();
+    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    let page = browser.new_page("about:blank").await.unwrap();
+    page.set_content(&html).await.unwrap();
+    page.evaluate("document.fonts.ready.then(() => 1)").await.unwrap();
+    let params = || {
+        PrintToPdfParams::builder()
+            .paper_width(8.27)
+            .paper_height(11.69)
+            .print_background(true)
+            .build()
+    };
+    let mut floor = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        page.pdf(params()).await.unwrap();
+        floor.push(t.elapsed());
+    }
+    report("floor: printToPDF only (content already loaded)", floor);
+    let mut load_and_print = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        page.set_content(&html).await.unwrap();
+        page.evaluate("document.fonts.ready.then(() => 1)").await.unwrap();
+        page.pdf(params()).await.unwrap();
+        load_and_print.push(t.elapsed());
+    }
+    report("floor: set content + printToPDF, warm page", load_and_print);
+    let _ = browser.kill().await;
+    events.abort();
+    let _ = std::fs::remove_dir_all(&profile);
+
+    // Cold: a fresh Chromium for each first render.
+    let mut cold = Vec::new();
+    for _ in 0..5 {
+        let fresh = renderer();
+        let t = Instant::now();
+        fresh.render(&html, PrintOptions::default()).await.unwrap();
+        cold.push(t.elapsed());
+        fresh.restart().await;
+    }
+    report("cold: launch Chromium + first render", cold);
+
+    // Eight at once on the warm renderer (four run, four wait).
+    let r = Arc::new(r);
+    let t = Instant::now();
+    let all = (0..8).map(|_| {
+        let (r, html) = (r.clone(), html.clone());
+        tokio::spawn(async move { r.render(&html, PrintOptions::default()).await.unwrap() })
+    });
+    futures_util::future::join_all(all).await;
+    let total = t.elapsed();
+    println!(
+        "{:<44} total {:>7.1} ms   per PDF {:>7.1} ms",
+        "8 concurrent renders (PDF_MAX_CONCURRENCY=4)",
+        ms(total),
+        ms(total) / 8.0
+    );
+    r.restart().await;
+}
