@@ -812,3 +812,20 @@ async fn role_research_reads_the_posting_page_through_firecrawl_scrape() {
         role.log
     );
 }
+
+#[tokio::test]
+async fn concurrent_layers_add_up_their_spend() {
+    let (store, _dir) = store().await;
+    let clock = clock::system();
+    let fake = answering().await;
+    let llm = Arc::new(router(vec![openai(&fake, &clock)], settings(), store, clock));
+    let asks = (0..10).map(|_| {
+        let llm = llm.clone();
+        tokio::spawn(async move { ask(&llm).await.unwrap().usage.cost_usd })
+    });
+    let costs: Vec<f64> =
+        futures_util::future::join_all(asks).await.into_iter().map(|c| c.unwrap()).collect();
+    let one_call = (1000.0 * 0.10 + 500.0 * 0.50) / 1_000_000.0;
+    assert!(costs.iter().all(|c| (c - one_call).abs() < 1e-12));
+    assert!((llm.spent_today().await - 10.0 * one_call).abs() < 1e-12, "no increment lost");
+}

@@ -95,6 +95,9 @@ pub struct Llm {
     store: SharedStore,
     daily_budget_usd: Option<f64>,
     max_tokens: u32,
+    /// Serialises this process's read-modify-write of today's spend, so concurrent layers do
+    /// not lose each other's cost.
+    spend_lock: tokio::sync::Mutex<()>,
 }
 
 /// How a provider's attempt at one answer ended.
@@ -160,6 +163,7 @@ impl Llm {
             store,
             daily_budget_usd: settings.daily_budget_usd,
             max_tokens: settings.max_tokens,
+            spend_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -225,6 +229,7 @@ impl Llm {
         if usd <= 0.0 {
             return;
         }
+        let _one_at_a_time = self.spend_lock.lock().await;
         let today = self.clock.now().date_naive().to_string();
         let total = self.spent_today().await + usd;
         let value = json!({"date": today, "usd": total});
