@@ -142,6 +142,9 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
                 fit=output("fit_score")
                 pains=output("pain_points")
                 stars=output("star_selection")
+                company=output("company_research")
+                role=output("role_research")
+                people=output("people_mapper")
                 outreach=output("outreach")
                 letter=output("cover_letter")
                 cv=output("cv_generation")
@@ -225,10 +228,71 @@ fn Results(
     fit: Option<Value>,
     pains: Option<Value>,
     stars: Option<Value>,
+    company: Option<Value>,
+    role: Option<Value>,
+    people: Option<Value>,
     outreach: Option<Value>,
     letter: Option<Value>,
     cv: Option<Value>,
 ) -> impl IntoView {
+    let research_view = company.map(|c| {
+        let signals: Vec<(String, String, Option<String>)> = c["signals"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                (
+                    s["kind"].as_str().unwrap_or_default().replace('_', " "),
+                    s["text"].as_str().unwrap_or_default().to_string(),
+                    s["source_url"].as_str().filter(|u| u.starts_with("https://") || u.starts_with("http://")).map(str::to_string),
+                )
+            })
+            .collect();
+        let role_summary = role.as_ref().and_then(|r| r["summary"].as_str().map(str::to_string));
+        view! {
+            <h3>"Research"</h3>
+            <p data-testid="company-summary">{c["summary"].as_str().unwrap_or_default().to_string()}</p>
+            <p class="muted small">"Source: " {c["source"].as_str().unwrap_or_default().to_string()}</p>
+            <ul class="small">
+                {signals
+                    .into_iter()
+                    .map(|(kind, text, url)| view! {
+                        <li>
+                            <span class="chip">{kind}</span> " " {text} " "
+                            {url.map(|u| view! { <a href=u.clone() rel="noopener noreferrer nofollow" target="_blank">"source"</a> })}
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+            {role_summary.map(|s| view! { <p><b>"The role: "</b>{s}</p> })}
+        }
+    });
+    let people_view = people.filter(|p| p["primary"].is_array()).map(|p| {
+        let contacts: Vec<(String, String, bool)> = p["primary"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(p["secondary"].as_array().into_iter().flatten())
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or_default().to_string(),
+                    c["why_relevant"].as_str().unwrap_or_default().to_string(),
+                    c["synthetic"].as_bool().unwrap_or(true),
+                )
+            })
+            .collect();
+        view! {
+            <h3>"Contacts"</h3>
+            <ul class="small" data-testid="contacts">
+                {contacts
+                    .into_iter()
+                    .map(|(name, why, synthetic)| view! {
+                        <li>{name} " — " {why} {synthetic.then(|| view! { " " <span class="chip">"synthetic"</span> })}</li>
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    });
     let fit_view = fit.map(|f| {
         view! {
             <h3>"Fit"</h3>
@@ -330,6 +394,6 @@ fn Results(
         }
     });
     view! {
-        <div class="results">{fit_view} {pains_view} {stars_view} {outreach_view} {letter_view} {cv_view}</div>
+        <div class="results">{fit_view} {pains_view} {stars_view} {research_view} {people_view} {outreach_view} {letter_view} {cv_view}</div>
     }
 }
