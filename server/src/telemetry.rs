@@ -4,11 +4,13 @@ use crate::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Chromium's protocol chatter and the drivers' internals stay
-/// at warn unless asked for explicitly with `RUST_LOG`.
+/// at warn unless asked for explicitly with `RUST_LOG`; chromiumoxide's handler reports every
+/// CDP message it cannot parse and the closed socket when we stop Chromium, so it is off (the
+/// renderer logs what matters itself).
 pub fn init(config: &Config) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| {
         format!(
-            "{level},chromiumoxide=warn,mongodb=warn,hyper=warn,tower=warn,h2=warn",
+            "{level},chromiumoxide=warn,chromiumoxide::handler=off,chromiumoxide::conn=off,mongodb=warn,hyper=warn,tower=warn,h2=warn",
             level = config.log_level
         )
     });

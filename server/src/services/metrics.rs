@@ -132,9 +132,10 @@ impl Services {
             rate_limits.insert(p.name.clone(), json!(p.rate_limit));
             breakers.insert(p.name.clone(), json!(p.breaker));
         }
+        // FireCrawl's own pacing is always shown (its limits apply as soon as a key is set).
         let firecrawl = &self.providers.firecrawl;
+        rate_limits.insert("firecrawl".into(), json!(firecrawl.usage()));
         if firecrawl.configured() {
-            rate_limits.insert("firecrawl".into(), json!(firecrawl.usage()));
             breakers.insert("firecrawl".into(), json!(firecrawl.breaker()));
         }
         let now = crate::store::now();
