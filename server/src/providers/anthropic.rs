@@ -3,7 +3,6 @@
 
 use super::chat::*;
 use super::headers;
-use super::openai::transport_error;
 use crate::clock::SharedClock;
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -124,33 +123,13 @@ impl ChatClient for Anthropic {
             .json(&Self::body(request))
             .send()
             .await;
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => return Exchange { result: Err(transport_error(&e)), limits: None },
+        let wire = Wire {
+            limits: headers::anthropic_limits,
+            body_is_error: |body| body["type"] == "error",
+            classify,
+            reply: &|body| reply(body, &request.schema_name),
         };
-        let now = self.clock.now();
-        let status = response.status().as_u16();
-        let limits = headers::anthropic_limits(response.headers(), now);
-        let retry_after = headers::retry_after(response.headers(), now);
-        let raw = match response.text().await {
-            Ok(t) => t,
-            Err(e) => return Exchange { result: Err(transport_error(&e)), limits },
-        };
-        let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-        let result = if (200..300).contains(&status) && body["type"] != "error" {
-            if body.is_null() {
-                Err(ChatError::new(
-                    FailureKind::Retryable,
-                    Some(status),
-                    "the response body is not JSON",
-                ))
-            } else {
-                reply(&body, &request.schema_name)
-            }
-        } else {
-            Err(ChatError { retry_after, ..classify(status, &body, &raw) })
-        };
-        Exchange { result, limits }
+        read(sent, &self.clock, wire).await
     }
 }
 

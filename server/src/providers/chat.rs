@@ -3,7 +3,7 @@
 
 use super::headers::RateLimit;
 use async_trait::async_trait;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,55 @@ pub trait ChatClient: Send + Sync {
     /// `openai`, `openrouter` or `anthropic`: the name in the model table, metrics and logs.
     fn name(&self) -> &str;
     async fn send(&self, request: &ChatRequest) -> Exchange;
+}
+
+/// What a wire format contributes to reading an HTTP answer; `read` does the rest.
+pub struct Wire<'a> {
+    /// The provider's rate-limit headers.
+    pub limits: fn(&reqwest::header::HeaderMap, DateTime<Utc>) -> Option<RateLimit>,
+    /// A 2xx body that is an error all the same (OpenRouter mid-generation, Anthropic `type`).
+    pub body_is_error: fn(&Value) -> bool,
+    /// A failed answer's class, from its status, body and raw text.
+    pub classify: fn(u16, &Value, &str) -> ChatError,
+    /// A successful body as a reply.
+    pub reply: &'a (dyn Fn(&Value) -> Result<ChatReply, ChatError> + Sync),
+}
+
+/// Reads one provider answer: transport errors, rate-limit headers, `Retry-After`, a body that
+/// is not JSON, error bodies (classified), and the reply.
+pub async fn read(
+    sent: Result<reqwest::Response, reqwest::Error>,
+    clock: &crate::clock::SharedClock,
+    wire: Wire<'_>,
+) -> Exchange {
+    let response = match sent {
+        Ok(r) => r,
+        Err(e) => return Exchange { result: Err(transport_error(&e)), limits: None },
+    };
+    // Reset durations count from when the answer arrived.
+    let now = clock.now();
+    let status = response.status().as_u16();
+    let limits = (wire.limits)(response.headers(), now);
+    let retry_after = super::headers::retry_after(response.headers(), now);
+    let raw = match response.text().await {
+        Ok(t) => t,
+        Err(e) => return Exchange { result: Err(transport_error(&e)), limits },
+    };
+    let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    let result = if !(200..300).contains(&status) || (wire.body_is_error)(&body) {
+        Err(ChatError { retry_after, ..(wire.classify)(status, &body, &raw) })
+    } else if body.is_null() {
+        Err(ChatError::new(FailureKind::Retryable, Some(status), "the response body is not JSON"))
+    } else {
+        (wire.reply)(&body)
+    };
+    Exchange { result, limits }
+}
+
+/// Timeouts, refused connections and cut-off bodies are worth retrying.
+pub fn transport_error(e: &reqwest::Error) -> ChatError {
+    let what = if e.is_timeout() { "timed out" } else { "connection failed" };
+    ChatError::new(FailureKind::Retryable, None, format!("{what}: {e}"))
 }
 
 /// The error message of a provider's error body, whatever its shape: `error.message`

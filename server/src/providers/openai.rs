@@ -75,9 +75,10 @@ impl OpenAiCompatible {
     }
 }
 
-/// Classifies a non-2xx answer (or a 200 that carries an `error` object, as OpenRouter does
-/// once generation has started).
+/// Classifies a non-2xx answer, or a 200 that carries an `error` object (OpenRouter, once
+/// generation has started, puts the real status in the integer `error.code`).
 fn classify(status: u16, body: &Value, raw: &str) -> ChatError {
+    let status = body.pointer("/error/code").and_then(Value::as_u64).map_or(status, |c| c as u16);
     let message = error_message(raw);
     let code = |p: &str| body.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
     let (code, kind) = (code("/error/code"), code("/error/type"));
@@ -141,43 +142,14 @@ impl ChatClient for OpenAiCompatible {
         for (name, value) in &self.extra_headers {
             builder = builder.header(*name, value);
         }
-        let response = match builder.send().await {
-            Ok(r) => r,
-            Err(e) => return Exchange { result: Err(transport_error(&e)), limits: None },
+        let wire = Wire {
+            limits: headers::openai_limits,
+            body_is_error: |body| body.get("error").is_some(),
+            classify,
+            reply: &reply,
         };
-        let now = self.clock.now();
-        let status = response.status().as_u16();
-        let limits = headers::openai_limits(response.headers(), now);
-        let retry_after = headers::retry_after(response.headers(), now);
-        let raw = match response.text().await {
-            Ok(t) => t,
-            Err(e) => return Exchange { result: Err(transport_error(&e)), limits },
-        };
-        let body: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-        let result = if (200..300).contains(&status) && body.get("error").is_none() {
-            if body.is_null() {
-                Err(ChatError::new(
-                    FailureKind::Retryable,
-                    Some(status),
-                    "the response body is not JSON",
-                ))
-            } else {
-                reply(&body)
-            }
-        } else {
-            // OpenRouter's in-body errors carry the real status as an integer `code`.
-            let effective =
-                body.pointer("/error/code").and_then(Value::as_u64).map_or(status, |c| c as u16);
-            Err(ChatError { retry_after, ..classify(effective, &body, &raw) })
-        };
-        Exchange { result, limits }
+        read(builder.send().await, &self.clock, wire).await
     }
-}
-
-/// Timeouts, refused connections and cut-off bodies are worth retrying.
-pub fn transport_error(e: &reqwest::Error) -> ChatError {
-    let what = if e.is_timeout() { "timed out" } else { "connection failed" };
-    ChatError::new(FailureKind::Retryable, None, format!("{what}: {e}"))
 }
 
 #[cfg(test)]
