@@ -1,6 +1,7 @@
 //! The jobintel Leptos app: routes, pages and the wire types shared with the server.
 
 pub mod components;
+pub mod cv;
 pub mod error;
 pub mod functions;
 pub mod model;

@@ -426,7 +426,7 @@ pub struct BulkResult {
 }
 
 /// A STAR achievement record of the candidate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StarRecord {
     pub id: String,
     pub title: String,

@@ -6,7 +6,7 @@
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::{Browser, BrowserConfig};
 use futures_util::StreamExt;
-use server::pdf::{PdfSettings, PrintOptions, Renderer};
+use server::pdf::{PdfSettings, Renderer};
 use server::pipeline::layers::master_cv_lines;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,12 +50,12 @@ async fn main() {
     let experience: Vec<_> = lines.iter().filter(|l| l.section == "experience").cloned().collect();
     let at = lines.iter().rposition(|l| l.section == "experience").map_or(lines.len(), |i| i + 1);
     lines.splice(at..at, experience);
-    let doc = server::services::cv_doc(&lines, "Bench CV");
-    let html = server::pdf::print::html(&doc);
+    let doc = server::services::document_from_lines(&lines, &resume, &[]);
+    let html = server::pdf::print::page(&doc, "Bench CV");
 
     // Warm renderer: launch once, then the same CV n times.
     let r = renderer();
-    let first = r.render(&html, PrintOptions::default()).await.unwrap();
+    let first = r.render(&html).await.unwrap();
     let pdf_path = std::env::temp_dir().join("jobintel-bench-cv.pdf");
     std::fs::write(&pdf_path, &first).unwrap();
     let info = std::process::Command::new("pdfinfo")
@@ -73,7 +73,7 @@ async fn main() {
     let mut warm = Vec::new();
     for _ in 0..n {
         let t = Instant::now();
-        r.render(&html, PrintOptions::default()).await.unwrap();
+        r.render(&html).await.unwrap();
         warm.push(t.elapsed());
     }
     report("warm render (renderer, sequential)", warm);
@@ -130,7 +130,7 @@ async fn main() {
     for _ in 0..5 {
         let fresh = renderer();
         let t = Instant::now();
-        fresh.render(&html, PrintOptions::default()).await.unwrap();
+        fresh.render(&html).await.unwrap();
         cold.push(t.elapsed());
         fresh.restart().await;
     }
@@ -141,7 +141,7 @@ async fn main() {
     let t = Instant::now();
     let all = (0..8).map(|_| {
         let (r, html) = (r.clone(), html.clone());
-        tokio::spawn(async move { r.render(&html, PrintOptions::default()).await.unwrap() })
+        tokio::spawn(async move { r.render(&html).await.unwrap() })
     });
     futures_util::future::join_all(all).await;
     let total = t.elapsed();

@@ -40,37 +40,6 @@ pub enum PdfError {
     Unavailable(String),
 }
 
-/// Paper sizes in inches, as Chromium wants them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default)]
-pub enum Paper {
-    #[default]
-    A4,
-    Letter,
-}
-
-impl Paper {
-    fn inches(self) -> (f64, f64) {
-        match self {
-            Paper::A4 => (8.27, 11.69),
-            Paper::Letter => (8.5, 11.0),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PrintOptions {
-    pub paper: Paper,
-    /// Margins in millimetres.
-    pub margin_mm: f64,
-    pub page_numbers: bool,
-}
-
-impl Default for PrintOptions {
-    fn default() -> Self {
-        PrintOptions { paper: Paper::A4, margin_mm: 16.0, page_numbers: true }
-    }
-}
-
 struct Chromium {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
@@ -258,11 +227,7 @@ impl Inner {
     }
 
     /// Renders `html` (a complete print view) to PDF bytes.
-    async fn render(
-        self: &Arc<Self>,
-        html: &str,
-        options: PrintOptions,
-    ) -> Result<Vec<u8>, PdfError> {
+    async fn render(self: &Arc<Self>, html: &str) -> Result<Vec<u8>, PdfError> {
         if self.waiting.fetch_add(1, Ordering::SeqCst)
             >= self.settings.queue_limit + self.settings.max_concurrency
         {
@@ -274,7 +239,7 @@ impl Inner {
             self.slots.acquire().await.map_err(|_| PdfError::Unavailable("closed".into()))?;
         let deadline = self.settings.timeout;
         let attempt = || async {
-            match tokio::time::timeout(deadline, self.render_once(html, options)).await {
+            match tokio::time::timeout(deadline, self.render_once(html)).await {
                 Ok(result) => result,
                 Err(_) => Err(PdfError::Timeout(deadline.as_secs().max(1))),
             }
@@ -291,11 +256,7 @@ impl Inner {
         }
     }
 
-    async fn render_once(
-        self: &Arc<Self>,
-        html: &str,
-        options: PrintOptions,
-    ) -> Result<Vec<u8>, PdfError> {
+    async fn render_once(self: &Arc<Self>, html: &str) -> Result<Vec<u8>, PdfError> {
         // A dead browser never answers; notice it within a moment instead of at the timeout.
         let died = async {
             loop {
@@ -311,7 +272,7 @@ impl Inner {
             // The next render's page opens while this one prints; pages close off the path.
             let ahead = self.clone();
             tokio::spawn(async move { ahead.prepare_spare().await });
-            let result = page.print(html, options).await;
+            let result = page.print(html).await;
             tokio::spawn(page.close());
             result
         };
@@ -332,8 +293,8 @@ impl Renderer {
     }
 
     /// Renders `html` (a complete print view) to PDF bytes.
-    pub async fn render(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
-        self.inner.render(html, options).await
+    pub async fn render(&self, html: &str) -> Result<Vec<u8>, PdfError> {
+        self.inner.render(html).await
     }
 
     /// For `/api/health`: healthy, degraded (relaunching) or unhealthy, and why.
@@ -407,25 +368,13 @@ impl SandboxedPage {
         let _ = self.page.close().await;
     }
 
-    async fn print(&self, html: &str, options: PrintOptions) -> Result<Vec<u8>, PdfError> {
+    async fn print(&self, html: &str) -> Result<Vec<u8>, PdfError> {
         let page = &self.page;
         page.set_content(html).await.map_err(cdp)?;
         page.evaluate("document.fonts.ready.then(() => document.fonts.size)").await.map_err(cdp)?;
-        let (width, height) = options.paper.inches();
-        let margin = options.margin_mm / 25.4;
-        let footer = r#"<div style="width:100%;font-size:8px;color:#777;text-align:center;font-family:sans-serif"><span class="pageNumber"></span> / <span class="totalPages"></span></div>"#;
-        let params = PrintToPdfParams::builder()
-            .paper_width(width)
-            .paper_height(height)
-            .margin_top(margin)
-            .margin_bottom(margin)
-            .margin_left(margin)
-            .margin_right(margin)
-            .print_background(true)
-            .display_header_footer(options.page_numbers)
-            .header_template("<span></span>")
-            .footer_template(footer)
-            .build();
+        // Paper size, margins and page numbers are the print view's `@page` rules.
+        let params =
+            PrintToPdfParams::builder().prefer_css_page_size(true).print_background(true).build();
         page.pdf(params).await.map_err(cdp)
     }
 }

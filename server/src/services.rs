@@ -1,6 +1,7 @@
 //! `Services`: what jobintel does, in one place. The REST API, the page forms, the server
 //! functions and the CLI all call these methods, so each rule is written once.
 
+mod cv;
 mod jobs;
 mod metrics;
 mod pdf;
@@ -9,8 +10,9 @@ mod providers;
 mod runs;
 mod users;
 
+pub use cv::{KEEP_VERSIONS, document_from_lines};
 pub use jobs::{build_job, dedupe_key, parse_import, split_list};
-pub use pdf::{Pdf, cv_doc, file_name};
+pub use pdf::{Pdf, PrintOverrides, file_name};
 pub use profile::{build_star, star_input_from_form};
 pub use runs::{MAX_ATTEMPTS, STUCK_ERROR, TIERS};
 pub use users::SESSION_TTL_HOURS;

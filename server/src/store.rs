@@ -8,6 +8,7 @@ mod sqlite;
 pub use mongo::MongoStore;
 pub use sqlite::SqliteStore;
 
+use app::cv::{CvVersion, CvVersionSummary};
 use app::model::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -213,6 +214,27 @@ pub trait StarStore: Send + Sync {
     async fn delete_star(&self, id: &str) -> StoreResult<bool>;
 }
 
+/// A job's CV versions. Numbers count from 1 per job; a number already taken is a
+/// `Duplicate` (two saves based on the same version: the later one loses, nothing is lost).
+#[async_trait]
+pub trait CvStore: Send + Sync {
+    /// Inserts a version, then drops the oldest versions beyond `keep` that were never marked
+    /// as sent.
+    async fn insert_cv_version(&self, version: &CvVersion, keep: u32) -> StoreResult<()>;
+    async fn latest_cv_version(&self, job_id: &str) -> StoreResult<Option<CvVersion>>;
+    async fn get_cv_version(&self, job_id: &str, number: u32) -> StoreResult<Option<CvVersion>>;
+    /// Newest first.
+    async fn list_cv_versions(&self, job_id: &str) -> StoreResult<Vec<CvVersionSummary>>;
+    /// Marks (or, with `None`, unmarks) the version sent to the employer; false when absent.
+    async fn mark_cv_version_sent(
+        &self,
+        job_id: &str,
+        number: u32,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+    async fn delete_cv_versions(&self, job_id: &str) -> StoreResult<u64>;
+}
+
 #[async_trait]
 pub trait ProfileStore: Send + Sync {
     async fn get_profile(&self) -> StoreResult<Option<Profile>>;
@@ -258,6 +280,7 @@ pub trait Store:
     JobStore
     + RunStore
     + StarStore
+    + CvStore
     + ProfileStore
     + CompanyCacheStore
     + UserStore

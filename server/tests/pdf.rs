@@ -4,11 +4,12 @@
 
 mod support;
 
+use app::cv::{CvBullet, CvDocument, CvHeader, CvItem, CvSection, Paper, SectionKind};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use server::pdf::print::{Entry, PrintDoc, Section};
-use server::pdf::{PdfError, PdfSettings, PrintOptions, Renderer};
+use server::pdf::print::page;
+use server::pdf::{PdfError, PdfSettings, Renderer};
 use server::store::SharedStore;
 use std::process::Command;
 use std::sync::Arc;
@@ -62,38 +63,46 @@ fn pages(pdf: &[u8]) -> usize {
     info(pdf, "Pages").parse().unwrap()
 }
 
-fn long_cv(entries: usize) -> PrintDoc {
-    let sections = vec![Section {
-        title: "Experience".into(),
-        entries: (0..entries)
-            .map(|i| Entry {
-                header: vec![format!("Role number {i}"), format!("Employer {i}"), "2019-01 – 2021-06".into()],
-                bullets: (0..4)
-                    .map(|j| format!("Entry {i} bullet {j}: led a migration that kept every service online while the team moved three hundred endpoints to the new platform."))
-                    .collect(),
-                ..Default::default()
-            })
-            .collect(),
-    }];
-    PrintDoc {
-        title: "Long CV".into(),
-        author: "Ada".into(),
-        heading: "Ada Lovelace".into(),
-        sections,
+fn bullet(text: String) -> CvBullet {
+    CvBullet { text, provenance: None }
+}
+
+fn long_cv(entries: usize) -> CvDocument {
+    let items = (0..entries)
+        .map(|i| CvItem {
+            title: format!("Role number {i}"),
+            subtitle: format!("Employer {i}"),
+            dates: "2019-01 – 2021-06".into(),
+            bullets: (0..4)
+                .map(|j| bullet(format!("Entry {i} bullet {j}: led a migration that kept every service online while the team moved three hundred endpoints to the new platform.")))
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    CvDocument {
+        header: CvHeader { name: "Ada Lovelace".into(), ..Default::default() },
+        sections: vec![CvSection {
+            kind: SectionKind::Experience,
+            title: "Experience".into(),
+            items,
+        }],
         ..Default::default()
     }
+}
+
+fn html(doc: &CvDocument) -> String {
+    page(doc, "Long CV")
 }
 
 #[tokio::test]
 async fn a_long_cv_paginates_on_a4_without_splitting_a_line_and_embeds_the_fonts() {
     let r = renderer(2, 4, Duration::from_secs(30));
-    let pdf =
-        r.render(&server::pdf::print::html(&long_cv(24)), PrintOptions::default()).await.unwrap();
+    let pdf = r.render(&html(&long_cv(24))).await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     let n = pages(&pdf);
     assert!(n >= 3, "24 entries span several pages, got {n}");
     assert_eq!(info(&pdf, "Title"), "Long CV");
-    assert!(info(&pdf, "Page size").starts_with("595."), "A4: {}", info(&pdf, "Page size"));
+    assert!(info(&pdf, "Page size").ends_with("(A4)"), "A4: {}", info(&pdf, "Page size"));
     // Every bullet is whole on exactly one page: nothing is split across a page break.
     let per_page: Vec<String> = (1..=n)
         .map(|p| squash(&poppler("pdftotext", &pdf, &["-f", &p.to_string(), "-l", &p.to_string()])))
@@ -110,14 +119,10 @@ async fn a_long_cv_paginates_on_a4_without_splitting_a_line_and_embeds_the_fonts
     let fonts = poppler("pdffonts", &pdf, &[]);
     assert!(fonts.contains("Inter"), "{fonts}");
     assert!(fonts.lines().skip(2).all(|l| l.contains(" yes ")), "every font embedded: {fonts}");
-    let letter = r
-        .render(
-            &server::pdf::print::html(&long_cv(1)),
-            PrintOptions { paper: server::pdf::Paper::Letter, ..Default::default() },
-        )
-        .await
-        .unwrap();
-    assert!(info(&letter, "Page size").starts_with("612 x 792"), "Letter");
+    let mut short = long_cv(1);
+    short.settings.paper = Paper::Letter;
+    let letter = r.render(&html(&short)).await.unwrap();
+    assert!(info(&letter, "Page size").ends_with("(letter)"), "{}", info(&letter, "Page size"));
 }
 
 #[tokio::test]
@@ -139,17 +144,22 @@ async fn hostile_text_renders_inert_and_the_page_fetches_nothing() {
         format!("<style>@import url(http://127.0.0.1:{port}/x.css);</style>"),
         format!("<link rel=stylesheet href=\"http://127.0.0.1:{port}/y.css\">"),
     ];
-    let doc = PrintDoc {
-        title: "Hostile".into(),
-        heading: hostile[0].clone(),
-        sections: vec![Section {
+    let doc = CvDocument {
+        header: CvHeader { name: hostile[0].clone(), ..Default::default() },
+        sections: vec![CvSection {
+            kind: SectionKind::Experience,
             title: "Experience".into(),
-            entries: vec![Entry { bullets: hostile.to_vec(), ..Default::default() }],
+            items: vec![CvItem {
+                title: hostile[1].clone(),
+                text: hostile[3].clone(),
+                bullets: hostile.iter().cloned().map(bullet).collect(),
+                ..Default::default()
+            }],
         }],
         ..Default::default()
     };
     let r = renderer(1, 2, Duration::from_secs(30));
-    let pdf = r.render(&server::pdf::print::html(&doc), PrintOptions::default()).await.unwrap();
+    let pdf = r.render(&page(&doc, "Hostile")).await.unwrap();
     let text = squash(&poppler("pdftotext", &pdf, &[]));
     for h in &hostile {
         assert!(text.contains(&squash(h)), "shown as text: {h}");
@@ -162,10 +172,7 @@ async fn hostile_text_renders_inert_and_the_page_fetches_nothing() {
 #[tokio::test]
 async fn a_render_past_its_timeout_fails_and_eight_at_once_all_succeed() {
     let slow = renderer(1, 1, Duration::from_millis(1));
-    assert!(matches!(
-        slow.render(&server::pdf::print::html(&long_cv(2)), PrintOptions::default()).await,
-        Err(PdfError::Timeout(_))
-    ));
+    assert!(matches!(slow.render(&html(&long_cv(2))).await, Err(PdfError::Timeout(_))));
     assert_eq!(
         app::error::AppError::from(PdfError::Timeout(30)).status(),
         StatusCode::GATEWAY_TIMEOUT
@@ -180,9 +187,7 @@ async fn a_render_past_its_timeout_fails_and_eight_at_once_all_succeed() {
     let r = Arc::new(renderer(4, 8, Duration::from_secs(60)));
     let renders = (0..8).map(|i| {
         let r = r.clone();
-        tokio::spawn(async move {
-            r.render(&server::pdf::print::html(&long_cv(i + 1)), PrintOptions::default()).await
-        })
+        tokio::spawn(async move { r.render(&html(&long_cv(i + 1))).await })
     });
     for done in futures_util::future::join_all(renders).await {
         assert!(done.unwrap().unwrap().starts_with(b"%PDF-"));
@@ -193,10 +198,10 @@ async fn a_render_past_its_timeout_fails_and_eight_at_once_all_succeed() {
 #[tokio::test]
 async fn a_full_queue_answers_busy() {
     let r = Arc::new(renderer(1, 0, Duration::from_secs(60)));
-    let html = server::pdf::print::html(&long_cv(30));
+    let html = html(&long_cv(30));
     let renders = (0..3).map(|_| {
         let (r, html) = (r.clone(), html.clone());
-        tokio::spawn(async move { r.render(&html, PrintOptions::default()).await })
+        tokio::spawn(async move { r.render(&html).await })
     });
     let results: Vec<_> =
         futures_util::future::join_all(renders).await.into_iter().map(|r| r.unwrap()).collect();
@@ -207,12 +212,12 @@ async fn a_full_queue_answers_busy() {
 #[tokio::test]
 async fn killing_chromium_mid_render_is_survived_and_the_next_render_succeeds() {
     let r = Arc::new(renderer(2, 4, Duration::from_secs(60)));
-    let html = server::pdf::print::html(&long_cv(40));
-    r.render(&html, PrintOptions::default()).await.unwrap();
+    let html = html(&long_cv(40));
+    r.render(&html).await.unwrap();
     let pid = r.chromium_pid().expect("Chromium runs");
     let during = {
         let (r, html) = (r.clone(), html.clone());
-        tokio::spawn(async move { r.render(&html, PrintOptions::default()).await })
+        tokio::spawn(async move { r.render(&html).await })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
@@ -221,7 +226,7 @@ async fn killing_chromium_mid_render_is_survived_and_the_next_render_succeeds() 
         Ok(pdf) => assert!(pdf.starts_with(b"%PDF-")),
         Err(e) => assert!(matches!(e, PdfError::Unavailable(_)), "{e:?}"),
     }
-    let after = r.render(&html, PrintOptions::default()).await.unwrap();
+    let after = r.render(&html).await.unwrap();
     assert!(after.starts_with(b"%PDF-"));
     assert!(r.launches() >= 2, "Chromium was relaunched");
     assert_ne!(r.chromium_pid(), Some(pid));

@@ -520,6 +520,77 @@ mod contract {
         assert_eq!(got, ["a2", "a1"]);
     }
 
+    fn cv_version(job_id: &str, number: u32, name: &str) -> app::cv::CvVersion {
+        let mut document = app::cv::CvDocument::default();
+        document.header.name = name.into();
+        document.settings.font_size_pt = 10.3;
+        document.sections.push(app::cv::CvSection {
+            kind: app::cv::SectionKind::Experience,
+            title: "Expérience".into(),
+            items: vec![app::cv::CvItem {
+                title: "Engineer".into(),
+                bullets: vec![app::cv::CvBullet {
+                    text: "Cut **latency** 40%".into(),
+                    provenance: Some(app::cv::Provenance {
+                        source: "star:s1".into(),
+                        label: "STAR · x".into(),
+                    }),
+                }],
+                ..Default::default()
+            }],
+        });
+        app::cv::CvVersion {
+            job_id: job_id.into(),
+            number,
+            saved_at: chrono::DateTime::from_timestamp_millis(1_795_000_000_000 + i64::from(number))
+                .unwrap(),
+            saved_by: "admin".into(),
+            sent_at: None,
+            restored_from: (number == 3).then_some(1),
+            document,
+        }
+    }
+
+    pub async fn cv_versions_number_per_job_mark_sent_and_prune(store: &dyn Store) {
+        assert_eq!(store.latest_cv_version("j1").await.unwrap(), None);
+        for n in 1..=3 {
+            store.insert_cv_version(&cv_version("j1", n, &format!("v{n}")), 10).await.unwrap();
+        }
+        store.insert_cv_version(&cv_version("j2", 1, "other"), 10).await.unwrap();
+        // A number already taken is refused, and the stored version is untouched.
+        assert!(matches!(
+            store.insert_cv_version(&cv_version("j1", 3, "late"), 10).await,
+            Err(StoreError::Duplicate { .. })
+        ));
+        assert_eq!(store.latest_cv_version("j1").await.unwrap(), Some(cv_version("j1", 3, "v3")));
+        assert_eq!(store.get_cv_version("j1", 2).await.unwrap(), Some(cv_version("j1", 2, "v2")));
+        assert_eq!(store.get_cv_version("j1", 9).await.unwrap(), None);
+        let listed: Vec<u32> =
+            store.list_cv_versions("j1").await.unwrap().iter().map(|v| v.number).collect();
+        assert_eq!(listed, [3, 2, 1]);
+
+        let at = now();
+        assert!(store.mark_cv_version_sent("j1", 1, Some(at)).await.unwrap());
+        assert!(!store.mark_cv_version_sent("j1", 7, Some(at)).await.unwrap());
+        assert_eq!(store.get_cv_version("j1", 1).await.unwrap().unwrap().sent_at, Some(at));
+        // Keeping two: version 2 goes, version 1 stays because it was sent.
+        store.insert_cv_version(&cv_version("j1", 4, "v4"), 2).await.unwrap();
+        let listed: Vec<(u32, bool)> = store
+            .list_cv_versions("j1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| (v.number, v.sent_at.is_some()))
+            .collect();
+        assert_eq!(listed, [(4, false), (3, false), (1, true)]);
+        assert!(store.mark_cv_version_sent("j1", 1, None).await.unwrap());
+        assert_eq!(store.get_cv_version("j1", 1).await.unwrap().unwrap().sent_at, None);
+
+        assert_eq!(store.delete_cv_versions("j1").await.unwrap(), 3);
+        assert_eq!(store.list_cv_versions("j1").await.unwrap(), vec![]);
+        assert_eq!(store.list_cv_versions("j2").await.unwrap().len(), 1);
+    }
+
     pub async fn ping_answers(store: &dyn Store) {
         store.ping().await.unwrap();
         assert!(["sqlite", "mongodb"].contains(&store.backend()));
@@ -569,5 +640,6 @@ contract_suite!(
     users_are_unique_by_name,
     settings_overwrite,
     audit_lists_newest_first,
+    cv_versions_number_per_job_mark_sent_and_prune,
     ping_answers,
 );

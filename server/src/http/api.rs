@@ -32,6 +32,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/pipeline-runs/{id}/retry", post(retry_run))
         .route("/api/pipeline/layers", get(pipeline_layers))
         .route("/api/metrics", get(metrics))
+        .route("/api/jobs/{id}/cv-editor", get(cv_editor).put(save_cv))
+        .route("/api/jobs/{id}/cv-editor/versions", get(cv_versions))
+        .route("/api/jobs/{id}/cv-editor/versions/{number}", get(cv_version))
+        .route("/api/jobs/{id}/cv-editor/versions/{number}/restore", post(restore_cv_version))
+        .route("/api/jobs/{id}/cv-editor/versions/{number}/sent", post(mark_cv_sent))
         .route("/api/jobs/{id}/cv-editor/pdf", post(cv_pdf))
         .route("/api/jobs/{id}/cover-letter/pdf", post(cover_letter_pdf))
         .route("/api/jobs/{id}/dossier/pdf", post(dossier_pdf))
@@ -245,35 +250,81 @@ async fn get_run(
     Ok(Json(s.services.get_run(&id).await?))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct PdfRequest {
-    paper: Option<crate::pdf::Paper>,
-    page_numbers: Option<bool>,
-    margin_mm: Option<f64>,
+/// The optional body of the PDF endpoints: `paper` (`A4` | `Letter`), `page_numbers`,
+/// `margin_mm`; what is left out keeps the document's settings.
+fn print_overrides(body: &str) -> Result<crate::services::PrintOverrides, AppError> {
+    if body.trim().is_empty() {
+        return Ok(Default::default());
+    }
+    serde_json::from_str(body).map_err(|e| AppError::Invalid(format!("invalid body: {e}")))
 }
 
-/// The optional body of the PDF endpoints: paper (`A4` | `Letter`), page numbers, margins.
-fn print_options(body: &str) -> Result<crate::pdf::PrintOptions, AppError> {
-    let req: PdfRequest = if body.trim().is_empty() {
-        PdfRequest::default()
+async fn cv_editor(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<app::cv::CvEditorState>> {
+    Ok(Json(s.services.cv_editor(&id).await?))
+}
+
+async fn save_cv(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(save): ApiJson<app::cv::CvSave>,
+) -> ApiResult<Json<app::cv::CvVersionSummary>> {
+    Ok(Json(s.services.save_cv(&user, &id, save).await?))
+}
+
+async fn cv_versions(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<app::cv::CvVersionSummary>>> {
+    Ok(Json(s.services.cv_versions(&id).await?))
+}
+
+/// A version number from the path: a positive integer, else 400 naming it.
+fn version_number(raw: &str) -> Result<u32, AppError> {
+    raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        AppError::BadRequest(format!("version must be a positive whole number, got `{raw}`"))
+    })
+}
+
+async fn cv_version(
+    State(s): State<AppState>,
+    Path((id, number)): Path<(String, String)>,
+) -> ApiResult<Json<app::cv::CvVersion>> {
+    Ok(Json(s.services.cv_version(&id, version_number(&number)?).await?))
+}
+
+async fn restore_cv_version(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, number)): Path<(String, String)>,
+) -> ApiResult<Json<app::cv::CvVersionSummary>> {
+    Ok(Json(s.services.restore_cv_version(&user, &id, version_number(&number)?).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SentRequest {
+    sent: bool,
+}
+
+async fn mark_cv_sent(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, number)): Path<(String, String)>,
+    BodyText(body): BodyText,
+) -> ApiResult<Json<app::cv::CvVersionSummary>> {
+    // No body marks the version as sent; `{"sent": false}` takes the mark off.
+    let sent = if body.trim().is_empty() {
+        true
     } else {
-        serde_json::from_str(body).map_err(|e| AppError::Invalid(format!("invalid body: {e}")))?
+        serde_json::from_str::<SentRequest>(&body)
+            .map_err(|e| AppError::Invalid(format!("invalid body: {e}")))?
+            .sent
     };
-    let mut options = crate::pdf::PrintOptions::default();
-    if let Some(p) = req.paper {
-        options.paper = p;
-    }
-    if let Some(n) = req.page_numbers {
-        options.page_numbers = n;
-    }
-    if let Some(m) = req.margin_mm {
-        if !(0.0..=50.0).contains(&m) {
-            return Err(AppError::Invalid(format!("`margin_mm` must be from 0 to 50, got {m}")));
-        }
-        options.margin_mm = m;
-    }
-    Ok(options)
+    Ok(Json(s.services.mark_cv_sent(&user, &id, version_number(&number)?, sent).await?))
 }
 
 /// `attachment` with an ASCII `filename` and the exact name as RFC 5987 `filename*`.
@@ -310,7 +361,7 @@ async fn cv_pdf(
     Path(id): Path<String>,
     BodyText(body): BodyText,
 ) -> ApiResult<Response> {
-    Ok(pdf_response(s.services.job_cv_pdf(&id, print_options(&body)?).await?))
+    Ok(pdf_response(s.services.job_cv_pdf(&id, &print_overrides(&body)?).await?))
 }
 
 async fn cover_letter_pdf(
@@ -318,7 +369,7 @@ async fn cover_letter_pdf(
     Path(id): Path<String>,
     BodyText(body): BodyText,
 ) -> ApiResult<Response> {
-    Ok(pdf_response(s.services.cover_letter_pdf(&id, print_options(&body)?).await?))
+    Ok(pdf_response(s.services.cover_letter_pdf(&id, &print_overrides(&body)?).await?))
 }
 
 async fn dossier_pdf(
@@ -326,7 +377,7 @@ async fn dossier_pdf(
     Path(id): Path<String>,
     BodyText(body): BodyText,
 ) -> ApiResult<Response> {
-    Ok(pdf_response(s.services.dossier_pdf(&id, print_options(&body)?).await?))
+    Ok(pdf_response(s.services.dossier_pdf(&id, &print_overrides(&body)?).await?))
 }
 
 async fn restart_pdf(
@@ -338,7 +389,7 @@ async fn restart_pdf(
 }
 
 async fn master_cv_pdf(State(s): State<AppState>, BodyText(body): BodyText) -> ApiResult<Response> {
-    Ok(pdf_response(s.services.master_cv_pdf(print_options(&body)?).await?))
+    Ok(pdf_response(s.services.master_cv_pdf(&print_overrides(&body)?).await?))
 }
 
 async fn metrics(State(s): State<AppState>) -> ApiResult<Json<Value>> {

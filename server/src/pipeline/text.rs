@@ -177,15 +177,7 @@ pub const SOFT_SKILLS: &[(&str, &[&str])] = &[
     ("Calm under pressure", &["calm", "pressure"]),
 ];
 
-/// Lower-case word tokens; keeps `+`, `#`, `.`, `/` and `-` inside words (c++, node.js, ci/cd).
-pub fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '+' | '#' | '.' | '/' | '-')))
-        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '-' | '/')))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
+pub use app::cv::ats::{contains_phrase, words};
 
 /// Words worth matching on: no stopwords, no bare numbers, at least two characters.
 pub fn terms(text: &str) -> Vec<String> {
@@ -197,12 +189,6 @@ pub fn terms(text: &str) -> Vec<String> {
                 && !w.chars().all(|c| c.is_ascii_digit())
         })
         .collect()
-}
-
-/// True when `phrase` (lower case, one or more words) occurs in `text` on word boundaries.
-pub fn contains_phrase(text_words: &[String], phrase: &str) -> bool {
-    let needle = words(phrase);
-    !needle.is_empty() && text_words.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
 /// The lexicon entries found in `text`, in lexicon order.

@@ -333,6 +333,7 @@ impl Services {
         if !self.store.delete_job(id).await? {
             return Err(AppError::not_found("job", id));
         }
+        self.store.delete_cv_versions(id).await?;
         self.audit(&user.username, "job.delete", id, serde_json::Value::Null).await;
         Ok(())
     }

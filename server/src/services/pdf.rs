@@ -2,11 +2,12 @@
 //! here from stored data, then printed by the renderer.
 
 use super::Services;
-use crate::pdf::print::{Entry, Font, PrintDoc, Section};
-use crate::pdf::{PdfError, PrintOptions};
-use crate::pipeline::layers::{CvLine, master_cv_lines, structural};
+use crate::pdf::PdfError;
+use crate::pipeline::layers::master_cv_lines;
+use app::cv::{CvDocument, CvHeader, CvItem, CvSection, CvSettings, Font, Paper, SectionKind};
 use app::error::AppError;
 use app::model::*;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// A rendered PDF and the file name to offer it under.
@@ -44,67 +45,41 @@ pub fn file_name(kind: &str, company: &str, role: &str) -> String {
     format!("{kind}_{}_{}.pdf", part(company), part(role))
 }
 
-fn section_title(section: &str) -> String {
-    match section {
-        "summary" => "Summary".into(),
-        "experience" => "Experience".into(),
-        "skills" => "Skills".into(),
-        "education" => "Education".into(),
-        "certifications" => "Certifications".into(),
-        other => other.replace('_', " "),
+/// What a PDF request may change for this print: paper, page numbers, margins. Anything not
+/// given keeps the document's own settings.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintOverrides {
+    pub paper: Option<Paper>,
+    pub page_numbers: Option<bool>,
+    pub margin_mm: Option<f64>,
+}
+
+impl PrintOverrides {
+    fn apply(&self, settings: &mut CvSettings) -> Result<(), AppError> {
+        if let Some(p) = self.paper {
+            settings.paper = p;
+        }
+        if let Some(n) = self.page_numbers {
+            settings.page_numbers = n;
+        }
+        if let Some(m) = self.margin_mm {
+            settings.margin_mm = m;
+        }
+        settings.validate().map_err(|e| AppError::Invalid(e.to_string()))
     }
 }
 
-/// CV lines (with provenance) as a print document: the header lines become the heading, each
-/// experience entry keeps its title, employer and dates together, bullets follow.
-pub fn cv_doc(lines: &[CvLine], title: &str) -> PrintDoc {
-    let mut doc = PrintDoc { title: title.into(), font: Font::Inter, ..Default::default() };
-    for line in lines {
-        if line.section == "header" {
-            if doc.heading.is_empty() {
-                doc.heading = line.text.clone();
-                doc.author = line.text.clone();
-            } else {
-                doc.subheading.push(line.text.clone());
-            }
-            continue;
-        }
-        let title = section_title(&line.section);
-        if doc.sections.last().is_none_or(|s| s.title != title) {
-            doc.sections.push(Section { title, entries: Vec::new() });
-        }
-        let Some(section) = doc.sections.last_mut() else { continue };
-        let fact = structural(&line.source) && line.section == "experience";
-        let starts_entry = fact && line.source.ends_with(".position");
-        if starts_entry
-            || section.entries.is_empty()
-            || (fact && !section.entries.last().is_some_and(|e| e.bullets.is_empty()))
-        {
-            section.entries.push(Entry::default());
-        }
-        let Some(entry) = section.entries.last_mut() else { continue };
-        match (line.section.as_str(), fact) {
-            (_, true) => entry.header.push(line.text.clone()),
-            ("experience", false) => entry.bullets.push(line.text.clone()),
-            _ => entry.paragraphs.push(line.text.clone()),
-        }
-    }
-    doc
-}
-
-fn text_doc(title: &str, author: &str, heading: &str, text: &str) -> PrintDoc {
-    let paragraphs =
-        text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
-    PrintDoc {
-        title: title.into(),
-        author: author.into(),
-        heading: heading.into(),
-        sections: vec![Section {
+/// A letter-like document: the candidate's name, then the text's paragraphs.
+fn text_doc(name: &str, headline: &str, text: &str) -> CvDocument {
+    CvDocument {
+        header: CvHeader { name: name.into(), headline: headline.into(), links: Vec::new() },
+        sections: vec![CvSection {
+            kind: SectionKind::Custom,
             title: String::new(),
-            entries: vec![Entry { paragraphs, ..Default::default() }],
+            items: vec![CvItem { text: text.into(), ..Default::default() }],
         }],
-        font: Font::SourceSerif,
-        ..Default::default()
+        settings: CvSettings { font: Font::SourceSerif, ..Default::default() },
     }
 }
 
@@ -118,7 +93,11 @@ impl Services {
     }
 
     /// The newest output of `layer` among the job's finished runs.
-    async fn latest_output(&self, job_id: &str, layer: &str) -> Result<Option<Value>, AppError> {
+    pub(super) async fn latest_output(
+        &self,
+        job_id: &str,
+        layer: &str,
+    ) -> Result<Option<Value>, AppError> {
         let runs = self
             .list_runs(RunQuery { job_id: Some(job_id.into()), limit: 20, ..Default::default() })
             .await?;
@@ -137,24 +116,35 @@ impl Services {
             .unwrap_or_else(|| "Candidate".into())
     }
 
-    /// The job's tailored CV (from its latest run; the master CV when it has none).
-    pub async fn job_cv_pdf(&self, job_id: &str, options: PrintOptions) -> Result<Pdf, AppError> {
+    /// Prints a document through the print view the editor previews.
+    async fn print(
+        &self,
+        mut doc: CvDocument,
+        title: &str,
+        overrides: &PrintOverrides,
+    ) -> Result<Vec<u8>, AppError> {
+        overrides.apply(&mut doc.settings)?;
+        Ok(self.pdf.render(&crate::pdf::print::page(&doc, title)).await?)
+    }
+
+    /// The job's CV as the editor last saved it (the pipeline's draft, or the master CV,
+    /// before the first save).
+    pub async fn job_cv_pdf(
+        &self,
+        job_id: &str,
+        overrides: &PrintOverrides,
+    ) -> Result<Pdf, AppError> {
         let job = self.get_job(job_id).await?;
-        let lines: Vec<CvLine> = match self.latest_output(job_id, "cv_generation").await? {
-            Some(cv) => serde_json::from_value(cv["lines"].clone())
-                .map_err(|e| AppError::Internal(format!("stored CV unreadable: {e}")))?,
-            None => master_cv_lines(&self.profile().await?.resume),
-        };
+        let doc = self.cv_document(job_id).await?;
         let title = format!("CV — {} — {}", job.title, job.company);
-        let html = crate::pdf::print::html(&cv_doc(&lines, &title));
-        let bytes = self.pdf.render(&html, options).await?;
+        let bytes = self.print(doc, &title, overrides).await?;
         Ok(Pdf { file_name: file_name("CV", &job.company, &job.title), bytes })
     }
 
     pub async fn cover_letter_pdf(
         &self,
         job_id: &str,
-        options: PrintOptions,
+        overrides: &PrintOverrides,
     ) -> Result<Pdf, AppError> {
         let job = self.get_job(job_id).await?;
         let letter = self.latest_output(job_id, "cover_letter").await?.ok_or_else(|| {
@@ -164,29 +154,34 @@ impl Services {
         })?;
         let name = self.candidate_name().await;
         let title = format!("Cover letter — {} — {}", job.title, job.company);
-        let doc = text_doc(&title, &name, &name, letter["text"].as_str().unwrap_or_default());
-        let bytes = self.pdf.render(&crate::pdf::print::html(&doc), options).await?;
+        let doc = text_doc(&name, "", letter["text"].as_str().unwrap_or_default());
+        let bytes = self.print(doc, &title, overrides).await?;
         Ok(Pdf { file_name: file_name("Cover_Letter", &job.company, &job.title), bytes })
     }
 
-    pub async fn dossier_pdf(&self, job_id: &str, options: PrintOptions) -> Result<Pdf, AppError> {
+    pub async fn dossier_pdf(
+        &self,
+        job_id: &str,
+        overrides: &PrintOverrides,
+    ) -> Result<Pdf, AppError> {
         let job = self.get_job(job_id).await?;
         let dossier = self.latest_output(job_id, "publish").await?.ok_or_else(|| {
             AppError::NotFound(format!("job `{job_id}` has no dossier yet; run the pipeline first"))
         })?;
         let text = dossier["dossier"].as_str().unwrap_or_default().replace('\n', "\n\n");
         let title = format!("Dossier — {} — {}", job.title, job.company);
-        let doc = text_doc(&title, &self.candidate_name().await, &title, &text);
-        let bytes = self.pdf.render(&crate::pdf::print::html(&doc), options).await?;
+        let doc = text_doc(&self.candidate_name().await, &title, &text);
+        let bytes = self.print(doc, &title, overrides).await?;
         Ok(Pdf { file_name: file_name("Dossier", &job.company, &job.title), bytes })
     }
 
-    pub async fn master_cv_pdf(&self, options: PrintOptions) -> Result<Pdf, AppError> {
+    pub async fn master_cv_pdf(&self, overrides: &PrintOverrides) -> Result<Pdf, AppError> {
         let resume = self.profile().await?.resume;
+        let stars = self.list_stars().await?;
         let name = self.candidate_name().await;
-        let html =
-            crate::pdf::print::html(&cv_doc(&master_cv_lines(&resume), &format!("CV — {name}")));
-        let bytes = self.pdf.render(&html, options).await?;
+        let mut doc = super::cv::document_from_lines(&master_cv_lines(&resume), &resume, &stars);
+        doc.header.name = name.clone();
+        let bytes = self.print(doc, &format!("CV — {name}"), overrides).await?;
         Ok(Pdf {
             file_name: format!("CV_{}.pdf", name.split_whitespace().collect::<Vec<_>>().join("_")),
             bytes,
@@ -212,32 +207,18 @@ mod tests {
     }
 
     #[test]
-    fn experience_entries_keep_their_facts_together() {
-        let l = |section: &str, text: &str, source: &str| CvLine {
-            section: section.into(),
-            text: text.into(),
-            source: source.into(),
+    fn overrides_are_validated_with_the_settings() {
+        let mut settings = CvSettings::default();
+        let o = PrintOverrides {
+            paper: Some(Paper::Letter),
+            margin_mm: Some(99.0),
+            ..Default::default()
         };
-        let lines = vec![
-            l("header", "Ada Lovelace", "master_cv:basics.name"),
-            l("header", "Engineer", "master_cv:basics.label"),
-            l("experience", "Staff Engineer", "master_cv:work[0].position"),
-            l("experience", "Lumen", "master_cv:work[0].name"),
-            l("experience", "2020-01 – present", "master_cv:work[0]"),
-            l("experience", "Cut latency 40%", "master_cv:work[0].highlights[0]"),
-            l("experience", "Engineer", "master_cv:work[1].position"),
-            l("experience", "Tide", "master_cv:work[1].name"),
-            l("skills", "Languages: Rust", "master_cv:skills[0]"),
-        ];
-        let doc = cv_doc(&lines, "CV");
-        assert_eq!(
-            (doc.heading.as_str(), doc.subheading.clone()),
-            ("Ada Lovelace", vec!["Engineer".to_string()])
+        assert!(
+            matches!(o.apply(&mut settings), Err(AppError::Invalid(m)) if m.contains("settings.margin_mm"))
         );
-        let exp = &doc.sections[0];
-        assert_eq!(exp.entries.len(), 2);
-        assert_eq!(exp.entries[0].header, ["Staff Engineer", "Lumen", "2020-01 – present"]);
-        assert_eq!(exp.entries[0].bullets, ["Cut latency 40%"]);
-        assert_eq!(doc.sections[1].entries[0].paragraphs, ["Languages: Rust"]);
+        let o = PrintOverrides { page_numbers: Some(false), ..Default::default() };
+        o.apply(&mut settings).unwrap();
+        assert!(!settings.page_numbers);
     }
 }

@@ -274,6 +274,10 @@ impl MongoStore {
             .map_err(mongo_err)?;
         self.coll("users").create_index(unique(doc! {"username": 1})).await.map_err(mongo_err)?;
         self.coll("audit_log").create_index(plain(doc! {"at": -1})).await.map_err(mongo_err)?;
+        self.coll("cv_versions")
+            .create_index(unique(doc! {"job_id": 1, "number": -1}))
+            .await
+            .map_err(mongo_err)?;
         self.coll("star_records")
             .create_index(plain(doc! {"created_at": 1}))
             .await
@@ -658,6 +662,103 @@ impl StarStore for MongoStore {
     async fn delete_star(&self, id: &str) -> StoreResult<bool> {
         let r = self.coll("star_records").delete_one(doc! {"_id": id}).await.map_err(mongo_err)?;
         Ok(r.deleted_count > 0)
+    }
+}
+
+const CV_DATES: &[&str] = &["saved_at", "sent_at"];
+
+#[async_trait]
+impl CvStore for MongoStore {
+    async fn insert_cv_version(&self, version: &CvVersion, keep: u32) -> StoreResult<()> {
+        let versions = self.coll("cv_versions");
+        let mut d = to_doc(version, CV_DATES)?;
+        d.insert("_id", format!("{}:{}", version.job_id, version.number));
+        match versions.insert_one(d).await {
+            Err(e) if is_duplicate(&e) => {
+                return Err(StoreError::Duplicate { key: "cv_version".into(), existing_id: None });
+            }
+            other => other.map_err(mongo_err)?,
+        };
+        let oldest_kept = versions
+            .find_one(doc! {"job_id": &version.job_id})
+            .sort(doc! {"number": -1})
+            .skip(u64::from(keep.saturating_sub(1)))
+            .await
+            .map_err(mongo_err)?
+            .and_then(|d| match d.get("number") {
+                Some(Bson::Int32(n)) => Some(i64::from(*n)),
+                Some(Bson::Int64(n)) => Some(*n),
+                _ => None,
+            });
+        if let Some(n) = oldest_kept {
+            versions
+                .delete_many(
+                    doc! {"job_id": &version.job_id, "sent_at": Bson::Null, "number": {"$lt": n}},
+                )
+                .await
+                .map_err(mongo_err)?;
+        }
+        Ok(())
+    }
+
+    async fn latest_cv_version(&self, job_id: &str) -> StoreResult<Option<CvVersion>> {
+        self.coll("cv_versions")
+            .find_one(doc! {"job_id": job_id})
+            .sort(doc! {"number": -1})
+            .await
+            .map_err(mongo_err)?
+            .map(|d| from_doc(d, false, CV_DATES))
+            .transpose()
+    }
+
+    async fn get_cv_version(&self, job_id: &str, number: u32) -> StoreResult<Option<CvVersion>> {
+        self.coll("cv_versions")
+            .find_one(doc! {"job_id": job_id, "number": i64::from(number)})
+            .await
+            .map_err(mongo_err)?
+            .map(|d| from_doc(d, false, CV_DATES))
+            .transpose()
+    }
+
+    async fn list_cv_versions(&self, job_id: &str) -> StoreResult<Vec<CvVersionSummary>> {
+        let docs: Vec<Document> = self
+            .coll("cv_versions")
+            .find(doc! {"job_id": job_id})
+            .projection(doc! {"document": 0})
+            .sort(doc! {"number": -1})
+            .await
+            .map_err(mongo_err)?
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        docs.into_iter().map(|d| from_doc(d, false, CV_DATES)).collect()
+    }
+
+    async fn mark_cv_version_sent(
+        &self,
+        job_id: &str,
+        number: u32,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let sent = at.map_or(Bson::Null, |t| Bson::DateTime(date(t)));
+        let r = self
+            .coll("cv_versions")
+            .update_one(
+                doc! {"job_id": job_id, "number": i64::from(number)},
+                doc! {"$set": {"sent_at": sent}},
+            )
+            .await
+            .map_err(mongo_err)?;
+        Ok(r.matched_count > 0)
+    }
+
+    async fn delete_cv_versions(&self, job_id: &str) -> StoreResult<u64> {
+        let r = self
+            .coll("cv_versions")
+            .delete_many(doc! {"job_id": job_id})
+            .await
+            .map_err(mongo_err)?;
+        Ok(r.deleted_count)
     }
 }
 

@@ -66,6 +66,16 @@ CREATE UNIQUE INDEX runs_active_key ON pipeline_runs(active_key);
 CREATE INDEX runs_claim ON pipeline_runs(status, available_at, created_at);
 CREATE INDEX runs_lease ON pipeline_runs(status, lease_until);
 "#,
+    r#"
+CREATE TABLE cv_versions (
+    job_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    saved_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (job_id, number)
+);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -689,6 +699,120 @@ impl StarStore for SqliteStore {
         let id = id.to_string();
         self.with(move |c| {
             Ok(c.execute("DELETE FROM star_records WHERE id = ?", [id]).map_err(backend)? > 0)
+        })
+        .await
+    }
+}
+
+fn cv_version_row(r: &Row) -> rusqlite::Result<CvVersion> {
+    let mut v: CvVersion = from_json(&r.get::<_, String>(0)?)?;
+    v.sent_at = r.get::<_, Option<i64>>(1)?.map(from_millis);
+    Ok(v)
+}
+
+#[async_trait]
+impl CvStore for SqliteStore {
+    async fn insert_cv_version(&self, version: &CvVersion, keep: u32) -> StoreResult<()> {
+        let v = version.clone();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend)?;
+            let inserted = tx.execute(
+                "INSERT INTO cv_versions (job_id, number, saved_at, sent_at, doc) VALUES (?,?,?,?,?)",
+                params![
+                    v.job_id,
+                    v.number,
+                    v.saved_at.timestamp_millis(),
+                    v.sent_at.map(|t| t.timestamp_millis()),
+                    to_json(&v)?
+                ],
+            );
+            match inserted {
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Duplicate { key: "cv_version".into(), existing_id: None });
+                }
+                other => other.map_err(backend)?,
+            };
+            tx.execute(
+                "DELETE FROM cv_versions WHERE job_id = ?1 AND sent_at IS NULL AND number NOT IN \
+                 (SELECT number FROM cv_versions WHERE job_id = ?1 ORDER BY number DESC LIMIT ?2)",
+                params![v.job_id, keep],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn latest_cv_version(&self, job_id: &str) -> StoreResult<Option<CvVersion>> {
+        let job_id = job_id.to_string();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT doc, sent_at FROM cv_versions WHERE job_id = ? ORDER BY number DESC LIMIT 1",
+                [job_id],
+                cv_version_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn get_cv_version(&self, job_id: &str, number: u32) -> StoreResult<Option<CvVersion>> {
+        let job_id = job_id.to_string();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT doc, sent_at FROM cv_versions WHERE job_id = ? AND number = ?",
+                params![job_id, number],
+                cv_version_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn list_cv_versions(&self, job_id: &str) -> StoreResult<Vec<CvVersionSummary>> {
+        let job_id = job_id.to_string();
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT doc, sent_at FROM cv_versions WHERE job_id = ? ORDER BY number DESC",
+                )
+                .map_err(backend)?;
+            let versions = stmt
+                .query_map([job_id], |r| cv_version_row(r).map(|v| CvVersionSummary::from(&v)))
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(versions)
+        })
+        .await
+    }
+
+    async fn mark_cv_version_sent(
+        &self,
+        job_id: &str,
+        number: u32,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let job_id = job_id.to_string();
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE cv_versions SET sent_at = ? WHERE job_id = ? AND number = ?",
+                    params![at.map(|t| t.timestamp_millis()), job_id, number],
+                )
+                .map_err(backend)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn delete_cv_versions(&self, job_id: &str) -> StoreResult<u64> {
+        let job_id = job_id.to_string();
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM cv_versions WHERE job_id = ?", [job_id]).map_err(backend)?
+                as u64)
         })
         .await
     }

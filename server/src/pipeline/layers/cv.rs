@@ -75,6 +75,36 @@ fn source_text(source: &str, resume: &Value, stars: &[StarRecord]) -> Option<Str
     ))
 }
 
+/// What a provenance chip says about `source`: "Master CV · Lumen Bank, highlight 3",
+/// "STAR · Cut settlement time"; `None` when the source does not exist in the profile.
+pub fn source_label(source: &str, resume: &Value, stars: &[StarRecord]) -> Option<String> {
+    source_text(source, resume, stars)?;
+    if let Some(id) = source.strip_prefix("star:") {
+        let star = stars.iter().find(|s| s.id == id)?;
+        return Some(format!("STAR · {}", star.title));
+    }
+    let path = source.strip_prefix("master_cv:")?;
+    let index = |part: &str| {
+        path.split_once(&format!("{part}["))
+            .and_then(|(_, rest)| rest.split(']').next()?.parse::<usize>().ok())
+    };
+    let detail = match (path.split('[').next().unwrap_or(path), index("highlights")) {
+        ("work", Some(h)) => {
+            let name = index("work").and_then(|w| resume["work"][w]["name"].as_str());
+            format!("{}, highlight {}", name.unwrap_or("work"), h + 1)
+        }
+        ("work", None) => {
+            let name = index("work").and_then(|w| resume["work"][w]["name"].as_str());
+            name.unwrap_or("work").to_string()
+        }
+        ("skills", _) => "skills".into(),
+        ("education", _) => "education".into(),
+        ("certificates", _) => "certificates".into(),
+        _ => path.trim_start_matches("basics.").to_string(),
+    };
+    Some(format!("Master CV · {detail}"))
+}
+
 /// The lines that fail grounding, with the reason; empty when every line is grounded.
 pub fn grounding_violations(lines: &[CvLine], resume: &Value, stars: &[StarRecord]) -> Vec<String> {
     let mut out = Vec::new();

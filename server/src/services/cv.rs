@@ -1,0 +1,363 @@
+//! The CV editor: a job's tailored CV as a structured document, initialised from the
+//! pipeline's draft (or the master CV) and saved as numbered versions. Provenance is checked
+//! against the profile on every save and its labels are written here, never taken from the
+//! client.
+
+use super::Services;
+use crate::pipeline::layers::{CvLine, master_cv_lines, source_label, structural};
+use crate::store::StoreError;
+use app::cv::*;
+use app::error::AppError;
+use app::model::*;
+use serde_json::Value;
+
+/// Versions kept per job; older ones are dropped unless marked as sent.
+pub const KEEP_VERSIONS: u32 = 200;
+
+/// The pipeline's CV lines (or the master CV's) as an editable document, each line keeping its
+/// source as provenance.
+pub fn document_from_lines(lines: &[CvLine], resume: &Value, stars: &[StarRecord]) -> CvDocument {
+    let provenance = |source: &str| {
+        source_label(source, resume, stars)
+            .map(|label| Provenance { source: source.to_string(), label })
+    };
+    let mut doc = CvDocument::default();
+    for line in lines {
+        let text = line.text.clone();
+        if line.section == "header" {
+            let field = line.source.rsplit('.').next().unwrap_or_default();
+            let link = |url: String| CvLink { label: text.clone(), url };
+            match field {
+                "name" => doc.header.name = text,
+                "label" => doc.header.headline = text,
+                "email" => doc.header.links.push(link(format!("mailto:{}", line.text))),
+                "phone" => {
+                    doc.header.links.push(link(format!("tel:{}", line.text.replace(' ', ""))))
+                }
+                "url" => doc.header.links.push(link(line.text.clone())),
+                _ => doc.header.links.push(link(String::new())),
+            }
+            continue;
+        }
+        let kind = SectionKind::parse(&line.section).unwrap_or(SectionKind::Custom);
+        if doc.sections.last().is_none_or(|s| s.kind != kind) {
+            let title = match kind {
+                SectionKind::Custom => line.section.replace('_', " "),
+                k => k.default_title().to_string(),
+            };
+            doc.sections.push(CvSection { kind, title, items: Vec::new() });
+        }
+        let Some(section) = doc.sections.last_mut() else { continue };
+        let source = line.source.as_str();
+        match kind {
+            SectionKind::Experience if structural(source) => {
+                if source.ends_with(".position") || section.items.is_empty() {
+                    let work = source.trim_end_matches(".position");
+                    let index = work
+                        .rsplit('[')
+                        .next()
+                        .and_then(|i| i.trim_end_matches(']').parse::<usize>().ok());
+                    let location = index
+                        .and_then(|i| resume["work"][i]["location"].as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    section.items.push(CvItem {
+                        location,
+                        provenance: provenance(work),
+                        ..Default::default()
+                    });
+                }
+                let Some(item) = section.items.last_mut() else { continue };
+                if source.ends_with(".position") {
+                    item.title = text;
+                } else if source.ends_with(".name") {
+                    item.subtitle = text;
+                } else {
+                    item.dates = text;
+                }
+            }
+            SectionKind::Experience => {
+                if section.items.is_empty() {
+                    section.items.push(CvItem::default());
+                }
+                if let Some(item) = section.items.last_mut() {
+                    item.bullets.push(CvBullet { text, provenance: provenance(source) });
+                }
+            }
+            SectionKind::Skills => {
+                let (group, keywords) = text.split_once(": ").unwrap_or(("", &text));
+                section.items.push(CvItem {
+                    title: group.to_string(),
+                    text: keywords.to_string(),
+                    provenance: provenance(source),
+                    ..Default::default()
+                });
+            }
+            SectionKind::Summary => section.items.push(CvItem {
+                text,
+                provenance: provenance(source),
+                ..Default::default()
+            }),
+            _ => section.items.push(CvItem {
+                title: text,
+                provenance: provenance(source),
+                ..Default::default()
+            }),
+        }
+    }
+    doc
+}
+
+fn version_not_found(job_id: &str, number: u32) -> AppError {
+    AppError::NotFound(format!("job `{job_id}` has no CV version {number}"))
+}
+
+impl Services {
+    /// The job's tailored CV for the editor: the latest saved version, else the pipeline's
+    /// draft, else the master CV.
+    pub async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {
+        let job = self.get_job(job_id).await?;
+        let keywords = self.posting_keywords(job_id).await?;
+        let latest = self.store.latest_cv_version(job_id).await?;
+        let (document, origin, version, saved_at) = match latest {
+            Some(v) => (v.document, CvOrigin::Saved, Some(v.number), Some(v.saved_at)),
+            None => {
+                let (document, origin) = self.cv_draft(job_id).await?;
+                (document, origin, None, None)
+            }
+        };
+        Ok(CvEditorState {
+            job_id: job.id,
+            title: job.title,
+            company: job.company,
+            document,
+            version,
+            saved_at,
+            origin,
+            keywords,
+        })
+    }
+
+    /// The document a job's CV starts from: the pipeline's draft, or the master CV.
+    async fn cv_draft(&self, job_id: &str) -> Result<(CvDocument, CvOrigin), AppError> {
+        let resume = self.profile().await?.resume;
+        let stars = self.list_stars().await?;
+        let (lines, origin) = match self.latest_output(job_id, "cv_generation").await? {
+            Some(cv) => (
+                serde_json::from_value::<Vec<CvLine>>(cv["lines"].clone())
+                    .map_err(|e| AppError::Internal(format!("stored CV unreadable: {e}")))?,
+                CvOrigin::Pipeline,
+            ),
+            None => (master_cv_lines(&resume), CvOrigin::MasterCv),
+        };
+        let mut document = document_from_lines(&lines, &resume, &stars);
+        if document.header.name.trim().is_empty() {
+            document.header.name = "Candidate".into();
+        }
+        Ok((document, origin))
+    }
+
+    /// The document a job's CV PDF is printed from: the latest saved version, else the draft.
+    pub async fn cv_document(&self, job_id: &str) -> Result<CvDocument, AppError> {
+        Ok(match self.store.latest_cv_version(job_id).await? {
+            Some(v) => v.document,
+            None => self.cv_draft(job_id).await?.0,
+        })
+    }
+
+    /// The posting's keywords: those the CV layer measured coverage of, else the extraction's.
+    async fn posting_keywords(&self, job_id: &str) -> Result<Vec<String>, AppError> {
+        if let Some(cv) = self.latest_output(job_id, "cv_generation").await?
+            && let Ok(k) = serde_json::from_value(cv["keyword_coverage"]["keywords"].clone())
+        {
+            return Ok(k);
+        }
+        let Some(jd) = self.latest_output(job_id, "jd_extraction").await? else {
+            return Ok(Vec::new());
+        };
+        let mut keywords: Vec<String> = Vec::new();
+        for field in ["technical_skills", "top_keywords"] {
+            for k in jd[field].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if !keywords.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+                    keywords.push(k.to_string());
+                }
+            }
+        }
+        Ok(keywords)
+    }
+
+    /// Checks a document and rewrites its provenance labels from the profile: a source that
+    /// does not exist is a 422 naming the field.
+    async fn checked(&self, mut document: CvDocument) -> Result<CvDocument, AppError> {
+        document.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
+        let resume = self.profile().await?.resume;
+        let stars = self.list_stars().await?;
+        let mut labels = Vec::new();
+        for (field, p) in document.provenances() {
+            let label = source_label(&p.source, &resume, &stars).ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "`{field}.source` names `{}`, which is not in the master CV or the STAR records",
+                    p.source
+                ))
+            })?;
+            labels.push(label);
+        }
+        let mut labels = labels.into_iter();
+        for section in &mut document.sections {
+            for item in &mut section.items {
+                let bullets = item.bullets.iter_mut().map(|b| &mut b.provenance);
+                for p in std::iter::once(&mut item.provenance).chain(bullets).flatten() {
+                    p.label = labels.next().unwrap_or_default();
+                }
+            }
+        }
+        Ok(document)
+    }
+
+    async fn insert_version(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        number: u32,
+        document: CvDocument,
+        restored_from: Option<u32>,
+    ) -> Result<CvVersionSummary, AppError> {
+        let version = CvVersion {
+            job_id: job_id.to_string(),
+            number,
+            saved_at: crate::store::now(),
+            saved_by: user.username.clone(),
+            sent_at: None,
+            restored_from,
+            document,
+        };
+        match self.store.insert_cv_version(&version, KEEP_VERSIONS).await {
+            Err(StoreError::Duplicate { .. }) => Err(AppError::Conflict(format!(
+                "CV version {number} of job `{job_id}` was just saved elsewhere; reload to continue"
+            ))),
+            other => other.map(|_| CvVersionSummary::from(&version)).map_err(AppError::from),
+        }
+    }
+
+    /// Saves the document as the job's next version. `base_version` (0 = never saved) must be
+    /// the latest version, so a second tab cannot silently overwrite the first (409).
+    pub async fn save_cv(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        save: CvSave,
+    ) -> Result<CvVersionSummary, AppError> {
+        self.get_job(job_id).await?;
+        let document = self.checked(save.document).await?;
+        let latest = self.store.latest_cv_version(job_id).await?.map_or(0, |v| v.number);
+        if let Some(base) = save.base_version
+            && base != latest
+        {
+            return Err(AppError::Conflict(format!(
+                "the CV was edited from version {base}, but version {latest} has been saved since; reload to continue"
+            )));
+        }
+        self.insert_version(user, job_id, latest + 1, document, None).await
+    }
+
+    pub async fn cv_versions(&self, job_id: &str) -> Result<Vec<CvVersionSummary>, AppError> {
+        self.get_job(job_id).await?;
+        Ok(self.store.list_cv_versions(job_id).await?)
+    }
+
+    pub async fn cv_version(&self, job_id: &str, number: u32) -> Result<CvVersion, AppError> {
+        self.get_job(job_id).await?;
+        self.store
+            .get_cv_version(job_id, number)
+            .await?
+            .ok_or_else(|| version_not_found(job_id, number))
+    }
+
+    /// Makes an old version the newest again (as a new version, so nothing is lost).
+    pub async fn restore_cv_version(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        number: u32,
+    ) -> Result<CvVersionSummary, AppError> {
+        let old = self.cv_version(job_id, number).await?;
+        let document = self.checked(old.document).await?;
+        let latest = self.store.latest_cv_version(job_id).await?.map_or(0, |v| v.number);
+        self.insert_version(user, job_id, latest + 1, document, Some(number)).await
+    }
+
+    /// Marks (or unmarks) the version that was sent to the employer.
+    pub async fn mark_cv_sent(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        number: u32,
+        sent: bool,
+    ) -> Result<CvVersionSummary, AppError> {
+        self.get_job(job_id).await?;
+        let at = sent.then(crate::store::now);
+        if !self.store.mark_cv_version_sent(job_id, number, at).await? {
+            return Err(version_not_found(job_id, number));
+        }
+        let action = if sent { "cv.mark_sent" } else { "cv.unmark_sent" };
+        self.audit(&user.username, action, job_id, serde_json::json!({"version": number})).await;
+        let v = self.cv_version(job_id, number).await?;
+        Ok(CvVersionSummary::from(&v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pipeline_lines_become_a_document_with_provenance() {
+        let resume = json!({
+            "basics": {"name": "Ada Lovelace", "label": "Engineer", "email": "ada@x.io"},
+            "work": [{"name": "Lumen", "position": "Staff Engineer", "location": "Zürich",
+                      "highlights": ["Cut latency 40%"]}],
+            "skills": [{"name": "Languages", "keywords": ["Rust"]}]
+        });
+        let star =
+            StarRecord { id: "s1".into(), title: "Payments rewrite".into(), ..Default::default() };
+        let l = |section: &str, text: &str, source: &str| CvLine {
+            section: section.into(),
+            text: text.into(),
+            source: source.into(),
+        };
+        let lines = vec![
+            l("header", "Ada Lovelace", "master_cv:basics.name"),
+            l("header", "Engineer", "master_cv:basics.label"),
+            l("header", "ada@x.io", "master_cv:basics.email"),
+            l("experience", "Staff Engineer", "master_cv:work[0].position"),
+            l("experience", "Lumen", "master_cv:work[0].name"),
+            l("experience", "2020-01 – present", "master_cv:work[0]"),
+            l("experience", "Cut latency 40%", "master_cv:work[0].highlights[0]"),
+            l("experience", "Rewrote payments", "star:s1"),
+            l("skills", "Languages: Rust", "master_cv:skills[0]"),
+        ];
+        let doc = document_from_lines(&lines, &resume, &[star]);
+        assert_eq!(doc.header.name, "Ada Lovelace");
+        assert_eq!(doc.header.headline, "Engineer");
+        assert_eq!(doc.header.links[0].url, "mailto:ada@x.io");
+        let job = &doc.sections[0].items[0];
+        assert_eq!(
+            (job.title.as_str(), job.subtitle.as_str(), job.dates.as_str(), job.location.as_str()),
+            ("Staff Engineer", "Lumen", "2020-01 – present", "Zürich")
+        );
+        let chips: Vec<&str> = job
+            .bullets
+            .iter()
+            .map(|b| b.provenance.as_ref().map_or("", |p| p.label.as_str()))
+            .collect();
+        assert_eq!(chips, ["Master CV · Lumen, highlight 1", "STAR · Payments rewrite"]);
+        let skills = &doc.sections[1];
+        assert_eq!(
+            (skills.kind, skills.items[0].title.as_str()),
+            (SectionKind::Skills, "Languages")
+        );
+        assert_eq!(skills.items[0].text, "Rust");
+        assert_eq!(doc.validate(), Ok(()));
+    }
+}
