@@ -1,6 +1,7 @@
 //! Server functions: the reads the pages make. Mutations are plain HTML forms posted to the
 //! server's form handlers (`server::http::forms`), so every page works with JavaScript off.
 
+use crate::cv::{CvEditorState, CvSave, CvVersion, CvVersionSummary};
 use crate::error::AppError;
 use crate::model::*;
 use leptos::prelude::*;
@@ -93,4 +94,45 @@ pub async fn get_metrics() -> Result<serde_json::Value, AppError> {
 pub async fn get_run(id: String) -> Result<PipelineRun, AppError> {
     let (backend, _) = ssr::session().await?;
     backend.get_run(&id).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn get_cv_editor(job_id: String) -> Result<CvEditorState, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.cv_editor(&job_id).await
+}
+
+/// JSON input: the document is nested.
+#[server(prefix = "/sfn", input = server_fn::codec::Json)]
+pub async fn save_cv(job_id: String, save: CvSave) -> Result<CvVersionSummary, AppError> {
+    let (backend, user) = ssr::session().await?;
+    backend.save_cv(&user, &job_id, save).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn list_cv_versions(job_id: String) -> Result<Vec<CvVersionSummary>, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.cv_versions(&job_id).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn get_cv_version(job_id: String, number: u32) -> Result<CvVersion, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.cv_version(&job_id, number).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn restore_cv_version(job_id: String, number: u32) -> Result<CvVersionSummary, AppError> {
+    let (backend, user) = ssr::session().await?;
+    backend.restore_cv_version(&user, &job_id, number).await
+}
+
+#[server(prefix = "/sfn")]
+pub async fn mark_cv_sent(
+    job_id: String,
+    number: u32,
+    sent: bool,
+) -> Result<CvVersionSummary, AppError> {
+    let (backend, user) = ssr::session().await?;
+    backend.mark_cv_sent(&user, &job_id, number, sent).await
 }

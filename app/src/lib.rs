@@ -1,4 +1,5 @@
 //! The jobintel Leptos app: routes, pages and the wire types shared with the server.
+#![recursion_limit = "256"]
 
 pub mod components;
 pub mod cv;
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::JobsPage ssr=SsrMode::Async />
                 <Route path=path!("/jobs") view=pages::JobsPage ssr=SsrMode::Async />
                 <Route path=path!("/jobs/:id") view=pages::JobDetailPage ssr=SsrMode::Async />
+                <Route path=path!("/jobs/:id/cv") view=pages::CvEditorPage ssr=SsrMode::Async />
                 <Route path=path!("/import") view=pages::ImportPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/runs") view=pages::RunsPage ssr=SsrMode::Async />

@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod admin;
+mod cv_editor;
 mod import;
 mod job_detail;
 mod jobs;
@@ -12,6 +13,7 @@ mod runs;
 mod star_edit;
 
 pub use admin::AdminPage;
+pub use cv_editor::CvEditorPage;
 pub use import::ImportPage;
 pub use job_detail::JobDetailPage;
 pub use jobs::JobsPage;

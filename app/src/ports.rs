@@ -2,6 +2,7 @@
 //! implements it with the same service functions the REST API and the CLI call, and puts it into
 //! Leptos context at start-up, so no storage or HTTP crate ever enters the WASM build.
 
+use crate::cv::{CvEditorState, CvSave, CvVersion, CvVersionSummary};
 use crate::error::AppError;
 use crate::model::*;
 use async_trait::async_trait;
@@ -25,6 +26,29 @@ pub trait Backend: Send + Sync {
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError>;
     /// `/api/metrics`: rate limits, LLM cost, breakers, pipeline figures and alerts.
     async fn metrics(&self) -> Result<serde_json::Value, AppError>;
+    /// The CV editor: the job's CV document, its versions, saving, restoring, marking sent.
+    async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError>;
+    async fn save_cv(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        save: CvSave,
+    ) -> Result<CvVersionSummary, AppError>;
+    async fn cv_versions(&self, job_id: &str) -> Result<Vec<CvVersionSummary>, AppError>;
+    async fn cv_version(&self, job_id: &str, number: u32) -> Result<CvVersion, AppError>;
+    async fn restore_cv_version(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        number: u32,
+    ) -> Result<CvVersionSummary, AppError>;
+    async fn mark_cv_sent(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        number: u32,
+        sent: bool,
+    ) -> Result<CvVersionSummary, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -2,6 +2,7 @@
 
 use crate::http::request_token;
 use crate::services::Services;
+use app::cv::{CvEditorState, CvSave, CvVersion, CvVersionSummary};
 use app::error::AppError;
 use app::model::*;
 use app::ports::Backend;
@@ -58,5 +59,45 @@ impl Backend for Services {
 
     async fn metrics(&self) -> Result<serde_json::Value, AppError> {
         Services::metrics(self).await
+    }
+
+    async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {
+        Services::cv_editor(self, job_id).await
+    }
+
+    async fn save_cv(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        save: CvSave,
+    ) -> Result<CvVersionSummary, AppError> {
+        Services::save_cv(self, user, job_id, save).await
+    }
+
+    async fn cv_versions(&self, job_id: &str) -> Result<Vec<CvVersionSummary>, AppError> {
+        Services::cv_versions(self, job_id).await
+    }
+
+    async fn cv_version(&self, job_id: &str, number: u32) -> Result<CvVersion, AppError> {
+        Services::cv_version(self, job_id, number).await
+    }
+
+    async fn restore_cv_version(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        number: u32,
+    ) -> Result<CvVersionSummary, AppError> {
+        Services::restore_cv_version(self, user, job_id, number).await
+    }
+
+    async fn mark_cv_sent(
+        &self,
+        user: &UserInfo,
+        job_id: &str,
+        number: u32,
+        sent: bool,
+    ) -> Result<CvVersionSummary, AppError> {
+        Services::mark_cv_sent(self, user, job_id, number, sent).await
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use server::auth::Auth;
 use server::config::{Config, Secret};
 use server::services::{Services, SharedServices};
+use server::store::CvStore;
 use tower::ServiceExt;
 
 struct App {
@@ -1058,4 +1059,155 @@ async fn provider_admin_actions_need_the_admin_role_and_valid_input() {
     assert_error(&restart, StatusCode::FORBIDDEN, "admin");
     let restart = app.json(Method::POST, "/api/admin/pdf/restart", &app.admin, json!({})).await;
     assert_eq!((restart.status, restart.json()), (StatusCode::OK, json!({"restarted": true})));
+}
+
+#[tokio::test]
+async fn the_cv_editor_saves_numbered_versions_restores_and_marks_the_sent_one() {
+    let app = app().await;
+    app.services.seed_demo(false).await.unwrap();
+    let job = app.create("Rust Platform Engineer", "Acme", "Berlin").await;
+    let id = job["id"].as_str().unwrap().to_string();
+    let editor = format!("/api/jobs/{id}/cv-editor");
+
+    // Before any run: the master CV, unsaved, without keywords.
+    let state = app.get(&editor).await.json();
+    assert_eq!((state["origin"].as_str(), &state["version"]), (Some("master_cv"), &Value::Null));
+    assert_eq!(state["keywords"], json!([]));
+    assert!(!state["document"]["header"]["name"].as_str().unwrap().is_empty());
+
+    // After a run: the pipeline's draft, each bullet with its source, and the posting's keywords.
+    app.json(Method::POST, "/run", &app.admin, json!({"job_id": id, "tier": "B"})).await;
+    assert!(app.run_next().await);
+    let state = app.get(&editor).await.json();
+    assert_eq!(state["origin"], "pipeline", "{state}");
+    assert!(!state["keywords"].as_array().unwrap().is_empty());
+    let experience = state["document"]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "experience")
+        .expect("an experience section")
+        .clone();
+    let first_bullet = &experience["items"][0]["bullets"][0];
+    assert!(first_bullet["provenance"]["label"].as_str().unwrap().starts_with("Master CV · "));
+
+    // Saves number the versions; a save from a stale base is refused and loses nothing.
+    let mut document = state["document"].clone();
+    document["header"]["headline"] = json!("Platform engineer · Rust");
+    let put = |doc: Value, base: u32| json!({"document": doc, "base_version": base});
+    let v1 = app.json(Method::PUT, &editor, &app.admin, put(document.clone(), 0)).await;
+    assert_eq!(v1.status, StatusCode::OK, "{}", v1.text);
+    assert_eq!(v1.json()["number"], 1);
+    assert_error(
+        &app.json(Method::PUT, &editor, &app.admin, put(document.clone(), 0)).await,
+        StatusCode::CONFLICT,
+        "version 1",
+    );
+    let mut edited = document.clone();
+    edited["sections"][0]["items"][0]["text"] = json!("Edited by hand");
+    let v2 = app.json(Method::PUT, &editor, &app.admin, put(edited.clone(), 1)).await;
+    assert_eq!(v2.json()["number"], 2, "{}", v2.text);
+    let state = app.get(&editor).await.json();
+    assert_eq!((state["origin"].as_str(), &state["version"]), (Some("saved"), &json!(2)));
+    assert_eq!(state["document"], edited);
+
+    // Bad documents: 422 naming the field; viewers cannot save.
+    let mut bad = edited.clone();
+    bad["header"]["name"] = json!(" ");
+    assert_error(
+        &app.json(Method::PUT, &editor, &app.admin, put(bad, 2)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "header.name",
+    );
+    let mut bad = edited.clone();
+    bad["settings"]["accent"] = json!("red;}");
+    assert_error(
+        &app.json(Method::PUT, &editor, &app.admin, put(bad, 2)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "settings.accent",
+    );
+    let mut bad = edited.clone();
+    bad["sections"][0]["items"][0]["bullets"] =
+        json!([{"text": "Invented", "provenance": {"source": "star:nope", "label": "STAR · x"}}]);
+    assert_error(
+        &app.json(Method::PUT, &editor, &app.admin, put(bad, 2)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "sections[0].items[0].bullets[0].provenance.source",
+    );
+    let mut bad = edited.clone();
+    bad["sections"][0]["colour"] = json!("red");
+    assert_error(
+        &app.json(Method::PUT, &editor, &app.admin, put(bad, 2)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "colour",
+    );
+    assert_eq!(
+        app.json(Method::PUT, &editor, &app.viewer, put(edited.clone(), 2)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A forged chip label is rewritten from the profile.
+    let mut forged = edited.clone();
+    let source = first_bullet["provenance"]["source"].clone();
+    forged["sections"][0]["items"][0]["bullets"] =
+        json!([{"text": "Mine", "provenance": {"source": source, "label": "Nobel prize"}}]);
+    assert_eq!(
+        app.json(Method::PUT, &editor, &app.admin, put(forged, 2)).await.status,
+        StatusCode::OK
+    );
+    let saved = app.get(&format!("{editor}/versions/3")).await.json();
+    let label = saved["document"]["sections"][0]["items"][0]["bullets"][0]["provenance"]["label"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(label, first_bullet["provenance"]["label"].as_str().unwrap());
+
+    // History, newest first; view, restore (as a new version), mark the sent one.
+    let numbers: Vec<u64> = app
+        .get(&format!("{editor}/versions"))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [3, 2, 1]);
+    assert_eq!(app.get(&format!("{editor}/versions/1")).await.json()["document"], document);
+    assert_error(&app.get(&format!("{editor}/versions/abc")).await, StatusCode::BAD_REQUEST, "abc");
+    assert_error(&app.get(&format!("{editor}/versions/9")).await, StatusCode::NOT_FOUND, "9");
+    let restored = app
+        .json(Method::POST, &format!("{editor}/versions/1/restore"), &app.admin, json!({}))
+        .await;
+    assert_eq!(restored.json()["number"], 4, "{}", restored.text);
+    assert_eq!(restored.json()["restored_from"], 1);
+    assert_eq!(app.get(&editor).await.json()["document"], document);
+
+    let sent =
+        app.send(Method::POST, &format!("{editor}/versions/2/sent"), Some(&app.admin), None).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert!(sent.json()["sent_at"].is_string());
+    let unsent = app
+        .json(
+            Method::POST,
+            &format!("{editor}/versions/2/sent"),
+            &app.admin,
+            json!({"sent": false}),
+        )
+        .await;
+    assert_eq!(unsent.json()["sent_at"], Value::Null);
+    assert_eq!(
+        app.json(Method::POST, &format!("{editor}/versions/2/sent"), &app.viewer, json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let audit = app.get("/api/admin/audit").await.json();
+    assert!(
+        audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "cv.mark_sent"),
+        "{audit}"
+    );
+
+    // Deleting the job deletes its CV versions.
+    app.send(Method::DELETE, &format!("/api/jobs/{id}"), Some(&app.admin), None).await;
+    assert!(app.services.store.list_cv_versions(&id).await.unwrap().is_empty());
 }

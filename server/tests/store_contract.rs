@@ -542,8 +542,10 @@ mod contract {
         app::cv::CvVersion {
             job_id: job_id.into(),
             number,
-            saved_at: chrono::DateTime::from_timestamp_millis(1_795_000_000_000 + i64::from(number))
-                .unwrap(),
+            saved_at: chrono::DateTime::from_timestamp_millis(
+                1_795_000_000_000 + i64::from(number),
+            )
+            .unwrap(),
             saved_by: "admin".into(),
             sent_at: None,
             restored_from: (number == 3).then_some(1),

@@ -130,6 +130,7 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
         };
         view! {
             <div class="actions documents" data-testid="documents">
+                <a class="button" href=format!("/jobs/{job}/cv") data-testid="edit-cv">"Edit the CV"</a>
                 {pdf("cv-editor", "CV (PDF)")}
                 {pdf("cover-letter", "Cover letter (PDF)")}
                 {pdf("dossier", "Dossier (PDF)")}

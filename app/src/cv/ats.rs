@@ -28,7 +28,7 @@ pub struct Coverage {
 impl Coverage {
     pub fn percent(&self) -> u8 {
         let total = self.found.len() + self.missing.len();
-        if total == 0 { 0 } else { (100 * self.found.len() / total) as u8 }
+        (100 * self.found.len()).checked_div(total).unwrap_or(0) as u8
     }
 }
 

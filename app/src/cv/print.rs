@@ -272,6 +272,58 @@ pub fn html(doc: &CvDocument, title: &str, fonts: Fonts<'_>) -> String {
     )
 }
 
+/// The elements the preview measures to find page breaks: what never splits (the header, a
+/// heading, an entry's head, a bullet, a paragraph), in document order.
+pub const BLOCK_SELECTOR: &str = "header, h2, .head, li, section p";
+
+/// A measured block of the preview, in CSS pixels from the top of the content box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Block {
+    pub top: f64,
+    pub bottom: f64,
+    /// Headings and entry heads stay on the page of what follows them.
+    pub keep_with_next: bool,
+    /// Paragraphs may continue on the next page (between lines); the rest move whole.
+    pub splittable: bool,
+}
+
+/// Where printing starts each new page, as offsets into the continuous preview, following the
+/// print rules: a block that does not fit moves to the next page with the headings it keeps
+/// with; a block taller than a page is cut at the page's end.
+pub fn page_breaks(blocks: &[Block], page_height: f64) -> Vec<f64> {
+    const SLACK: f64 = 0.5;
+    let mut breaks: Vec<f64> = Vec::new();
+    if page_height <= 0.0 {
+        return breaks;
+    }
+    let mut start = 0.0;
+    for (i, block) in blocks.iter().enumerate() {
+        if block.bottom - start <= page_height + SLACK {
+            continue;
+        }
+        if !block.splittable && block.bottom - block.top <= page_height {
+            let mut at = block.top;
+            let mut j = i;
+            while j > 0 && blocks[j - 1].keep_with_next && blocks[j - 1].top > start + SLACK {
+                j -= 1;
+                at = blocks[j].top;
+            }
+            if at > start + SLACK {
+                breaks.push(at);
+                start = at;
+            }
+        }
+        while block.bottom - start > page_height + SLACK {
+            start += page_height;
+            breaks.push(start);
+        }
+    }
+    breaks
+}
+
+/// One millimetre in CSS pixels.
+pub const PX_PER_MM: f64 = 96.0 / 25.4;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +386,30 @@ mod tests {
             inline("**Led** <b> *team* [site](https://x.y/?a=1&b=\"2\")"),
             "<strong>Led</strong> &lt;b&gt; <em>team</em> <a href=\"https://x.y/?a=1&amp;b=&quot;2&quot;\">site</a>"
         );
+    }
+
+    fn block(top: f64, bottom: f64, keep_with_next: bool) -> Block {
+        Block { top, bottom, keep_with_next, splittable: false }
+    }
+
+    #[test]
+    fn blocks_that_do_not_fit_move_with_their_heading() {
+        // Page height 100: the bullet at 90–110 does not fit; its head (80–90) goes with it.
+        let blocks = [
+            block(0.0, 40.0, false),
+            block(45.0, 75.0, false),
+            block(80.0, 90.0, true),
+            block(90.0, 110.0, false),
+            block(110.0, 150.0, false),
+        ];
+        assert_eq!(page_breaks(&blocks, 100.0), vec![80.0]);
+        // Everything fits: one page.
+        assert_eq!(page_breaks(&blocks[..2], 100.0), Vec::<f64>::new());
+        // A block taller than two pages is cut at each page's end.
+        assert_eq!(page_breaks(&[block(10.0, 260.0, false)], 100.0), vec![100.0, 200.0]);
+        // A paragraph continues on the next page instead of moving.
+        let para = Block { splittable: true, ..block(60.0, 130.0, false) };
+        assert_eq!(page_breaks(&[block(0.0, 50.0, false), para], 100.0), vec![100.0]);
     }
 
     #[test]

@@ -75,6 +75,8 @@ fn JobDetail(job: Job) -> impl IntoView {
             <span class="badge">{job.application.stage.as_str()}</span>
             {job.score.map(|s| view! { " " <span class="badge">"Score " {s}</span> })}
             {job.error.clone().map(|e| view! { <span class="flash error">{e}</span> })}
+            " "
+            <a href=format!("/jobs/{}/cv", job.id) data-testid="cv-editor-link">"CV editor"</a>
         </p>
         <RunPanel job_id=job.id.clone() />
         <div class="detail-grid">

@@ -316,6 +316,7 @@ async fn mark_cv_sent(
     Path((id, number)): Path<(String, String)>,
     BodyText(body): BodyText,
 ) -> ApiResult<Json<app::cv::CvVersionSummary>> {
+    require_admin(&user)?;
     // No body marks the version as sent; `{"sent": false}` takes the mark off.
     let sent = if body.trim().is_empty() {
         true

@@ -247,6 +247,7 @@ impl Services {
         job_id: &str,
         save: CvSave,
     ) -> Result<CvVersionSummary, AppError> {
+        super::require_admin(user)?;
         self.get_job(job_id).await?;
         let document = self.checked(save.document).await?;
         let latest = self.store.latest_cv_version(job_id).await?.map_or(0, |v| v.number);
@@ -280,6 +281,7 @@ impl Services {
         job_id: &str,
         number: u32,
     ) -> Result<CvVersionSummary, AppError> {
+        super::require_admin(user)?;
         let old = self.cv_version(job_id, number).await?;
         let document = self.checked(old.document).await?;
         let latest = self.store.latest_cv_version(job_id).await?.map_or(0, |v| v.number);
@@ -294,6 +296,7 @@ impl Services {
         number: u32,
         sent: bool,
     ) -> Result<CvVersionSummary, AppError> {
+        super::require_admin(user)?;
         self.get_job(job_id).await?;
         let at = sent.then(crate::store::now);
         if !self.store.mark_cv_version_sent(job_id, number, at).await? {

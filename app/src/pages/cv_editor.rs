@@ -1,0 +1,1315 @@
+//! The CV editor of a job (`/jobs/:id/cv`): the structured document on the left, its print view
+//! on the right (the same HTML the PDF is printed from, with page breaks marked), autosave
+//! 3 s after the last change, undo/redo, versions, settings, provenance chips and an ATS panel.
+//! Without JavaScript the page still shows the preview and exports the PDF.
+
+use crate::components::Layout;
+use crate::cv::print::{Fonts, faces_css, html};
+use crate::cv::*;
+use crate::functions::{
+    get_cv_editor, get_cv_version, list_cv_versions, mark_cv_sent, restore_cv_version, save_cv,
+};
+use leptos::html as el;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::time::Duration;
+
+/// Autosave waits this long after the last change.
+const SAVE_DELAY: Duration = Duration::from_secs(3);
+/// The preview follows the text this long after the last keystroke.
+const PREVIEW_DELAY: Duration = Duration::from_millis(250);
+const UNDO_LIMIT: usize = 200;
+
+#[component]
+pub fn CvEditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let state = Resource::new(move || params.get().get("id").unwrap_or_default(), get_cv_editor);
+    view! {
+        <Layout>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match state.await {
+                        Ok(state) => view! { <Editor state /> }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <Title text="CV not found · jobintel" />
+                                <h1>"CV not found"</h1>
+                                <p class="flash error">{e.to_string()}</p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum SaveState {
+    Saved,
+    Unsaved,
+    Saving,
+    Failed(String),
+}
+
+/// The editor's state and its operations; every field is a handle, so it is `Copy` into any
+/// event handler.
+#[derive(Clone, Copy)]
+struct Ed {
+    job_id: StoredValue<String>,
+    doc: RwSignal<CvDocument>,
+    /// What the preview shows: `doc`, a moment later.
+    shown: RwSignal<CvDocument>,
+    /// Bumped when the form's shape changes (a section, item or bullet added, moved or
+    /// removed; undo; restore), so the form is rebuilt; typing does not rebuild it.
+    shape: RwSignal<u64>,
+    version: RwSignal<Option<u32>>,
+    saved_at: RwSignal<Option<chrono::DateTime<chrono::Utc>>>,
+    status: RwSignal<SaveState>,
+    edits: StoredValue<u64>,
+    undo: RwSignal<Vec<CvDocument>>,
+    redo: RwSignal<Vec<CvDocument>>,
+    /// The field typed into last: consecutive keystrokes in one field are one undo step.
+    last_field: StoredValue<String>,
+    save_timer: StoredValue<Option<TimeoutHandle>>,
+    preview_timer: StoredValue<Option<TimeoutHandle>>,
+    export_after_save: StoredValue<bool>,
+    export_form: NodeRef<el::Form>,
+}
+
+impl Ed {
+    fn remember(self) {
+        let current = self.doc.get_untracked();
+        self.undo.update(|u| {
+            u.push(current);
+            if u.len() > UNDO_LIMIT {
+                u.remove(0);
+            }
+        });
+        self.redo.update(Vec::clear);
+    }
+
+    /// A change typed into `field`.
+    fn edit(self, field: &str, change: impl FnOnce(&mut CvDocument)) {
+        if self.last_field.with_value(|f| f != field) {
+            self.remember();
+            self.last_field.set_value(field.to_string());
+        }
+        self.doc.update(change);
+        self.changed();
+    }
+
+    /// A change of the document's shape.
+    fn reshape(self, change: impl FnOnce(&mut CvDocument)) {
+        self.remember();
+        self.last_field.set_value(String::new());
+        self.doc.update(change);
+        self.shape.update(|n| *n += 1);
+        self.changed();
+    }
+
+    fn changed(self) {
+        self.edits.update_value(|n| *n += 1);
+        if self.status.get_untracked() != SaveState::Saving {
+            self.status.set(SaveState::Unsaved);
+        }
+        self.schedule_save(SAVE_DELAY);
+        replace_timer(self.preview_timer, PREVIEW_DELAY, move || {
+            self.shown.set(self.doc.get_untracked())
+        });
+    }
+
+    fn schedule_save(self, after: Duration) {
+        replace_timer(self.save_timer, after, move || self.save());
+    }
+
+    fn step(self, from: RwSignal<Vec<CvDocument>>, to: RwSignal<Vec<CvDocument>>) {
+        let mut previous = None;
+        from.update(|stack| previous = stack.pop());
+        let Some(previous) = previous else { return };
+        let current = self.doc.get_untracked();
+        to.update(|stack| stack.push(current));
+        self.last_field.set_value(String::new());
+        self.doc.set(previous);
+        self.shape.update(|n| *n += 1);
+        self.changed();
+    }
+
+    fn undo(self) {
+        self.step(self.undo, self.redo);
+    }
+
+    fn redo(self) {
+        self.step(self.redo, self.undo);
+    }
+
+    /// Saves now (Ctrl+S, the timer): one save at a time; changes made meanwhile are saved
+    /// next.
+    fn save(self) {
+        self.save_timer.update_value(|t| {
+            if let Some(t) = t.take() {
+                t.clear();
+            }
+        });
+        match self.status.get_untracked() {
+            SaveState::Saving => return self.schedule_save(Duration::from_millis(500)),
+            SaveState::Saved => return self.after_save(),
+            _ => {}
+        }
+        let edits_at_start = self.edits.get_value();
+        let save = CvSave {
+            document: self.doc.get_untracked(),
+            base_version: Some(self.version.get_untracked().unwrap_or(0)),
+        };
+        self.status.set(SaveState::Saving);
+        let job_id = self.job_id.get_value();
+        spawn_local(async move {
+            match save_cv(job_id, save).await {
+                Ok(v) => {
+                    self.version.set(Some(v.number));
+                    self.saved_at.set(Some(v.saved_at));
+                    if self.edits.get_value() == edits_at_start {
+                        self.status.set(SaveState::Saved);
+                        self.after_save();
+                    } else {
+                        self.status.set(SaveState::Unsaved);
+                        self.schedule_save(SAVE_DELAY);
+                    }
+                }
+                Err(e) => {
+                    self.export_after_save.set_value(false);
+                    self.status.set(SaveState::Failed(e.to_string()));
+                }
+            }
+        });
+    }
+
+    fn after_save(self) {
+        if self.export_after_save.get_value() {
+            self.export_after_save.set_value(false);
+            if let Some(form) = self.export_form.get_untracked() {
+                let _ = form.submit();
+            }
+        }
+    }
+
+    /// Ctrl+P and the Export button: the PDF of what is on screen (saved first).
+    fn export(self) {
+        self.export_after_save.set_value(true);
+        self.save();
+    }
+
+    /// Makes a stored version the document being edited (after a restore).
+    fn load(self, version: CvVersion) {
+        self.remember();
+        self.last_field.set_value(String::new());
+        self.doc.set(version.document.clone());
+        self.shown.set(version.document);
+        self.version.set(Some(version.number));
+        self.saved_at.set(Some(version.saved_at));
+        self.status.set(SaveState::Saved);
+        self.shape.update(|n| *n += 1);
+    }
+}
+
+/// Runs `f` after `delay`, cancelling what `slot` had scheduled before.
+fn replace_timer(
+    slot: StoredValue<Option<TimeoutHandle>>,
+    delay: Duration,
+    f: impl FnOnce() + 'static,
+) {
+    slot.update_value(|t| {
+        if let Some(t) = t.take() {
+            t.clear();
+        }
+        *t = set_timeout_with_handle(f, delay).ok();
+    });
+}
+
+fn preview_fonts(font: Font) -> String {
+    faces_css(font.family(), |face| format!("/fonts/{}", face.file))
+}
+
+#[component]
+fn Editor(state: CvEditorState) -> impl IntoView {
+    let ed = Ed {
+        job_id: StoredValue::new(state.job_id.clone()),
+        doc: RwSignal::new(state.document.clone()),
+        shown: RwSignal::new(state.document.clone()),
+        shape: RwSignal::new(0),
+        version: RwSignal::new(state.version),
+        saved_at: RwSignal::new(state.saved_at),
+        status: RwSignal::new(SaveState::Saved),
+        edits: StoredValue::new(0),
+        undo: RwSignal::new(Vec::new()),
+        redo: RwSignal::new(Vec::new()),
+        last_field: StoredValue::new(String::new()),
+        save_timer: StoredValue::new(None),
+        preview_timer: StoredValue::new(None),
+        export_after_save: StoredValue::new(false),
+        export_form: NodeRef::new(),
+    };
+    let job_id = state.job_id.clone();
+    let title = format!("CV — {} — {}", state.title, state.company);
+    let viewing = RwSignal::new(None::<CvVersion>);
+    let pages = RwSignal::new(None::<usize>);
+    let versions = Resource::new(
+        move || (ed.job_id.get_value(), ed.version.get()),
+        |(id, _)| list_cv_versions(id),
+    );
+    let keywords = StoredValue::new(state.keywords.clone());
+    let iframe = NodeRef::<el::Iframe>::new();
+
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::ev;
+        Effect::new(move |_| {
+            let keys = window_event_listener(ev::keydown, move |e| {
+                if !(e.ctrl_key() || e.meta_key()) {
+                    return;
+                }
+                match e.key().to_lowercase().as_str() {
+                    "s" => {
+                        e.prevent_default();
+                        ed.save();
+                    }
+                    "p" => {
+                        e.prevent_default();
+                        ed.export();
+                    }
+                    _ => {}
+                }
+            });
+            on_cleanup(move || keys.remove());
+            // The first load may have happened before hydration attached `on:load`.
+            set_timeout(move || measure(iframe, ed, viewing, pages), Duration::from_millis(400));
+        });
+    }
+
+    let preview_title = title.clone();
+    let preview = move || {
+        let doc = viewing.with(|v| v.as_ref().map(|v| v.document.clone()));
+        let doc = doc.unwrap_or_else(|| ed.shown.get());
+        let faces = preview_fonts(doc.settings.font);
+        html(&doc, &preview_title, Fonts { faces_css: &faces, csp_src: "'self'" })
+    };
+    let on_load = move |_| {
+        measure(iframe, ed, viewing, pages);
+        // Fonts can finish after `load`; measure again once they have.
+        set_timeout(move || measure(iframe, ed, viewing, pages), Duration::from_millis(300));
+    };
+    let save_label = move || match ed.status.get() {
+        SaveState::Saved => match (ed.version.get(), ed.saved_at.get()) {
+            (Some(n), Some(at)) => format!("Saved · version {n} · {}", at.format("%H:%M:%S UTC")),
+            _ => "Not saved yet (the draft from the pipeline)".to_string(),
+        },
+        SaveState::Unsaved => "Unsaved changes…".to_string(),
+        SaveState::Saving => "Saving…".to_string(),
+        SaveState::Failed(e) => format!("Not saved: {e}"),
+    };
+    let save_class = move || match ed.status.get() {
+        SaveState::Failed(_) => "save-state error",
+        SaveState::Saved => "save-state saved",
+        _ => "save-state pending",
+    };
+    let page_info = move || {
+        let budget = ed.doc.with(|d| d.settings.page_budget) as usize;
+        pages.get().map(|n| {
+            let over = (n > budget).then(|| {
+                view! {
+                    <span class="flash error" data-testid="page-warning" role="alert">
+                        {format!("Over budget: {n} pages, the budget is {budget}.")}
+                    </span>
+                }
+            });
+            view! {
+                <span data-testid="page-count">
+                    {format!("{n} page{}", if n == 1 { "" } else { "s" })}
+                </span>
+                {over}
+            }
+        })
+    };
+    let origin_note = match state.origin {
+        CvOrigin::Saved => None,
+        CvOrigin::Pipeline => Some("Started from the pipeline's tailored draft."),
+        CvOrigin::MasterCv => Some("No run has tailored this CV yet: started from the master CV."),
+    };
+    let pdf_action = format!("/api/jobs/{job_id}/cv-editor/pdf");
+    view! {
+        <Title text=format!("{title} · jobintel") />
+        <p>
+            <a href=format!("/jobs/{job_id}")>"← " {state.title.clone()} " · " {state.company.clone()}</a>
+        </p>
+        <h1>"CV editor"</h1>
+        {origin_note.map(|n| view! { <p class="muted">{n}</p> })}
+        <noscript>
+            <p class="flash notice">
+                "Editing needs JavaScript. The preview and the PDF export work without it."
+            </p>
+        </noscript>
+        <div class="cv-toolbar">
+            <span class=save_class data-testid="save-state" role="status">
+                {save_label}
+            </span>
+            <button
+                type="button"
+                data-testid="undo"
+                disabled=move || ed.undo.with(Vec::is_empty)
+                on:click=move |_| ed.undo()
+            >
+                "Undo"
+            </button>
+            <button
+                type="button"
+                data-testid="redo"
+                disabled=move || ed.redo.with(Vec::is_empty)
+                on:click=move |_| ed.redo()
+            >
+                "Redo"
+            </button>
+            <button type="button" data-testid="save-now" on:click=move |_| ed.save()>
+                "Save (Ctrl+S)"
+            </button>
+            <form
+                method="post"
+                action=pdf_action
+                class="inline"
+                node_ref=ed.export_form
+                on:submit=move |e| {
+                    e.prevent_default();
+                    ed.export();
+                }
+            >
+                <button type="submit" data-testid="export-pdf">
+                    "Export PDF (Ctrl+P)"
+                </button>
+            </form>
+            {page_info}
+        </div>
+        <div class="cv-editor">
+            <div class="cv-form">
+                {move || {
+                    ed.shape.track();
+                    let doc = ed.doc.get_untracked();
+                    view! {
+                        <HeaderForm ed doc=doc.clone() />
+                        <SectionsForm ed doc=doc.clone() />
+                        <SettingsForm ed settings=doc.settings />
+                    }
+                }}
+            </div>
+            <div class="cv-side">
+                {move || {
+                    viewing
+                        .get()
+                        .map(|v| {
+                            let number = v.number;
+                            view! {
+                                <p class="flash notice" data-testid="viewing">
+                                    {format!(
+                                        "Viewing version {number}, saved {}.",
+                                        v.saved_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                                    )} " "
+                                    <button
+                                        type="button"
+                                        on:click=move |_| restore(ed, viewing, number)
+                                    >
+                                        "Restore this version"
+                                    </button>
+                                    " "
+                                    <button type="button" on:click=move |_| viewing.set(None)>
+                                        "Back to editing"
+                                    </button>
+                                </p>
+                            }
+                        })
+                }}
+                <iframe
+                    class="cv-preview"
+                    title="Print preview"
+                    data-testid="cv-preview"
+                    sandbox="allow-same-origin"
+                    srcdoc=preview
+                    node_ref=iframe
+                    on:load=on_load
+                ></iframe>
+                <AtsPanel ed keywords />
+                <h2>"Versions"</h2>
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || {
+                        versions
+                            .get()
+                            .map(|r| match r {
+                                Ok(list) if list.is_empty() => {
+                                    view! { <p class="muted">"No saved version yet."</p> }.into_any()
+                                }
+                                Ok(list) => {
+                                    view! {
+                                        <ul class="versions" data-testid="versions">
+                                            {list
+                                                .into_iter()
+                                                .map(|v| view! { <VersionRow ed viewing v /> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                        .into_any()
+                                }
+                                Err(e) => {
+                                    view! { <p class="flash error">{e.to_string()}</p> }.into_any()
+                                }
+                            })
+                    }}
+                </Transition>
+            </div>
+        </div>
+    }
+}
+
+fn restore(ed: Ed, viewing: RwSignal<Option<CvVersion>>, number: u32) {
+    let job_id = ed.job_id.get_value();
+    spawn_local(async move {
+        let restored = match restore_cv_version(job_id.clone(), number).await {
+            Ok(v) => get_cv_version(job_id, v.number).await,
+            Err(e) => Err(e),
+        };
+        match restored {
+            Ok(v) => {
+                viewing.set(None);
+                ed.load(v);
+            }
+            Err(e) => ed.status.set(SaveState::Failed(e.to_string())),
+        }
+    });
+}
+
+#[component]
+fn VersionRow(ed: Ed, viewing: RwSignal<Option<CvVersion>>, v: CvVersionSummary) -> impl IntoView {
+    let number = v.number;
+    let sent = v.sent_at.is_some();
+    let view_version = move |_| {
+        let job_id = ed.job_id.get_value();
+        spawn_local(async move {
+            match get_cv_version(job_id, number).await {
+                Ok(v) => viewing.set(Some(v)),
+                Err(e) => ed.status.set(SaveState::Failed(e.to_string())),
+            }
+        });
+    };
+    let toggle_sent = move |_| {
+        let job_id = ed.job_id.get_value();
+        spawn_local(async move {
+            match mark_cv_sent(job_id, number, !sent).await {
+                // The list reloads through the version signal.
+                Ok(_) => ed.version.update(|_| {}),
+                Err(e) => ed.status.set(SaveState::Failed(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <li data-testid=format!("version-{number}")>
+            <strong>{format!("v{number}")}</strong>
+            " · "
+            {v.saved_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}
+            " · "
+            {v.saved_by.clone()}
+            {v.restored_from.map(|n| format!(" · restored from v{n}"))}
+            {v
+                .sent_at
+                .map(|at| {
+                    view! {
+                        " "
+                        <span class="badge sent" data-testid="sent-badge">
+                            {format!("sent {}", at.format("%Y-%m-%d"))}
+                        </span>
+                    }
+                })}
+            " "
+            <button type="button" class="link" on:click=view_version>
+                "View"
+            </button>
+            " "
+            <button type="button" class="link" on:click=move |_| restore(ed, viewing, number)>
+                "Restore"
+            </button>
+            " "
+            <button type="button" class="link" on:click=toggle_sent>
+                {if sent { "Unmark sent" } else { "Mark as sent" }}
+            </button>
+        </li>
+    }
+}
+
+/// Measures the preview's blocks, marks where each printed page starts and counts the pages.
+#[cfg(feature = "hydrate")]
+fn measure(
+    iframe: NodeRef<el::Iframe>,
+    ed: Ed,
+    viewing: RwSignal<Option<CvVersion>>,
+    pages: RwSignal<Option<usize>>,
+) {
+    use crate::cv::print::{BLOCK_SELECTOR, Block, PX_PER_MM, page_breaks};
+    use wasm_bindgen::JsCast;
+    let settings = viewing
+        .with_untracked(|v| v.as_ref().map(|v| v.document.settings.clone()))
+        .unwrap_or_else(|| ed.shown.with_untracked(|d| d.settings.clone()));
+    let Some(doc) = iframe.get_untracked().and_then(|f| f.content_document()) else { return };
+    let Some(body) = doc.body() else { return };
+    if let Ok(old) = doc.query_selector_all(".jobintel-page-break") {
+        for i in 0..old.length() {
+            if let Some(node) = old.item(i)
+                && let Some(parent) = node.parent_node()
+            {
+                let _ = parent.remove_child(&node);
+            }
+        }
+    }
+    let margin = settings.margin_mm * PX_PER_MM;
+    let page_height = (settings.paper.mm().1 - 2.0 * settings.margin_mm) * PX_PER_MM;
+    let content_top = body.get_bounding_client_rect().top() + margin;
+    let Ok(nodes) = doc.query_selector_all(BLOCK_SELECTOR) else { return };
+    let mut blocks = Vec::new();
+    for i in 0..nodes.length() {
+        let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else {
+            continue;
+        };
+        let rect = el.get_bounding_client_rect();
+        if rect.height() <= 0.0 {
+            continue;
+        }
+        let tag = el.tag_name().to_lowercase();
+        let head = el.class_name().split_whitespace().any(|c| c == "head");
+        blocks.push(Block {
+            top: rect.top() - content_top,
+            bottom: rect.bottom() - content_top,
+            keep_with_next: tag == "h2" || head,
+            splittable: tag == "p",
+        });
+    }
+    let breaks = page_breaks(&blocks, page_height);
+    for (n, y) in breaks.iter().enumerate() {
+        let Ok(marker) = doc.create_element("div") else { continue };
+        marker.set_class_name("jobintel-page-break");
+        let _ = marker.set_attribute(
+            "style",
+            &format!(
+                "position:absolute;left:0;right:0;top:{:.1}px;border-top:1px dashed #c0392b;\
+                 color:#c0392b;font:10px sans-serif;text-align:right;padding-right:4px;pointer-events:none",
+                margin + y
+            ),
+        );
+        marker.set_text_content(Some(&format!("page {}", n + 2)));
+        let _ = body.append_child(&marker);
+    }
+    pages.set(Some(breaks.len() + 1));
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn measure(
+    _: NodeRef<el::Iframe>,
+    _: Ed,
+    _: RwSignal<Option<CvVersion>>,
+    _: RwSignal<Option<usize>>,
+) {
+}
+
+/// A one-line text field bound to one place in the document.
+fn line_field(
+    ed: Ed,
+    label: &'static str,
+    field: String,
+    value: String,
+    set: impl Fn(&mut CvDocument, String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let testid = field.replace(['[', ']', '.'], "-");
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <input
+                type="text"
+                value=value
+                data-testid=testid
+                on:input=move |e| {
+                    let v = event_target_value(&e);
+                    ed.edit(&field, move |d| set(d, v));
+                }
+            />
+        </label>
+    }
+}
+
+/// A multi-line text field (paragraphs, bullets).
+fn text_field(
+    ed: Ed,
+    label: &'static str,
+    field: String,
+    value: String,
+    set: impl Fn(&mut CvDocument, String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let testid = field.replace(['[', ']', '.'], "-");
+    let rows = (value.len() / 70 + 1).clamp(1, 8);
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <textarea
+                rows=rows
+                data-testid=testid
+                on:input=move |e| {
+                    let v = event_target_value(&e);
+                    ed.edit(&field, move |d| set(d, v));
+                }
+            >
+                {value}
+            </textarea>
+        </label>
+    }
+}
+
+fn chip(provenance: &Option<Provenance>) -> impl IntoView + use<> {
+    match provenance {
+        Some(p) => view! {
+            <span class="chip source" title=p.source.clone() data-testid="chip">
+                {p.label.clone()}
+            </span>
+        }
+        .into_any(),
+        None => view! {
+            <span class="chip user" data-testid="chip">
+                "user-written"
+            </span>
+        }
+        .into_any(),
+    }
+}
+
+fn item_mut(d: &mut CvDocument, s: usize, i: usize) -> Option<&mut CvItem> {
+    d.sections.get_mut(s)?.items.get_mut(i)
+}
+
+fn swap<T>(list: &mut [T], a: usize, b: usize) {
+    if a < list.len() && b < list.len() {
+        list.swap(a, b);
+    }
+}
+
+#[component]
+fn HeaderForm(ed: Ed, doc: CvDocument) -> impl IntoView {
+    let h = doc.header;
+    let links = h
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, link)| {
+            view! {
+                <div class="row">
+                    {line_field(
+                        ed,
+                        "Label",
+                        format!("header.links[{i}].label"),
+                        link.label.clone(),
+                        move |d, v| {
+                            if let Some(l) = d.header.links.get_mut(i) {
+                                l.label = v;
+                            }
+                        },
+                    )}
+                    {line_field(
+                        ed,
+                        "Address (https, mailto, tel)",
+                        format!("header.links[{i}].url"),
+                        link.url.clone(),
+                        move |d, v| {
+                            if let Some(l) = d.header.links.get_mut(i) {
+                                l.url = v;
+                            }
+                        },
+                    )}
+                    <button
+                        type="button"
+                        class="link"
+                        title="Remove this contact line"
+                        on:click=move |_| {
+                            ed.reshape(move |d| {
+                                if i < d.header.links.len() {
+                                    d.header.links.remove(i);
+                                }
+                            })
+                        }
+                    >
+                        "✕"
+                    </button>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="cv-block">
+            <legend>"Header"</legend>
+            {line_field(ed, "Name", "header.name".into(), h.name, |d, v| d.header.name = v)}
+            {line_field(
+                ed,
+                "Headline",
+                "header.headline".into(),
+                h.headline,
+                |d, v| d.header.headline = v,
+            )}
+            {links}
+            <button
+                type="button"
+                on:click=move |_| ed.reshape(|d| d.header.links.push(CvLink::default()))
+            >
+                "+ Contact line"
+            </button>
+        </fieldset>
+    }
+}
+
+#[component]
+fn SectionsForm(ed: Ed, doc: CvDocument) -> impl IntoView {
+    let count = doc.sections.len();
+    let sections = doc
+        .sections
+        .into_iter()
+        .enumerate()
+        .map(|(s, section)| view! { <SectionForm ed s count section /> })
+        .collect_view();
+    let new_kind = RwSignal::new(SectionKind::Custom);
+    view! {
+        {sections}
+        <div class="row">
+            <select
+                data-testid="new-section-kind"
+                on:change=move |e| {
+                    if let Some(k) = SectionKind::parse(&event_target_value(&e)) {
+                        new_kind.set(k);
+                    }
+                }
+            >
+                {SectionKind::ALL
+                    .into_iter()
+                    .map(|k| {
+                        view! {
+                            <option value=k.as_str() selected=k == SectionKind::Custom>
+                                {k.default_title()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <button
+                type="button"
+                data-testid="add-section"
+                on:click=move |_| {
+                    let kind = new_kind.get_untracked();
+                    ed.reshape(move |d| {
+                        d.sections
+                            .push(CvSection {
+                                kind,
+                                title: kind.default_title().into(),
+                                items: vec![CvItem::default()],
+                            })
+                    })
+                }
+            >
+                "+ Section"
+            </button>
+        </div>
+    }
+}
+
+#[component]
+fn SectionForm(ed: Ed, s: usize, count: usize, section: CvSection) -> impl IntoView {
+    let kind = section.kind;
+    let items_len = section.items.len();
+    let items = section
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| view! { <ItemForm ed kind s i count=items_len item /> })
+        .collect_view();
+    view! {
+        <fieldset class="cv-block" data-testid=format!("section-{s}")>
+            <legend>{kind.default_title()} " section"</legend>
+            <div class="row">
+                {line_field(
+                    ed,
+                    "Heading",
+                    format!("sections[{s}].title"),
+                    section.title,
+                    move |d, v| {
+                        if let Some(x) = d.sections.get_mut(s) {
+                            x.title = v;
+                        }
+                    },
+                )}
+                <button
+                    type="button"
+                    class="link"
+                    title="Move the section up"
+                    disabled=s == 0
+                    on:click=move |_| ed.reshape(move |d| swap(&mut d.sections, s, s.wrapping_sub(1)))
+                >
+                    "↑"
+                </button>
+                <button
+                    type="button"
+                    class="link"
+                    title="Move the section down"
+                    disabled=s + 1 == count
+                    on:click=move |_| ed.reshape(move |d| swap(&mut d.sections, s, s + 1))
+                >
+                    "↓"
+                </button>
+                <button
+                    type="button"
+                    class="link"
+                    title="Remove the section"
+                    on:click=move |_| {
+                        ed.reshape(move |d| {
+                            if s < d.sections.len() {
+                                d.sections.remove(s);
+                            }
+                        })
+                    }
+                >
+                    "✕"
+                </button>
+            </div>
+            {items}
+            <button
+                type="button"
+                on:click=move |_| {
+                    ed.reshape(move |d| {
+                        if let Some(x) = d.sections.get_mut(s) {
+                            x.items.push(CvItem::default());
+                        }
+                    })
+                }
+            >
+                "+ Entry"
+            </button>
+        </fieldset>
+    }
+}
+
+#[component]
+fn ItemForm(
+    ed: Ed,
+    kind: SectionKind,
+    s: usize,
+    i: usize,
+    count: usize,
+    item: CvItem,
+) -> impl IntoView {
+    let at = format!("sections[{s}].items[{i}]");
+    let (title_label, subtitle_label) = kind.item_labels();
+    let has_head = kind != SectionKind::Summary;
+    let has_subtitle = !subtitle_label.is_empty();
+    let has_when = !matches!(kind, SectionKind::Summary | SectionKind::Skills);
+    let has_bullets = !matches!(kind, SectionKind::Summary | SectionKind::Skills);
+    let text_label = match kind {
+        SectionKind::Skills => "Skills (comma separated)",
+        SectionKind::Summary => "Summary",
+        _ => "Text",
+    };
+    let bullets_len = item.bullets.len();
+    let bullets = item
+        .bullets
+        .iter()
+        .enumerate()
+        .map(|(b, bullet)| {
+            view! {
+                <div class="bullet">
+                    {text_field(
+                        ed,
+                        "Bullet",
+                        format!("{at}.bullets[{b}].text"),
+                        bullet.text.clone(),
+                        move |d, v| {
+                            if let Some(x) = item_mut(d, s, i).and_then(|x| x.bullets.get_mut(b)) {
+                                x.text = v;
+                            }
+                        },
+                    )}
+                    <div class="bullet-tools">
+                        {chip(&bullet.provenance)}
+                        <button
+                            type="button"
+                            class="link"
+                            title="Move up"
+                            disabled=b == 0
+                            on:click=move |_| {
+                                ed.reshape(move |d| {
+                                    if let Some(x) = item_mut(d, s, i) {
+                                        swap(&mut x.bullets, b, b.wrapping_sub(1));
+                                    }
+                                })
+                            }
+                        >
+                            "↑"
+                        </button>
+                        <button
+                            type="button"
+                            class="link"
+                            title="Move down"
+                            disabled=b + 1 == bullets_len
+                            on:click=move |_| {
+                                ed.reshape(move |d| {
+                                    if let Some(x) = item_mut(d, s, i) {
+                                        swap(&mut x.bullets, b, b + 1);
+                                    }
+                                })
+                            }
+                        >
+                            "↓"
+                        </button>
+                        <button
+                            type="button"
+                            class="link"
+                            title="Remove the bullet"
+                            on:click=move |_| {
+                                ed.reshape(move |d| {
+                                    if let Some(x) = item_mut(d, s, i)
+                                        && b < x.bullets.len()
+                                    {
+                                        x.bullets.remove(b);
+                                    }
+                                })
+                            }
+                        >
+                            "✕"
+                        </button>
+                    </div>
+                </div>
+            }
+        })
+        .collect_view();
+    let title = has_head.then(|| {
+        line_field(ed, title_label, format!("{at}.title"), item.title.clone(), move |d, v| {
+            if let Some(x) = item_mut(d, s, i) {
+                x.title = v;
+            }
+        })
+    });
+    let subtitle = (has_head && has_subtitle).then(|| {
+        line_field(
+            ed,
+            subtitle_label,
+            format!("{at}.subtitle"),
+            item.subtitle.clone(),
+            move |d, v| {
+                if let Some(x) = item_mut(d, s, i) {
+                    x.subtitle = v;
+                }
+            },
+        )
+    });
+    let when = has_when.then(|| {
+        view! {
+            <div class="row">
+                {line_field(ed, "Dates", format!("{at}.dates"), item.dates.clone(), move |d, v| {
+                    if let Some(x) = item_mut(d, s, i) {
+                        x.dates = v;
+                    }
+                })}
+                {line_field(
+                    ed,
+                    "Location",
+                    format!("{at}.location"),
+                    item.location.clone(),
+                    move |d, v| {
+                        if let Some(x) = item_mut(d, s, i) {
+                            x.location = v;
+                        }
+                    },
+                )}
+            </div>
+        }
+    });
+    let add_bullet = has_bullets.then(|| {
+        view! {
+            <button
+                type="button"
+                data-testid=format!("add-bullet-{s}-{i}")
+                on:click=move |_| {
+                    ed.reshape(move |d| {
+                        if let Some(x) = item_mut(d, s, i) {
+                            x.bullets.push(CvBullet::default());
+                        }
+                    })
+                }
+            >
+                "+ Bullet"
+            </button>
+        }
+    });
+    view! {
+        <div class="cv-item">
+            <div class="row item-tools">
+                {chip(&item.provenance)}
+                <button
+                    type="button"
+                    class="link"
+                    title="Move the entry up"
+                    disabled=i == 0
+                    on:click=move |_| {
+                        ed.reshape(move |d| {
+                            if let Some(x) = d.sections.get_mut(s) {
+                                swap(&mut x.items, i, i.wrapping_sub(1));
+                            }
+                        })
+                    }
+                >
+                    "↑"
+                </button>
+                <button
+                    type="button"
+                    class="link"
+                    title="Move the entry down"
+                    disabled=i + 1 == count
+                    on:click=move |_| {
+                        ed.reshape(move |d| {
+                            if let Some(x) = d.sections.get_mut(s) {
+                                swap(&mut x.items, i, i + 1);
+                            }
+                        })
+                    }
+                >
+                    "↓"
+                </button>
+                <button
+                    type="button"
+                    class="link"
+                    title="Remove the entry"
+                    on:click=move |_| {
+                        ed.reshape(move |d| {
+                            if let Some(x) = d.sections.get_mut(s)
+                                && i < x.items.len()
+                            {
+                                x.items.remove(i);
+                            }
+                        })
+                    }
+                >
+                    "✕"
+                </button>
+            </div>
+            {title}
+            {subtitle}
+            {when}
+            {text_field(ed, text_label, format!("{at}.text"), item.text.clone(), move |d, v| {
+                if let Some(x) = item_mut(d, s, i) {
+                    x.text = v;
+                }
+            })}
+            {bullets}
+            {add_bullet}
+        </div>
+    }
+}
+
+#[component]
+fn SettingsForm(ed: Ed, settings: CvSettings) -> impl IntoView {
+    let number = move |label: &'static str,
+                       field: &'static str,
+                       value: f64,
+                       step: &'static str,
+                       set: fn(&mut CvSettings, f64)| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input
+                    type="number"
+                    step=step
+                    value=value.to_string()
+                    data-testid=format!("settings-{field}")
+                    on:input=move |e| {
+                        if let Ok(v) = event_target_value(&e).parse::<f64>() {
+                            ed.edit(field, move |d| set(&mut d.settings, v));
+                        }
+                    }
+                />
+            </label>
+        }
+    };
+    let preset = MARGIN_PRESETS.iter().find(|(_, mm)| *mm == settings.margin_mm).map(|p| p.0);
+    view! {
+        <fieldset class="cv-block">
+            <legend>"Document settings"</legend>
+            <div class="row">
+                <label class="field">
+                    <span>"Font"</span>
+                    <select
+                        data-testid="settings-font"
+                        on:change=move |e| {
+                            let v = event_target_value(&e);
+                            if let Some(f) = Font::ALL.into_iter().find(|f| f.as_str() == v) {
+                                ed.edit("settings.font", move |d| d.settings.font = f);
+                            }
+                        }
+                    >
+                        {Font::ALL
+                            .into_iter()
+                            .map(|f| {
+                                view! {
+                                    <option value=f.as_str() selected=f == settings.font>
+                                        {f.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                {number(
+                    "Size (pt)",
+                    "font_size_pt",
+                    settings.font_size_pt,
+                    "0.5",
+                    |s, v| s.font_size_pt = v,
+                )}
+                {number(
+                    "Line height",
+                    "line_height",
+                    settings.line_height,
+                    "0.05",
+                    |s, v| s.line_height = v,
+                )}
+                <label class="field">
+                    <span>"Accent"</span>
+                    <input
+                        type="color"
+                        value=settings.accent.clone()
+                        data-testid="settings-accent"
+                        on:input=move |e| {
+                            let v = event_target_value(&e);
+                            ed.edit("settings.accent", move |d| d.settings.accent = v);
+                        }
+                    />
+                </label>
+            </div>
+            <div class="row">
+                <label class="field">
+                    <span>"Paper"</span>
+                    <select
+                        data-testid="settings-paper"
+                        on:change=move |e| {
+                            let paper = if event_target_value(&e) == "Letter" {
+                                Paper::Letter
+                            } else {
+                                Paper::A4
+                            };
+                            ed.edit("settings.paper", move |d| d.settings.paper = paper);
+                        }
+                    >
+                        {[Paper::A4, Paper::Letter]
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <option value=p.as_str() selected=p == settings.paper>
+                                        {p.as_str()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>"Margins"</span>
+                    <select
+                        data-testid="settings-margin-preset"
+                        on:change=move |e| {
+                            let v = event_target_value(&e);
+                            if let Some((_, mm)) = MARGIN_PRESETS.iter().find(|p| p.0 == v) {
+                                let mm = *mm;
+                                ed.reshape(move |d| d.settings.margin_mm = mm);
+                            }
+                        }
+                    >
+                        {MARGIN_PRESETS
+                            .iter()
+                            .map(|(name, mm)| {
+                                view! {
+                                    <option value=*name selected=preset == Some(*name)>
+                                        {format!("{name} ({mm} mm)")}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                        <option value="custom" selected=preset.is_none()>
+                            "Custom"
+                        </option>
+                    </select>
+                </label>
+                {number(
+                    "Margin (mm)",
+                    "margin_mm",
+                    settings.margin_mm,
+                    "1",
+                    |s, v| s.margin_mm = v,
+                )}
+            </div>
+            <div class="row">
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        checked=settings.page_numbers
+                        on:change=move |e| {
+                            let on = event_target_checked(&e);
+                            ed.edit("settings.page_numbers", move |d| d.settings.page_numbers = on);
+                        }
+                    />
+                    " Page numbers"
+                </label>
+                {number(
+                    "Page budget",
+                    "page_budget",
+                    f64::from(settings.page_budget),
+                    "1",
+                    |s, v| s.page_budget = v.clamp(0.0, 100.0) as u32,
+                )}
+            </div>
+        </fieldset>
+    }
+}
+
+/// The posting's keywords found and missing in the CV as it is now.
+#[component]
+fn AtsPanel(ed: Ed, keywords: StoredValue<Vec<String>>) -> impl IntoView {
+    move || {
+        let keywords = keywords.get_value();
+        if keywords.is_empty() {
+            return view! {
+                <section class="ats" data-testid="ats">
+                    <h2>"ATS keywords"</h2>
+                    <p class="muted">"Run the pipeline on this job to get the posting's keywords."</p>
+                </section>
+            }
+            .into_any();
+        }
+        let coverage = ed.shown.with(|d| ats::coverage(&keywords, &d.plain_text()));
+        let list = |words: Vec<String>, class: &'static str, testid: &'static str| {
+            view! {
+                <ul class=format!("keywords {class}") data-testid=testid>
+                    {words.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+            }
+        };
+        view! {
+            <section class="ats" data-testid="ats">
+                <h2>"ATS keywords"</h2>
+                <p>
+                    <strong data-testid="ats-percent">{format!("{}%", coverage.percent())}</strong>
+                    " of the posting's keywords are in the CV."
+                </p>
+                <h3>"Found"</h3>
+                {list(coverage.found, "found", "ats-found")}
+                <h3>"Missing"</h3>
+                {list(coverage.missing, "missing", "ats-missing")}
+            </section>
+        }
+        .into_any()
+    }
+}
