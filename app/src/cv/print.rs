@@ -153,7 +153,7 @@ p{margin:0 0 4pt;orphans:3;widows:3}
 ul{margin:2pt 0 0 1.2em;padding:0}
 li{margin:0 0 2pt;break-inside:avoid}
 .skills p{margin:0 0 2pt}
-@media screen{html{background:#e4e6eb}body{background:#fff;margin:0 auto;box-shadow:0 1px 4px rgba(0,0,0,.25)}}
+@media screen{html{background:#e4e6eb}body{position:relative;background:#fff;margin:0 auto;box-shadow:0 1px 4px rgba(0,0,0,.25)}}
 ";
 
 fn entry(kind: SectionKind, item: &CvItem) -> String {

@@ -67,6 +67,8 @@ struct Ed {
     /// removed; undo; restore), so the form is rebuilt; typing does not rebuild it.
     shape: RwSignal<u64>,
     version: RwSignal<Option<u32>>,
+    /// Bumped when the version list changes without a new version (a version marked sent).
+    history: RwSignal<u64>,
     saved_at: RwSignal<Option<chrono::DateTime<chrono::Utc>>>,
     status: RwSignal<SaveState>,
     edits: StoredValue<u64>,
@@ -241,6 +243,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
         shown: RwSignal::new(state.document.clone()),
         shape: RwSignal::new(0),
         version: RwSignal::new(state.version),
+        history: RwSignal::new(0),
         saved_at: RwSignal::new(state.saved_at),
         status: RwSignal::new(SaveState::Saved),
         edits: StoredValue::new(0),
@@ -257,8 +260,8 @@ fn Editor(state: CvEditorState) -> impl IntoView {
     let viewing = RwSignal::new(None::<CvVersion>);
     let pages = RwSignal::new(None::<usize>);
     let versions = Resource::new(
-        move || (ed.job_id.get_value(), ed.version.get()),
-        |(id, _)| list_cv_versions(id),
+        move || (ed.job_id.get_value(), ed.version.get(), ed.history.get()),
+        |(id, _, _)| list_cv_versions(id),
     );
     let keywords = StoredValue::new(state.keywords.clone());
     let iframe = NodeRef::<el::Iframe>::new();
@@ -346,11 +349,9 @@ fn Editor(state: CvEditorState) -> impl IntoView {
         </p>
         <h1>"CV editor"</h1>
         {origin_note.map(|n| view! { <p class="muted">{n}</p> })}
-        <noscript>
-            <p class="flash notice">
-                "Editing needs JavaScript. The preview and the PDF export work without it."
-            </p>
-        </noscript>
+        <p class="flash notice no-js-only">
+            "Editing needs JavaScript. The preview and the PDF export work without it."
+        </p>
         <div class="cv-toolbar">
             <span class=save_class data-testid="save-state" role="status">
                 {save_label}
@@ -428,6 +429,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
                             }
                         })
                 }}
+                <div class="cv-preview-frame">
                 <iframe
                     class="cv-preview"
                     title="Print preview"
@@ -437,6 +439,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
                     node_ref=iframe
                     on:load=on_load
                 ></iframe>
+                </div>
                 <AtsPanel ed keywords />
                 <h2>"Versions"</h2>
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -503,8 +506,7 @@ fn VersionRow(ed: Ed, viewing: RwSignal<Option<CvVersion>>, v: CvVersionSummary)
         let job_id = ed.job_id.get_value();
         spawn_local(async move {
             match mark_cv_sent(job_id, number, !sent).await {
-                // The list reloads through the version signal.
-                Ok(_) => ed.version.update(|_| {}),
+                Ok(_) => ed.history.update(|n| *n += 1),
                 Err(e) => ed.status.set(SaveState::Failed(e.to_string())),
             }
         });
@@ -570,10 +572,15 @@ fn measure(
     let margin = settings.margin_mm * PX_PER_MM;
     let page_height = (settings.paper.mm().1 - 2.0 * settings.margin_mm) * PX_PER_MM;
     let content_top = body.get_bounding_client_rect().top() + margin;
+    // Print keeps at least three lines of a paragraph together (orphans, widows): only a
+    // paragraph of six lines or more can continue on the next page.
+    let line = settings.font_size_pt * settings.line_height * 96.0 / 72.0;
     let Ok(nodes) = doc.query_selector_all(BLOCK_SELECTOR) else { return };
     let mut blocks = Vec::new();
     for i in 0..nodes.length() {
-        let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else {
+        // The preview's nodes live in the frame's realm, where `instanceof Element` against
+        // this window's `Element` fails; a selector only ever returns elements.
+        let Some(el) = nodes.item(i).map(|n| n.unchecked_into::<web_sys::Element>()) else {
             continue;
         };
         let rect = el.get_bounding_client_rect();
@@ -586,7 +593,7 @@ fn measure(
             top: rect.top() - content_top,
             bottom: rect.bottom() - content_top,
             keep_with_next: tag == "h2" || head,
-            splittable: tag == "p",
+            splittable: tag == "p" && rect.height() > 5.5 * line,
         });
     }
     let breaks = page_breaks(&blocks, page_height);
@@ -759,6 +766,7 @@ fn HeaderForm(ed: Ed, doc: CvDocument) -> impl IntoView {
             {links}
             <button
                 type="button"
+                class="secondary small"
                 on:click=move |_| ed.reshape(|d| d.header.links.push(CvLink::default()))
             >
                 "+ Contact line"
@@ -881,6 +889,7 @@ fn SectionForm(ed: Ed, s: usize, count: usize, section: CvSection) -> impl IntoV
             {items}
             <button
                 type="button"
+                class="secondary small"
                 on:click=move |_| {
                     ed.reshape(move |d| {
                         if let Some(x) = d.sections.get_mut(s) {
@@ -1033,6 +1042,7 @@ fn ItemForm(
         view! {
             <button
                 type="button"
+                class="secondary small"
                 data-testid=format!("add-bullet-{s}-{i}")
                 on:click=move |_| {
                     ed.reshape(move |d| {
