@@ -13,6 +13,7 @@ use chromiumoxide::cdp::browser_protocol::fetch::{
 };
 use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
+use chromiumoxide::cdp::js_protocol::runtime::{CallArgument, CallFunctionOnParams};
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures_util::StreamExt;
 use std::path::PathBuf;
@@ -44,8 +45,11 @@ struct Chromium {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     profile: PathBuf,
-    /// Pages opened ahead of the renders that will use them (each page serves one render).
+    /// Idle pages: opened ahead of the renders that will use them, or warm from an earlier
+    /// render (their bundled fonts already loaded).
     spares: Vec<SandboxedPage>,
+    /// Which launch this is; a page from an earlier browser is never pooled again.
+    generation: usize,
 }
 
 impl Chromium {
@@ -75,6 +79,8 @@ struct Inner {
     /// `not_started`, `healthy`, `degraded` (relaunching) or `unhealthy` (cannot start).
     status: Mutex<(String, Option<String>)>,
     launches: AtomicUsize,
+    /// Renders served by a warm pooled page (content swapped in place).
+    warm_renders: AtomicUsize,
     /// The running Chromium's process id (0: none), readable without the browser's lock.
     pid: std::sync::atomic::AtomicU32,
 }
@@ -110,6 +116,7 @@ impl Inner {
             chromium: tokio::sync::Mutex::new(None),
             status: Mutex::new(("not_started".into(), None)),
             launches: AtomicUsize::new(0),
+            warm_renders: AtomicUsize::new(0),
             pid: std::sync::atomic::AtomicU32::new(0),
         }
     }
@@ -176,7 +183,8 @@ impl Inner {
             }
         });
         self.set_status("healthy", None);
-        let mut chromium = Chromium { browser, handler, profile, spares: Vec::new() };
+        let mut chromium =
+            Chromium { browser, handler, profile, spares: Vec::new(), generation: n };
         let pid = chromium.browser.get_mut_child().and_then(|c| c.inner.id()).unwrap_or(0);
         self.pid.store(pid, Ordering::SeqCst);
         Ok(chromium)
@@ -198,8 +206,26 @@ impl Inner {
         let chromium = guard.as_mut().ok_or_else(|| PdfError::Unavailable("no browser".into()))?;
         match chromium.spares.pop() {
             Some(page) => Ok(page),
-            None => SandboxedPage::open(&chromium.browser).await,
+            None => SandboxedPage::open(&chromium.browser, chromium.generation).await,
         }
+    }
+
+    /// After a good render the page goes back to the pool, warm, until it has served
+    /// `PAGE_RENDERS` renders; then it is closed and a fresh one opened in its place.
+    async fn give_back(&self, page: SandboxedPage) {
+        let mut guard = self.chromium.lock().await;
+        let Some(chromium) = guard.as_mut() else {
+            drop(guard);
+            return page.close().await;
+        };
+        let fits = chromium.spares.len() < self.settings.max_concurrency.max(1);
+        if page.generation == chromium.generation && page.renders < PAGE_RENDERS && fits {
+            chromium.spares.push(page);
+            return;
+        }
+        drop(guard);
+        page.close().await;
+        self.prepare_spare().await;
     }
 
     /// Opens a page for the next render while this one prints.
@@ -209,7 +235,7 @@ impl Inner {
         if chromium.spares.len() >= self.settings.max_concurrency.max(1) {
             return;
         }
-        match SandboxedPage::open(&chromium.browser).await {
+        match SandboxedPage::open(&chromium.browser, chromium.generation).await {
             Ok(page) => chromium.spares.push(page),
             Err(e) => tracing::debug!(error = %e, "could not open a spare page"),
         }
@@ -268,12 +294,18 @@ impl Inner {
             }
         };
         let print = async {
-            let page = self.new_page().await?;
-            // The next render's page opens while this one prints; pages close off the path.
-            let ahead = self.clone();
-            tokio::spawn(async move { ahead.prepare_spare().await });
+            let mut page = self.new_page().await?;
             let result = page.print(html).await;
-            tokio::spawn(page.close());
+            if result.is_ok() && page.renders > 1 {
+                self.warm_renders.fetch_add(1, Ordering::SeqCst);
+            }
+            // Pages go back to the pool (or close) off the render's path; a page whose render
+            // failed is never reused.
+            let pool = self.clone();
+            match result {
+                Ok(_) => drop(tokio::spawn(async move { pool.give_back(page).await })),
+                Err(_) => drop(tokio::spawn(page.close())),
+            }
             result
         };
         tokio::select! {
@@ -312,6 +344,11 @@ impl Renderer {
         self.inner.launches()
     }
 
+    /// How many renders a warm pooled page served (its document swapped in place).
+    pub fn warm_renders(&self) -> usize {
+        self.inner.warm_renders.load(Ordering::SeqCst)
+    }
+
     /// The Chromium process id, when it runs.
     pub fn chromium_pid(&self) -> Option<u32> {
         self.inner.chromium_pid()
@@ -332,19 +369,67 @@ impl Drop for Leave<'_> {
 struct SandboxedPage {
     page: Page,
     blocker: tokio::task::JoinHandle<()>,
+    generation: usize,
+    /// Renders this page has printed; the first loads the document (and with it the CSP),
+    /// later ones swap its content in place.
+    renders: u32,
+    /// A hash of the `@font-face` rules the page has loaded.
+    faces: u64,
 }
+
+/// The print view's `<style id="faces">` content (the inlined fonts) and the page without it.
+fn split_faces(html: &str) -> Option<(&str, String)> {
+    const OPEN: &str = "<style id=\"faces\">";
+    let start = html.find(OPEN)? + OPEN.len();
+    let len = html[start..].find("</style>")?;
+    Some((&html[start..start + len], format!("{}{}", &html[..start], &html[start + len..])))
+}
+
+fn hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// Renders one pooled page serves before it is replaced by a fresh one.
+const PAGE_RENDERS: u32 = 100;
+
+/// Replaces the page's document with the next print view without navigating; the first
+/// document's Content-Security-Policy stays in force. With `keep`, the next view uses the
+/// fonts the page has loaded (its faces were left out of `html`) and they stay; otherwise the
+/// new faces are all loaded before it resolves.
+const SWAP_DOCUMENT: &str = r#"(html, keep) => {
+    const next = new DOMParser().parseFromString(html, "text/html");
+    const loaded = document.getElementById("faces");
+    keep = keep && loaded !== null;
+    for (const el of [...document.head.children]) if (!(keep && el === loaded)) el.remove();
+    for (const el of [...next.head.children]) {
+        if (!(keep && el.id === "faces")) document.head.appendChild(document.adoptNode(el));
+    }
+    document.body.replaceWith(document.adoptNode(next.body));
+    if (keep) return document.fonts.size;
+    return Promise.all([...document.fonts].map((f) => f.load())).then(() => document.fonts.size);
+}"#;
+
+/// Loads every bundled face of the page (not only those its text uses yet), so a later
+/// document swapped in finds them all ready.
+const LOAD_FONTS: &str =
+    "Promise.all([...document.fonts].map((f) => f.load())).then(() => document.fonts.size)";
 
 impl SandboxedPage {
     /// Opens a page, or gives up after a few seconds (a dead browser never answers, and the
     /// browser's lock is held meanwhile).
-    async fn open(browser: &Browser) -> Result<Self, PdfError> {
-        match tokio::time::timeout(Duration::from_secs(5), Self::open_now(browser)).await {
+    async fn open(browser: &Browser, generation: usize) -> Result<Self, PdfError> {
+        match tokio::time::timeout(Duration::from_secs(5), Self::open_now(browser, generation))
+            .await
+        {
             Ok(opened) => opened,
             Err(_) => Err(PdfError::Unavailable("Chromium did not open a page in 5 s".into())),
         }
     }
 
-    async fn open_now(browser: &Browser) -> Result<Self, PdfError> {
+    async fn open_now(browser: &Browser, generation: usize) -> Result<Self, PdfError> {
         let page = browser.new_page("about:blank").await.map_err(cdp)?;
         let mut paused = page.event_listener::<EventRequestPaused>().await.map_err(cdp)?;
         let intercept_all = RequestPattern::builder().url_pattern("*").build();
@@ -360,7 +445,7 @@ impl SandboxedPage {
                 let _ = failing.execute(fail).await;
             }
         });
-        Ok(SandboxedPage { page, blocker })
+        Ok(SandboxedPage { page, blocker, generation, renders: 0, faces: 0 })
     }
 
     async fn close(self) {
@@ -368,10 +453,31 @@ impl SandboxedPage {
         let _ = self.page.close().await;
     }
 
-    async fn print(&self, html: &str) -> Result<Vec<u8>, PdfError> {
+    async fn print(&mut self, html: &str) -> Result<Vec<u8>, PdfError> {
         let page = &self.page;
-        page.set_content(html).await.map_err(cdp)?;
-        page.evaluate("document.fonts.ready.then(() => document.fonts.size)").await.map_err(cdp)?;
+        let faces = split_faces(html);
+        let faces_hash = faces.as_ref().map_or(0, |(f, _)| hash(f));
+        if self.renders == 0 {
+            page.set_content(html).await.map_err(cdp)?;
+            page.evaluate(LOAD_FONTS).await.map_err(cdp)?;
+        } else {
+            // The same fonts as last time: they stay loaded and are not sent again.
+            let keep = faces_hash != 0 && faces_hash == self.faces;
+            let next = match &faces {
+                Some((_, without)) if keep => without.as_str(),
+                _ => html,
+            };
+            let swap = CallFunctionOnParams::builder()
+                .function_declaration(SWAP_DOCUMENT)
+                .argument(CallArgument::builder().value(serde_json::json!(next)).build())
+                .argument(CallArgument::builder().value(serde_json::json!(keep)).build())
+                .await_promise(true)
+                .build()
+                .map_err(PdfError::Unavailable)?;
+            page.evaluate_function(swap).await.map_err(cdp)?;
+        }
+        self.faces = faces_hash;
+        self.renders += 1;
         // Paper size, margins and page numbers are the print view's `@page` rules.
         let params =
             PrintToPdfParams::builder().prefer_css_page_size(true).print_background(true).build();
@@ -381,4 +487,18 @@ impl SandboxedPage {
 
 fn cdp(e: chromiumoxide::error::CdpError) -> PdfError {
     PdfError::Unavailable(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fonts_split_off_the_print_view() {
+        let html = "<head><style id=\"faces\">@font-face{x}</style><style>p{}</style></head>";
+        let (faces, rest) = split_faces(html).unwrap();
+        assert_eq!(faces, "@font-face{x}");
+        assert_eq!(rest, "<head><style id=\"faces\"></style><style>p{}</style></head>");
+        assert_eq!(split_faces("<p>no fonts</p>"), None);
+    }
 }

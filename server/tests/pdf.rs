@@ -126,6 +126,38 @@ async fn a_long_cv_paginates_on_a4_without_splitting_a_line_and_embeds_the_fonts
 }
 
 #[tokio::test]
+async fn a_warm_page_prints_the_next_document_exactly_as_a_fresh_one() {
+    let r = renderer(1, 2, Duration::from_secs(30));
+    let mut alpha = long_cv(1);
+    alpha.header.name = "Alpha Person".into();
+    let mut beta = long_cv(1);
+    beta.header.name = "Beta Persön".into();
+    beta.settings.paper = Paper::Letter;
+    beta.settings.font = app::cv::Font::SourceSerif;
+    beta.settings.page_numbers = false;
+    let mut pdfs = Vec::new();
+    for (doc, title) in [(&alpha, "Alpha CV"), (&beta, "Beta CV"), (&alpha, "Alpha again")] {
+        pdfs.push(r.render(&page(doc, title)).await.unwrap());
+        // Let the page go back to the pool before the next render takes one.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(r.warm_renders(), 2, "the second and third renders reused the warm page");
+    let text = |pdf: &[u8]| squash(&poppler("pdftotext", pdf, &[]));
+    assert!(text(&pdfs[1]).starts_with("Beta Persön") && !text(&pdfs[1]).contains("Alpha"));
+    assert_eq!(info(&pdfs[1], "Title"), "Beta CV");
+    assert!(info(&pdfs[1], "Page size").ends_with("(letter)"), "{}", info(&pdfs[1], "Page size"));
+    let fonts = poppler("pdffonts", &pdfs[1], &[]);
+    assert!(fonts.contains("SourceSerif") && !fonts.contains("Inter"), "{fonts}");
+    let numbered = |pdf: &[u8]| text(pdf).replace(' ', "").ends_with("1/1");
+    assert!(!numbered(&pdfs[1]), "page numbers off");
+    assert_eq!(info(&pdfs[2], "Title"), "Alpha again");
+    assert!(info(&pdfs[2], "Page size").ends_with("(A4)"));
+    assert!(poppler("pdffonts", &pdfs[2], &[]).contains("Inter"));
+    assert!(numbered(&pdfs[2]), "page numbers on: {}", text(&pdfs[2]));
+    assert_eq!(text(&pdfs[0]), text(&pdfs[2]), "the same document prints the same text");
+}
+
+#[tokio::test]
 async fn hostile_text_renders_inert_and_the_page_fetches_nothing() {
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
@@ -159,7 +191,15 @@ async fn hostile_text_renders_inert_and_the_page_fetches_nothing() {
         ..Default::default()
     };
     let r = renderer(1, 2, Duration::from_secs(30));
+    // Once on a fresh page (the document is loaded) and once on the warm one (swapped in).
+    let fresh = r.render(&page(&doc, "Hostile")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let pdf = r.render(&page(&doc, "Hostile")).await.unwrap();
+    assert_eq!(r.warm_renders(), 1);
+    assert_eq!(
+        squash(&poppler("pdftotext", &fresh, &[])),
+        squash(&poppler("pdftotext", &pdf, &[]))
+    );
     let text = squash(&poppler("pdftotext", &pdf, &[]));
     for h in &hostile {
         assert!(text.contains(&squash(h)), "shown as text: {h}");

@@ -263,7 +263,7 @@ pub fn html(doc: &CvDocument, title: &str, fonts: Fonts<'_>) -> String {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; font-src {csp}; img-src data:\">\
 <title>{title}</title><meta name=\"author\" content=\"{author}\">\
-<style>{faces}{page}{STYLE}</style></head><body>{body}</body></html>",
+<style id=\"faces\">{faces}</style><style>{page}{STYLE}</style></head><body>{body}</body></html>",
         csp = fonts.csp_src,
         title = escape(title),
         author = escape(&h.name),
