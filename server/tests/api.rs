@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use server::auth::Auth;
 use server::config::{Config, Secret};
 use server::services::{Services, SharedServices};
-use server::store::CvStore;
 use tower::ServiceExt;
 
 struct App {
