@@ -6,6 +6,7 @@
 //! fails any request the page still makes — so nothing from the network, no `file://` and no
 //! other local port is ever read.
 
+pub mod info;
 pub mod print;
 
 use chromiumoxide::cdp::browser_protocol::fetch::{

@@ -357,6 +357,8 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
         "sections in order"
     );
     assert!(info(&pdf, "Title").contains("Café Zürich"), "title metadata keeps the name");
+    assert_eq!(info(&pdf, "Author"), "Zoë Åström-Øster", "the candidate is the author");
+    assert_eq!(info(&pdf, "Creator"), "jobintel");
 
     let letter = router
         .clone()

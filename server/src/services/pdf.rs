@@ -56,17 +56,21 @@ pub struct PrintOverrides {
 }
 
 impl PrintOverrides {
+    /// Applies the overrides when the result is valid; leaves `settings` as it was otherwise.
     fn apply(&self, settings: &mut CvSettings) -> Result<(), AppError> {
+        let mut next = settings.clone();
         if let Some(p) = self.paper {
-            settings.paper = p;
+            next.paper = p;
         }
         if let Some(n) = self.page_numbers {
-            settings.page_numbers = n;
+            next.page_numbers = n;
         }
         if let Some(m) = self.margin_mm {
-            settings.margin_mm = m;
+            next.margin_mm = m;
         }
-        settings.validate().map_err(|e| AppError::Invalid(e.to_string()))
+        next.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
+        *settings = next;
+        Ok(())
     }
 }
 
@@ -124,7 +128,8 @@ impl Services {
         overrides: &PrintOverrides,
     ) -> Result<Vec<u8>, AppError> {
         overrides.apply(&mut doc.settings)?;
-        Ok(self.pdf.render(&crate::pdf::print::page(&doc, title)).await?)
+        let pdf = self.pdf.render(&crate::pdf::print::page(&doc, title)).await?;
+        Ok(crate::pdf::info::with_info(pdf, title, &doc.header.name))
     }
 
     /// The job's CV as the editor last saved it (the pipeline's draft, or the master CV,
@@ -218,6 +223,7 @@ mod tests {
             matches!(o.apply(&mut settings), Err(AppError::Invalid(m)) if m.contains("settings.margin_mm"))
         );
         let o = PrintOverrides { page_numbers: Some(false), ..Default::default() };
+        assert_eq!(settings, CvSettings::default(), "a refused override changes nothing");
         o.apply(&mut settings).unwrap();
         assert!(!settings.page_numbers);
     }
