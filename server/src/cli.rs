@@ -75,6 +75,13 @@ enum AdminCommand {
         #[arg(value_parser = ["enable", "disable"])]
         state: String,
     },
+    /// Restart the running server's PDF renderer (its Chromium): asks the server at --url
+    /// through its API, as the first admin user, since the renderer lives in that process.
+    RestartPdf {
+        /// The server; defaults to http://<JOBINTEL_ADDR>.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +128,40 @@ fn read_password(flag: bool) -> Result<String, String> {
         .read_to_string(&mut s)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
     Ok(s.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// `admin restart-pdf`: `POST /api/admin/pdf/restart` on the running server with a
+/// five-minute token of the first admin user.
+async fn restart_pdf(services: &Services, url: Option<String>) -> Result<(), String> {
+    let base = url.unwrap_or_else(|| {
+        let addr = services.config.addr;
+        let host =
+            if addr.ip().is_unspecified() { "127.0.0.1".into() } else { addr.ip().to_string() };
+        format!("http://{host}:{}", addr.port())
+    });
+    let users = services.list_users().await.map_err(|e| e.to_string())?;
+    let admin = users
+        .iter()
+        .find(|u| u.role == Role::Admin)
+        .ok_or("no admin user; create one with `jobintel user create --role admin`")?;
+    let token = services
+        .issue_token(&admin.username, chrono::Duration::minutes(5))
+        .await
+        .map_err(|e| e.to_string())?;
+    let endpoint = format!("{}/api/admin/pdf/restart", base.trim_end_matches('/'));
+    let reply = reqwest::Client::new()
+        .post(&endpoint)
+        .bearer_auth(token)
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server at {base}: {e}"))?;
+    if reply.status().is_success() {
+        return Ok(());
+    }
+    let status = reply.status();
+    let body: serde_json::Value = reply.json().await.unwrap_or_default();
+    Err(format!("{endpoint}: {status}: {}", body["error"].as_str().unwrap_or("no message")))
 }
 
 /// Runs the command; the error is the message to print.
@@ -205,6 +246,10 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
                 AdminCommand::Firecrawl { state } => {
                     let on = services.set_firecrawl(None, state == "enable").await.map_err(e)?;
                     println!("firecrawl {}", if on { "enabled" } else { "disabled" });
+                }
+                AdminCommand::RestartPdf { url } => {
+                    restart_pdf(services, url).await?;
+                    println!("PDF renderer restarted");
                 }
             }
         }

@@ -141,3 +141,47 @@ fn runbook_admin_commands_from_the_command_line() {
     let out = jobintel(dir.path(), &["admin", "firecrawl", "enable"], None, &[]);
     assert!(!out.status.success() && text(&out).contains("FIRECRAWL_API_KEY"), "{}", text(&out));
 }
+
+#[test]
+fn restart_pdf_asks_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    // No admin yet: a clear error before any request.
+    let out = jobintel(dir.path(), &["admin", "restart-pdf", "--url", &url], None, &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no admin user"), "{}", text(&out));
+    let out = jobintel(
+        dir.path(),
+        &["user", "create", "--username", "root", "--role", "admin", "--password-stdin"],
+        Some("a-long-password\n"),
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // Nothing listens yet: the error names the server.
+    let out = jobintel(dir.path(), &["admin", "restart-pdf", "--url", &url], None, &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("cannot reach the server"), "{}", text(&out));
+
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_jobintel"))
+        .arg("serve")
+        .env("JOBINTEL_DATA_DIR", dir.path())
+        .env("JOBINTEL_ADDR", &addr)
+        .env("LOG_LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start jobintel serve");
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(&addr).is_ok()
+    });
+    // The default address is JOBINTEL_ADDR's.
+    let out = jobintel(dir.path(), &["admin", "restart-pdf"], None, &[("JOBINTEL_ADDR", &addr)]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(up, "the server started");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("PDF renderer restarted"));
+}
