@@ -60,6 +60,12 @@ test("editing a tailored CV: live preview, autosave, undo, versions, ATS and the
   await expect(preview.locator(".headline")).toHaveText("Payments engineer who ships <safely>");
   await expect(state).toContainText("Saved · version 1", { timeout: 10_000 });
 
+  // Sections reorder (and undo puts them back).
+  await page.getByTestId("section-0").getByTitle("Move the section down").click();
+  await expect(preview.locator("h2").first()).toHaveText(/experience/i);
+  await page.getByTestId("undo").click();
+  await expect(preview.locator("h2").first()).toHaveText(/summary/i);
+
   // The ATS panel follows the text: a missing keyword typed into a new bullet is found.
   const missing = page.getByTestId("ats-missing").locator("li").first();
   const keyword = (await missing.textContent())!.trim();

@@ -702,6 +702,57 @@ fn swap<T>(list: &mut [T], a: usize, b: usize) {
     }
 }
 
+/// Up, down and remove buttons for entry `i` of the list `list` finds in the document.
+fn list_tools<T: 'static>(
+    ed: Ed,
+    what: &'static str,
+    i: usize,
+    len: usize,
+    list: impl Fn(&mut CvDocument) -> Option<&mut Vec<T>> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let act = move |change: fn(&mut Vec<T>, usize)| {
+        move |_| {
+            ed.reshape(move |d| {
+                if let Some(l) = list(d) {
+                    change(l, i);
+                }
+            })
+        }
+    };
+    view! {
+        <button
+            type="button"
+            class="link"
+            title=format!("Move the {what} up")
+            disabled=i == 0
+            on:click=act(|l, i| swap(l, i, i.wrapping_sub(1)))
+        >
+            "↑"
+        </button>
+        <button
+            type="button"
+            class="link"
+            title=format!("Move the {what} down")
+            disabled=i + 1 == len
+            on:click=act(|l, i| swap(l, i, i + 1))
+        >
+            "↓"
+        </button>
+        <button
+            type="button"
+            class="link"
+            title=format!("Remove the {what}")
+            on:click=act(|l, i| {
+                if i < l.len() {
+                    l.remove(i);
+                }
+            })
+        >
+            "✕"
+        </button>
+    }
+}
+
 #[component]
 fn HeaderForm(ed: Ed, doc: CvDocument) -> impl IntoView {
     let h = doc.header;
@@ -853,38 +904,7 @@ fn SectionForm(ed: Ed, s: usize, count: usize, section: CvSection) -> impl IntoV
                         }
                     },
                 )}
-                <button
-                    type="button"
-                    class="link"
-                    title="Move the section up"
-                    disabled=s == 0
-                    on:click=move |_| ed.reshape(move |d| swap(&mut d.sections, s, s.wrapping_sub(1)))
-                >
-                    "↑"
-                </button>
-                <button
-                    type="button"
-                    class="link"
-                    title="Move the section down"
-                    disabled=s + 1 == count
-                    on:click=move |_| ed.reshape(move |d| swap(&mut d.sections, s, s + 1))
-                >
-                    "↓"
-                </button>
-                <button
-                    type="button"
-                    class="link"
-                    title="Remove the section"
-                    on:click=move |_| {
-                        ed.reshape(move |d| {
-                            if s < d.sections.len() {
-                                d.sections.remove(s);
-                            }
-                        })
-                    }
-                >
-                    "✕"
-                </button>
+                {list_tools(ed, "section", s, count, move |d| Some(&mut d.sections))}
             </div>
             {items}
             <button
@@ -945,52 +965,7 @@ fn ItemForm(
                     )}
                     <div class="bullet-tools">
                         {chip(&bullet.provenance)}
-                        <button
-                            type="button"
-                            class="link"
-                            title="Move up"
-                            disabled=b == 0
-                            on:click=move |_| {
-                                ed.reshape(move |d| {
-                                    if let Some(x) = item_mut(d, s, i) {
-                                        swap(&mut x.bullets, b, b.wrapping_sub(1));
-                                    }
-                                })
-                            }
-                        >
-                            "↑"
-                        </button>
-                        <button
-                            type="button"
-                            class="link"
-                            title="Move down"
-                            disabled=b + 1 == bullets_len
-                            on:click=move |_| {
-                                ed.reshape(move |d| {
-                                    if let Some(x) = item_mut(d, s, i) {
-                                        swap(&mut x.bullets, b, b + 1);
-                                    }
-                                })
-                            }
-                        >
-                            "↓"
-                        </button>
-                        <button
-                            type="button"
-                            class="link"
-                            title="Remove the bullet"
-                            on:click=move |_| {
-                                ed.reshape(move |d| {
-                                    if let Some(x) = item_mut(d, s, i)
-                                        && b < x.bullets.len()
-                                    {
-                                        x.bullets.remove(b);
-                                    }
-                                })
-                            }
-                        >
-                            "✕"
-                        </button>
+                        {list_tools(ed, "bullet", b, bullets_len, move |d| item_mut(d, s, i).map(|x| &mut x.bullets))}
                     </div>
                 </div>
             }
@@ -1060,52 +1035,7 @@ fn ItemForm(
         <div class="cv-item">
             <div class="row item-tools">
                 {chip(&item.provenance)}
-                <button
-                    type="button"
-                    class="link"
-                    title="Move the entry up"
-                    disabled=i == 0
-                    on:click=move |_| {
-                        ed.reshape(move |d| {
-                            if let Some(x) = d.sections.get_mut(s) {
-                                swap(&mut x.items, i, i.wrapping_sub(1));
-                            }
-                        })
-                    }
-                >
-                    "↑"
-                </button>
-                <button
-                    type="button"
-                    class="link"
-                    title="Move the entry down"
-                    disabled=i + 1 == count
-                    on:click=move |_| {
-                        ed.reshape(move |d| {
-                            if let Some(x) = d.sections.get_mut(s) {
-                                swap(&mut x.items, i, i + 1);
-                            }
-                        })
-                    }
-                >
-                    "↓"
-                </button>
-                <button
-                    type="button"
-                    class="link"
-                    title="Remove the entry"
-                    on:click=move |_| {
-                        ed.reshape(move |d| {
-                            if let Some(x) = d.sections.get_mut(s)
-                                && i < x.items.len()
-                            {
-                                x.items.remove(i);
-                            }
-                        })
-                    }
-                >
-                    "✕"
-                </button>
+                {list_tools(ed, "entry", i, count, move |d| d.sections.get_mut(s).map(|x| &mut x.items))}
             </div>
             {title}
             {subtitle}
