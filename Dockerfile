@@ -12,7 +12,7 @@ ENV PATH=/src/end2end/node_modules/.bin:$PATH
 # Same flags as `make build-release`: type-erased views on both sides keep the WASM small.
 RUN RUSTFLAGS="--cfg erase_components" cargo leptos build --release
 
-# Runtime: the binary, the site, Chromium (PDF rendering) and fonts.
+# Runtime: the binary, the site and Chromium (PDF rendering; the CV fonts are bundled).
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium fonts-dejavu-core ca-certificates curl \

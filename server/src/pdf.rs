@@ -62,9 +62,7 @@ impl Chromium {
     }
 
     async fn shut(mut self) {
-        for spare in self.spares.drain(..) {
-            spare.blocker.abort();
-        }
+        self.spares.clear();
         let _ = self.browser.kill().await;
         self.handler.abort();
         let _ = std::fs::remove_dir_all(&self.profile);
@@ -215,17 +213,13 @@ impl Inner {
     /// `PAGE_RENDERS` renders; then it is closed and a fresh one opened in its place.
     async fn give_back(&self, page: SandboxedPage) {
         let mut guard = self.chromium.lock().await;
-        let Some(chromium) = guard.as_mut() else {
-            drop(guard);
-            return page.close().await;
-        };
+        let Some(chromium) = guard.as_mut() else { return };
         let fits = chromium.spares.len() < self.settings.max_concurrency.max(1);
         if page.generation == chromium.generation && page.renders < PAGE_RENDERS && fits {
             chromium.spares.push(page);
             return;
         }
-        drop(guard);
-        page.close().await;
+        drop((guard, page));
         self.prepare_spare().await;
     }
 
@@ -300,12 +294,11 @@ impl Inner {
             if result.is_ok() && page.renders > 1 {
                 self.warm_renders.fetch_add(1, Ordering::SeqCst);
             }
-            // Pages go back to the pool (or close) off the render's path; a page whose render
-            // failed is never reused.
-            let pool = self.clone();
-            match result {
-                Ok(_) => drop(tokio::spawn(async move { pool.give_back(page).await })),
-                Err(_) => drop(tokio::spawn(page.close())),
+            // Pages go back to the pool off the render's path; a page whose render failed is
+            // dropped (closed), never reused.
+            if result.is_ok() {
+                let pool = self.clone();
+                tokio::spawn(async move { pool.give_back(page).await });
             }
             result
         };
@@ -350,6 +343,15 @@ impl Renderer {
         self.inner.warm_renders.load(Ordering::SeqCst)
     }
 
+    /// The pages (tabs) open in Chromium now: the pool, plus those rendering.
+    pub async fn open_pages(&self) -> usize {
+        let guard = self.inner.chromium.lock().await;
+        match guard.as_ref() {
+            Some(c) => c.browser.pages().await.map_or(0, |p| p.len()),
+            None => 0,
+        }
+    }
+
     /// The Chromium process id, when it runs.
     pub fn chromium_pid(&self) -> Option<u32> {
         self.inner.chromium_pid()
@@ -391,6 +393,20 @@ fn hash(text: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut h);
     h.finish()
+}
+
+/// A page that is not pooled closes: after a failed render, when it retires, and when its
+/// render is abandoned (a timeout drops it mid-print), so no tab is left behind.
+impl Drop for SandboxedPage {
+    fn drop(&mut self) {
+        self.blocker.abort();
+        let page = self.page.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = page.close().await;
+            });
+        }
+    }
 }
 
 /// Renders one pooled page serves before it is replaced by a fresh one.
@@ -447,11 +463,6 @@ impl SandboxedPage {
             }
         });
         Ok(SandboxedPage { page, blocker, generation, renders: 0, faces: 0 })
-    }
-
-    async fn close(self) {
-        self.blocker.abort();
-        let _ = self.page.close().await;
     }
 
     async fn print(&mut self, html: &str) -> Result<Vec<u8>, PdfError> {

@@ -233,6 +233,10 @@ async fn a_render_past_its_timeout_fails_and_eight_at_once_all_succeed() {
         assert!(done.unwrap().unwrap().starts_with(b"%PDF-"));
     }
     assert_eq!(r.launches(), 1, "one warm Chromium served them all");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let open = r.open_pages().await;
+    // The pool (at most PDF_MAX_CONCURRENCY pages) and the tab Chromium starts with.
+    assert!((1..=5).contains(&open), "only the pool stays open, got {open} pages");
 }
 
 #[tokio::test]

@@ -286,7 +286,17 @@ fn Editor(state: CvEditorState) -> impl IntoView {
                     _ => {}
                 }
             });
-            on_cleanup(move || keys.remove());
+            // Leaving (or reloading) with changes not saved yet asks first.
+            let leaving = window_event_listener(ev::beforeunload, move |e| {
+                if ed.status.try_get_untracked().is_some_and(|s| s != SaveState::Saved) {
+                    e.prevent_default();
+                    e.set_return_value("");
+                }
+            });
+            on_cleanup(move || {
+                keys.remove();
+                leaving.remove();
+            });
             // The first load may have happened before hydration attached `on:load`.
             set_timeout(move || measure(iframe, ed, viewing, pages), Duration::from_millis(400));
         });
