@@ -273,7 +273,32 @@ impl Inner {
                 self.restart().await;
                 attempt().await
             }
+            Err(PdfError::Timeout(n)) => {
+                // Slow, or hung? A browser that does not answer a trivial call is replaced, so
+                // the next render does not wait on it too.
+                let inner = self.clone();
+                tokio::spawn(async move { inner.replace_if_hung().await });
+                Err(PdfError::Timeout(n))
+            }
             other => other,
+        }
+    }
+
+    /// Asks Chromium for its version; without an answer within two seconds it is relaunched.
+    async fn replace_if_hung(&self) {
+        let answered = tokio::time::timeout(Duration::from_secs(2), async {
+            let guard = self.chromium.lock().await;
+            match guard.as_ref() {
+                Some(c) => c.browser.version().await.is_ok(),
+                None => true,
+            }
+        })
+        .await
+        .unwrap_or(false);
+        if !answered {
+            tracing::warn!("Chromium stopped answering; relaunching it");
+            self.set_status("degraded", Some("relaunching: Chromium stopped answering".into()));
+            self.restart().await;
         }
     }
 

@@ -278,6 +278,33 @@ async fn killing_chromium_mid_render_is_survived_and_the_next_render_succeeds() 
 }
 
 #[tokio::test]
+async fn a_chromium_that_stops_answering_times_out_and_is_replaced() {
+    let r = renderer(1, 2, Duration::from_secs(3));
+    let html = html(&long_cv(2));
+    r.render(&html).await.unwrap();
+    let pid = r.chromium_pid().expect("Chromium runs");
+    // Frozen, not dead: the process is there but answers nothing.
+    Command::new("kill").args(["-STOP", &pid.to_string()]).status().unwrap();
+    let frozen = r.render(&html).await;
+    assert!(matches!(frozen, Err(PdfError::Timeout(_))), "{frozen:?}");
+    // The probe notices within a few seconds and drops it; the next render relaunches.
+    let mut replaced = false;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if r.chromium_pid() != Some(pid) {
+            replaced = true;
+            break;
+        }
+    }
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    assert!(replaced, "the frozen Chromium was dropped");
+    assert!(r.render(&html).await.unwrap().starts_with(b"%PDF-"));
+    assert_eq!(r.launches(), 2, "a fresh Chromium served the next render");
+    assert_ne!(r.chromium_pid(), Some(pid));
+    assert_eq!(r.status().0, "healthy");
+}
+
+#[tokio::test]
 async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
     let (sqlite, dir) = support::sqlite_store().await;
     let store: SharedStore = Arc::new(sqlite);
