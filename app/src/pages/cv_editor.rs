@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Autosave waits this long after the last change.
@@ -633,29 +634,18 @@ fn measure(
 ) {
 }
 
+/// Where a field's value goes in the document.
+type Setter = Arc<dyn Fn(&mut CvDocument, String) + Send + Sync>;
+
 /// A one-line text field bound to one place in the document.
 fn line_field(
     ed: Ed,
     label: &'static str,
     field: String,
     value: String,
-    set: impl Fn(&mut CvDocument, String) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let testid = field.replace(['[', ']', '.'], "-");
-    view! {
-        <label class="field">
-            <span>{label}</span>
-            <input
-                type="text"
-                value=value
-                data-testid=testid
-                on:input=move |e| {
-                    let v = event_target_value(&e);
-                    ed.edit(&field, move |d| set(d, v));
-                }
-            />
-        </label>
-    }
+    set: impl Fn(&mut CvDocument, String) + Send + Sync + 'static,
+) -> AnyView {
+    field_view(ed, label, field, value, Arc::new(set), false)
 }
 
 /// A multi-line text field (paragraphs, bullets).
@@ -664,24 +654,46 @@ fn text_field(
     label: &'static str,
     field: String,
     value: String,
-    set: impl Fn(&mut CvDocument, String) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+    set: impl Fn(&mut CvDocument, String) + Send + Sync + 'static,
+) -> AnyView {
+    field_view(ed, label, field, value, Arc::new(set), true)
+}
+
+/// One field view for every place in the document (kept non-generic: the WASM bundle holds
+/// it once).
+fn field_view(
+    ed: Ed,
+    label: &'static str,
+    field: String,
+    value: String,
+    set: Setter,
+    multiline: bool,
+) -> AnyView {
     let testid = field.replace(['[', ']', '.'], "-");
-    let rows = (value.len() / 70 + 1).clamp(1, 8);
-    view! {
-        <label class="field">
-            <span>{label}</span>
-            <textarea
-                rows=rows
-                data-testid=testid
-                on:input=move |e| {
-                    let v = event_target_value(&e);
-                    ed.edit(&field, move |d| set(d, v));
-                }
-            >
-                {value}
-            </textarea>
-        </label>
+    let on_input = move |e: leptos::ev::Event| {
+        let v = event_target_value(&e);
+        let set = set.clone();
+        ed.edit(&field, move |d| set(d, v));
+    };
+    if multiline {
+        let rows = (value.len() / 70 + 1).clamp(1, 8);
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <textarea rows=rows data-testid=testid on:input=on_input>
+                    {value}
+                </textarea>
+            </label>
+        }
+        .into_any()
+    } else {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input type="text" value=value data-testid=testid on:input=on_input />
+            </label>
+        }
+        .into_any()
     }
 }
 
@@ -712,21 +724,53 @@ fn swap<T>(list: &mut [T], a: usize, b: usize) {
     }
 }
 
+#[derive(Clone, Copy)]
+enum ListOp {
+    Up,
+    Down,
+    Remove,
+}
+
+/// A move or removal in one list of the document.
+type ListEdit = Arc<dyn Fn(&mut CvDocument, ListOp) + Send + Sync>;
+
+fn apply<T>(list: &mut Vec<T>, i: usize, op: ListOp) {
+    match op {
+        ListOp::Up => swap(list, i, i.wrapping_sub(1)),
+        ListOp::Down => swap(list, i, i + 1),
+        ListOp::Remove if i < list.len() => drop(list.remove(i)),
+        ListOp::Remove => {}
+    }
+}
+
 /// Up, down and remove buttons for entry `i` of the list `list` finds in the document.
 fn list_tools<T: 'static>(
     ed: Ed,
     what: &'static str,
     i: usize,
     len: usize,
-    list: impl Fn(&mut CvDocument) -> Option<&mut Vec<T>> + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let act = move |change: fn(&mut Vec<T>, usize)| {
+    list: impl Fn(&mut CvDocument) -> Option<&mut Vec<T>> + Send + Sync + 'static,
+) -> AnyView {
+    let op = move |d: &mut CvDocument, op: ListOp| {
+        if let Some(l) = list(d) {
+            apply(l, i, op);
+        }
+    };
+    list_buttons(ed, what, i, len, Arc::new(op))
+}
+
+fn list_buttons(
+    ed: Ed,
+    what: &'static str,
+    i: usize,
+    len: usize,
+    op: ListEdit,
+) -> AnyView {
+    let act = move |which: ListOp| {
+        let op = op.clone();
         move |_| {
-            ed.reshape(move |d| {
-                if let Some(l) = list(d) {
-                    change(l, i);
-                }
-            })
+            let op = op.clone();
+            ed.reshape(move |d| op(d, which))
         }
     };
     view! {
@@ -735,7 +779,7 @@ fn list_tools<T: 'static>(
             class="link"
             title=format!("Move the {what} up")
             disabled=i == 0
-            on:click=act(|l, i| swap(l, i, i.wrapping_sub(1)))
+            on:click=act(ListOp::Up)
         >
             "↑"
         </button>
@@ -744,7 +788,7 @@ fn list_tools<T: 'static>(
             class="link"
             title=format!("Move the {what} down")
             disabled=i + 1 == len
-            on:click=act(|l, i| swap(l, i, i + 1))
+            on:click=act(ListOp::Down)
         >
             "↓"
         </button>
@@ -752,15 +796,12 @@ fn list_tools<T: 'static>(
             type="button"
             class="link"
             title=format!("Remove the {what}")
-            on:click=act(|l, i| {
-                if i < l.len() {
-                    l.remove(i);
-                }
-            })
+            on:click=act(ListOp::Remove)
         >
             "✕"
         </button>
     }
+    .into_any()
 }
 
 #[component]
