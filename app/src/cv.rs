@@ -4,6 +4,7 @@
 //! HTML both the live preview and the PDF are made from; `ats` finds the posting's keywords.
 
 pub mod ats;
+pub mod form;
 pub mod print;
 
 use chrono::{DateTime, Utc};

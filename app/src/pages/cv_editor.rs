@@ -4,6 +4,7 @@
 //! Without JavaScript the page still shows the preview and exports the PDF.
 
 use crate::components::Layout;
+use crate::cv::form;
 use crate::cv::print::{Fonts, faces_css, html};
 use crate::cv::*;
 use crate::functions::{
@@ -14,7 +15,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Autosave waits this long after the last change.
@@ -96,6 +96,7 @@ impl Ed {
     }
 
     /// A change typed into `field`.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn edit(self, field: &str, change: impl FnOnce(&mut CvDocument)) {
         if self.last_field.with_value(|f| f != field) {
             self.remember();
@@ -106,6 +107,7 @@ impl Ed {
     }
 
     /// A change of the document's shape.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn reshape(self, change: impl FnOnce(&mut CvDocument)) {
         self.remember();
         self.last_field.set_value(String::new());
@@ -403,17 +405,15 @@ fn Editor(state: CvEditorState) -> impl IntoView {
             {page_info}
         </div>
         <div class="cv-editor">
-            <div class="cv-form">
-                {move || {
+            <div
+                class="cv-form"
+                inner_html=move || {
                     ed.shape.track();
-                    let doc = ed.doc.get_untracked();
-                    view! {
-                        <HeaderForm ed doc=doc.clone() />
-                        <SectionsForm ed doc=doc.clone() />
-                        <SettingsForm ed settings=doc.settings />
-                    }
-                }}
-            </div>
+                    form::form_html(&ed.doc.get_untracked())
+                }
+                on:input=move |e| on_field(ed, &e)
+                on:click=move |e| on_action(ed, &e)
+            ></div>
             <div class="cv-side">
                 {move || {
                     viewing
@@ -634,637 +634,56 @@ fn measure(
 ) {
 }
 
-/// Where a field's value goes in the document.
-type Setter = Arc<dyn Fn(&mut CvDocument, String) + Send + Sync>;
-
-/// A one-line text field bound to one place in the document.
-fn line_field(
-    ed: Ed,
-    label: &'static str,
-    field: String,
-    value: String,
-    set: impl Fn(&mut CvDocument, String) + Send + Sync + 'static,
-) -> AnyView {
-    field_view(ed, label, field, value, Arc::new(set), false)
-}
-
-/// A multi-line text field (paragraphs, bullets).
-fn text_field(
-    ed: Ed,
-    label: &'static str,
-    field: String,
-    value: String,
-    set: impl Fn(&mut CvDocument, String) + Send + Sync + 'static,
-) -> AnyView {
-    field_view(ed, label, field, value, Arc::new(set), true)
-}
-
-/// One field view for every place in the document (kept non-generic: the WASM bundle holds
-/// it once).
-fn field_view(
-    ed: Ed,
-    label: &'static str,
-    field: String,
-    value: String,
-    set: Setter,
-    multiline: bool,
-) -> AnyView {
-    let testid = field.replace(['[', ']', '.'], "-");
-    let on_input = move |e: leptos::ev::Event| {
-        let v = event_target_value(&e);
-        let set = set.clone();
-        ed.edit(&field, move |d| set(d, v));
+/// A field typed into (every `data-field` of the form, by one delegated listener).
+#[cfg(feature = "hydrate")]
+fn on_field(ed: Ed, e: &leptos::ev::Event) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return;
     };
-    if multiline {
-        let rows = (value.len() / 70 + 1).clamp(1, 8);
-        view! {
-            <label class="field">
-                <span>{label}</span>
-                <textarea rows=rows data-testid=testid on:input=on_input>
-                    {value}
-                </textarea>
-            </label>
-        }
-        .into_any()
+    let Some(field) = el.get_attribute("data-field") else { return };
+    let value = if el.get_attribute("type").as_deref() == Some("checkbox") {
+        event_target_checked(e).to_string()
     } else {
-        view! {
-            <label class="field">
-                <span>{label}</span>
-                <input type="text" value=value data-testid=testid on:input=on_input />
-            </label>
-        }
-        .into_any()
-    }
-}
-
-fn chip(provenance: &Option<Provenance>) -> impl IntoView + use<> {
-    match provenance {
-        Some(p) => view! {
-            <span class="chip source" title=p.source.clone() data-testid="chip">
-                {p.label.clone()}
-            </span>
-        }
-        .into_any(),
-        None => view! {
-            <span class="chip user" data-testid="chip">
-                "user-written"
-            </span>
-        }
-        .into_any(),
-    }
-}
-
-fn item_mut(d: &mut CvDocument, s: usize, i: usize) -> Option<&mut CvItem> {
-    d.sections.get_mut(s)?.items.get_mut(i)
-}
-
-fn swap<T>(list: &mut [T], a: usize, b: usize) {
-    if a < list.len() && b < list.len() {
-        list.swap(a, b);
-    }
-}
-
-#[derive(Clone, Copy)]
-enum ListOp {
-    Up,
-    Down,
-    Remove,
-}
-
-/// A move or removal in one list of the document.
-type ListEdit = Arc<dyn Fn(&mut CvDocument, ListOp) + Send + Sync>;
-
-fn apply<T>(list: &mut Vec<T>, i: usize, op: ListOp) {
-    match op {
-        ListOp::Up => swap(list, i, i.wrapping_sub(1)),
-        ListOp::Down => swap(list, i, i + 1),
-        ListOp::Remove if i < list.len() => drop(list.remove(i)),
-        ListOp::Remove => {}
-    }
-}
-
-/// Up, down and remove buttons for entry `i` of the list `list` finds in the document.
-fn list_tools<T: 'static>(
-    ed: Ed,
-    what: &'static str,
-    i: usize,
-    len: usize,
-    list: impl Fn(&mut CvDocument) -> Option<&mut Vec<T>> + Send + Sync + 'static,
-) -> AnyView {
-    let op = move |d: &mut CvDocument, op: ListOp| {
-        if let Some(l) = list(d) {
-            apply(l, i, op);
-        }
+        event_target_value(e)
     };
-    list_buttons(ed, what, i, len, Arc::new(op))
+    let mut next = ed.doc.get_untracked();
+    if !form::set_field(&mut next, &field, &value) {
+        return;
+    }
+    if field == "settings.margin_preset" {
+        // The custom margin field shows the preset's value.
+        ed.reshape(move |d| *d = next);
+    } else {
+        ed.edit(&field, move |d| *d = next);
+    }
 }
 
-fn list_buttons(
-    ed: Ed,
-    what: &'static str,
-    i: usize,
-    len: usize,
-    op: ListEdit,
-) -> AnyView {
-    let act = move |which: ListOp| {
-        let op = op.clone();
-        move |_| {
-            let op = op.clone();
-            ed.reshape(move |d| op(d, which))
-        }
+/// A button of the form clicked (every `data-action`, by one delegated listener).
+#[cfg(feature = "hydrate")]
+fn on_action(ed: Ed, e: &leptos::ev::MouseEvent) {
+    use wasm_bindgen::JsCast;
+    let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let Some(button) = target.and_then(|t| t.closest("[data-action]").ok().flatten()) else {
+        return;
     };
-    view! {
-        <button
-            type="button"
-            class="link"
-            title=format!("Move the {what} up")
-            disabled=i == 0
-            on:click=act(ListOp::Up)
-        >
-            "↑"
-        </button>
-        <button
-            type="button"
-            class="link"
-            title=format!("Move the {what} down")
-            disabled=i + 1 == len
-            on:click=act(ListOp::Down)
-        >
-            "↓"
-        </button>
-        <button
-            type="button"
-            class="link"
-            title=format!("Remove the {what}")
-            on:click=act(ListOp::Remove)
-        >
-            "✕"
-        </button>
-    }
-    .into_any()
-}
-
-#[component]
-fn HeaderForm(ed: Ed, doc: CvDocument) -> impl IntoView {
-    let h = doc.header;
-    let links = h
-        .links
-        .iter()
-        .enumerate()
-        .map(|(i, link)| {
-            view! {
-                <div class="row">
-                    {line_field(
-                        ed,
-                        "Label",
-                        format!("header.links[{i}].label"),
-                        link.label.clone(),
-                        move |d, v| {
-                            if let Some(l) = d.header.links.get_mut(i) {
-                                l.label = v;
-                            }
-                        },
-                    )}
-                    {line_field(
-                        ed,
-                        "Address (https, mailto, tel)",
-                        format!("header.links[{i}].url"),
-                        link.url.clone(),
-                        move |d, v| {
-                            if let Some(l) = d.header.links.get_mut(i) {
-                                l.url = v;
-                            }
-                        },
-                    )}
-                    <button
-                        type="button"
-                        class="link"
-                        title="Remove this contact line"
-                        on:click=move |_| {
-                            ed.reshape(move |d| {
-                                if i < d.header.links.len() {
-                                    d.header.links.remove(i);
-                                }
-                            })
-                        }
-                    >
-                        "✕"
-                    </button>
-                </div>
-            }
-        })
-        .collect_view();
-    view! {
-        <fieldset class="cv-block">
-            <legend>"Header"</legend>
-            {line_field(ed, "Name", "header.name".into(), h.name, |d, v| d.header.name = v)}
-            {line_field(
-                ed,
-                "Headline",
-                "header.headline".into(),
-                h.headline,
-                |d, v| d.header.headline = v,
-            )}
-            {links}
-            <button
-                type="button"
-                class="secondary small"
-                on:click=move |_| ed.reshape(|d| d.header.links.push(CvLink::default()))
-            >
-                "+ Contact line"
-            </button>
-        </fieldset>
+    let action = button.get_attribute("data-action").unwrap_or_default();
+    let at = button.get_attribute("data-at").unwrap_or_default();
+    let kind = document()
+        .get_element_by_id("new-section-kind")
+        .and_then(|k| k.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        .map(|k| k.value());
+    let mut next = ed.doc.get_untracked();
+    if form::apply_action(&mut next, &action, &at, kind.as_deref()) {
+        ed.reshape(move |d| *d = next);
     }
 }
 
-#[component]
-fn SectionsForm(ed: Ed, doc: CvDocument) -> impl IntoView {
-    let count = doc.sections.len();
-    let sections = doc
-        .sections
-        .into_iter()
-        .enumerate()
-        .map(|(s, section)| view! { <SectionForm ed s count section /> })
-        .collect_view();
-    let new_kind = RwSignal::new(SectionKind::Custom);
-    view! {
-        {sections}
-        <div class="row">
-            <select
-                data-testid="new-section-kind"
-                on:change=move |e| {
-                    if let Some(k) = SectionKind::parse(&event_target_value(&e)) {
-                        new_kind.set(k);
-                    }
-                }
-            >
-                {SectionKind::ALL
-                    .into_iter()
-                    .map(|k| {
-                        view! {
-                            <option value=k.as_str() selected=k == SectionKind::Custom>
-                                {k.default_title()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            <button
-                type="button"
-                data-testid="add-section"
-                on:click=move |_| {
-                    let kind = new_kind.get_untracked();
-                    ed.reshape(move |d| {
-                        d.sections
-                            .push(CvSection {
-                                kind,
-                                title: kind.default_title().into(),
-                                items: vec![CvItem::default()],
-                            })
-                    })
-                }
-            >
-                "+ Section"
-            </button>
-        </div>
-    }
-}
+#[cfg(not(feature = "hydrate"))]
+fn on_field(_: Ed, _: &leptos::ev::Event) {}
 
-#[component]
-fn SectionForm(ed: Ed, s: usize, count: usize, section: CvSection) -> impl IntoView {
-    let kind = section.kind;
-    let items_len = section.items.len();
-    let items = section
-        .items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| view! { <ItemForm ed kind s i count=items_len item /> })
-        .collect_view();
-    view! {
-        <fieldset class="cv-block" data-testid=format!("section-{s}")>
-            <legend>{kind.default_title()} " section"</legend>
-            <div class="row">
-                {line_field(
-                    ed,
-                    "Heading",
-                    format!("sections[{s}].title"),
-                    section.title,
-                    move |d, v| {
-                        if let Some(x) = d.sections.get_mut(s) {
-                            x.title = v;
-                        }
-                    },
-                )}
-                {list_tools(ed, "section", s, count, move |d| Some(&mut d.sections))}
-            </div>
-            {items}
-            <button
-                type="button"
-                class="secondary small"
-                on:click=move |_| {
-                    ed.reshape(move |d| {
-                        if let Some(x) = d.sections.get_mut(s) {
-                            x.items.push(CvItem::default());
-                        }
-                    })
-                }
-            >
-                "+ Entry"
-            </button>
-        </fieldset>
-    }
-}
-
-#[component]
-fn ItemForm(
-    ed: Ed,
-    kind: SectionKind,
-    s: usize,
-    i: usize,
-    count: usize,
-    item: CvItem,
-) -> impl IntoView {
-    let at = format!("sections[{s}].items[{i}]");
-    let (title_label, subtitle_label) = kind.item_labels();
-    let has_head = kind != SectionKind::Summary;
-    let has_subtitle = !subtitle_label.is_empty();
-    let has_when = !matches!(kind, SectionKind::Summary | SectionKind::Skills);
-    let has_bullets = !matches!(kind, SectionKind::Summary | SectionKind::Skills);
-    let text_label = match kind {
-        SectionKind::Skills => "Skills (comma separated)",
-        SectionKind::Summary => "Summary",
-        _ => "Text",
-    };
-    let bullets_len = item.bullets.len();
-    let bullets = item
-        .bullets
-        .iter()
-        .enumerate()
-        .map(|(b, bullet)| {
-            view! {
-                <div class="bullet">
-                    {text_field(
-                        ed,
-                        "Bullet",
-                        format!("{at}.bullets[{b}].text"),
-                        bullet.text.clone(),
-                        move |d, v| {
-                            if let Some(x) = item_mut(d, s, i).and_then(|x| x.bullets.get_mut(b)) {
-                                x.text = v;
-                            }
-                        },
-                    )}
-                    <div class="bullet-tools">
-                        {chip(&bullet.provenance)}
-                        {list_tools(ed, "bullet", b, bullets_len, move |d| item_mut(d, s, i).map(|x| &mut x.bullets))}
-                    </div>
-                </div>
-            }
-        })
-        .collect_view();
-    let title = has_head.then(|| {
-        line_field(ed, title_label, format!("{at}.title"), item.title.clone(), move |d, v| {
-            if let Some(x) = item_mut(d, s, i) {
-                x.title = v;
-            }
-        })
-    });
-    let subtitle = (has_head && has_subtitle).then(|| {
-        line_field(
-            ed,
-            subtitle_label,
-            format!("{at}.subtitle"),
-            item.subtitle.clone(),
-            move |d, v| {
-                if let Some(x) = item_mut(d, s, i) {
-                    x.subtitle = v;
-                }
-            },
-        )
-    });
-    let when = has_when.then(|| {
-        view! {
-            <div class="row">
-                {line_field(ed, "Dates", format!("{at}.dates"), item.dates.clone(), move |d, v| {
-                    if let Some(x) = item_mut(d, s, i) {
-                        x.dates = v;
-                    }
-                })}
-                {line_field(
-                    ed,
-                    "Location",
-                    format!("{at}.location"),
-                    item.location.clone(),
-                    move |d, v| {
-                        if let Some(x) = item_mut(d, s, i) {
-                            x.location = v;
-                        }
-                    },
-                )}
-            </div>
-        }
-    });
-    let add_bullet = has_bullets.then(|| {
-        view! {
-            <button
-                type="button"
-                class="secondary small"
-                data-testid=format!("add-bullet-{s}-{i}")
-                on:click=move |_| {
-                    ed.reshape(move |d| {
-                        if let Some(x) = item_mut(d, s, i) {
-                            x.bullets.push(CvBullet::default());
-                        }
-                    })
-                }
-            >
-                "+ Bullet"
-            </button>
-        }
-    });
-    view! {
-        <div class="cv-item">
-            <div class="row item-tools">
-                {chip(&item.provenance)}
-                {list_tools(ed, "entry", i, count, move |d| d.sections.get_mut(s).map(|x| &mut x.items))}
-            </div>
-            {title}
-            {subtitle}
-            {when}
-            {text_field(ed, text_label, format!("{at}.text"), item.text.clone(), move |d, v| {
-                if let Some(x) = item_mut(d, s, i) {
-                    x.text = v;
-                }
-            })}
-            {bullets}
-            {add_bullet}
-        </div>
-    }
-}
-
-#[component]
-fn SettingsForm(ed: Ed, settings: CvSettings) -> impl IntoView {
-    let number = move |label: &'static str,
-                       field: &'static str,
-                       value: f64,
-                       step: &'static str,
-                       set: fn(&mut CvSettings, f64)| {
-        view! {
-            <label class="field">
-                <span>{label}</span>
-                <input
-                    type="number"
-                    step=step
-                    value=value.to_string()
-                    data-testid=format!("settings-{field}")
-                    on:input=move |e| {
-                        if let Ok(v) = event_target_value(&e).parse::<f64>() {
-                            ed.edit(field, move |d| set(&mut d.settings, v));
-                        }
-                    }
-                />
-            </label>
-        }
-    };
-    let preset = MARGIN_PRESETS.iter().find(|(_, mm)| *mm == settings.margin_mm).map(|p| p.0);
-    view! {
-        <fieldset class="cv-block">
-            <legend>"Document settings"</legend>
-            <div class="row">
-                <label class="field">
-                    <span>"Font"</span>
-                    <select
-                        data-testid="settings-font"
-                        on:change=move |e| {
-                            let v = event_target_value(&e);
-                            if let Some(f) = Font::ALL.into_iter().find(|f| f.as_str() == v) {
-                                ed.edit("settings.font", move |d| d.settings.font = f);
-                            }
-                        }
-                    >
-                        {Font::ALL
-                            .into_iter()
-                            .map(|f| {
-                                view! {
-                                    <option value=f.as_str() selected=f == settings.font>
-                                        {f.label()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
-                {number(
-                    "Size (pt)",
-                    "font_size_pt",
-                    settings.font_size_pt,
-                    "0.5",
-                    |s, v| s.font_size_pt = v,
-                )}
-                {number(
-                    "Line height",
-                    "line_height",
-                    settings.line_height,
-                    "0.05",
-                    |s, v| s.line_height = v,
-                )}
-                <label class="field">
-                    <span>"Accent"</span>
-                    <input
-                        type="color"
-                        value=settings.accent.clone()
-                        data-testid="settings-accent"
-                        on:input=move |e| {
-                            let v = event_target_value(&e);
-                            ed.edit("settings.accent", move |d| d.settings.accent = v);
-                        }
-                    />
-                </label>
-            </div>
-            <div class="row">
-                <label class="field">
-                    <span>"Paper"</span>
-                    <select
-                        data-testid="settings-paper"
-                        on:change=move |e| {
-                            let paper = if event_target_value(&e) == "Letter" {
-                                Paper::Letter
-                            } else {
-                                Paper::A4
-                            };
-                            ed.edit("settings.paper", move |d| d.settings.paper = paper);
-                        }
-                    >
-                        {[Paper::A4, Paper::Letter]
-                            .into_iter()
-                            .map(|p| {
-                                view! {
-                                    <option value=p.as_str() selected=p == settings.paper>
-                                        {p.as_str()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
-                <label class="field">
-                    <span>"Margins"</span>
-                    <select
-                        data-testid="settings-margin-preset"
-                        on:change=move |e| {
-                            let v = event_target_value(&e);
-                            if let Some((_, mm)) = MARGIN_PRESETS.iter().find(|p| p.0 == v) {
-                                let mm = *mm;
-                                ed.reshape(move |d| d.settings.margin_mm = mm);
-                            }
-                        }
-                    >
-                        {MARGIN_PRESETS
-                            .iter()
-                            .map(|(name, mm)| {
-                                view! {
-                                    <option value=*name selected=preset == Some(*name)>
-                                        {format!("{name} ({mm} mm)")}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                        <option value="custom" selected=preset.is_none()>
-                            "Custom"
-                        </option>
-                    </select>
-                </label>
-                {number(
-                    "Margin (mm)",
-                    "margin_mm",
-                    settings.margin_mm,
-                    "1",
-                    |s, v| s.margin_mm = v,
-                )}
-            </div>
-            <div class="row">
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        checked=settings.page_numbers
-                        on:change=move |e| {
-                            let on = event_target_checked(&e);
-                            ed.edit("settings.page_numbers", move |d| d.settings.page_numbers = on);
-                        }
-                    />
-                    " Page numbers"
-                </label>
-                {number(
-                    "Page budget",
-                    "page_budget",
-                    f64::from(settings.page_budget),
-                    "1",
-                    |s, v| s.page_budget = v.clamp(0.0, 100.0) as u32,
-                )}
-            </div>
-        </fieldset>
-    }
-}
+#[cfg(not(feature = "hydrate"))]
+fn on_action(_: Ed, _: &leptos::ev::MouseEvent) {}
 
 /// The posting's keywords found and missing in the CV as it is now.
 #[component]
