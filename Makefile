@@ -54,10 +54,11 @@ setup-test:
 build:
 	cargo leptos build
 
-# Type-erased Leptos views on both sides (server and browser must agree): keeps the release
-# WASM bundle within its budget (BENCHMARKS.md). cargo-leptos already builds debug this way.
+# Type-erased Leptos views on both sides (server and browser must agree), and the lazy routes
+# (the CV editor) split into their own WASM chunks: keeps the release bundle within its budget
+# (BENCHMARKS.md). cargo-leptos already builds debug with erased views.
 build-release:
-	RUSTFLAGS="--cfg erase_components" cargo leptos build --release
+	RUSTFLAGS="--cfg erase_components" cargo leptos build --release --split
 
 lint:
 	cargo fmt --all -- --check

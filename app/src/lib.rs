@@ -12,6 +12,7 @@ pub mod ports;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::Lazy;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -53,7 +54,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::JobsPage ssr=SsrMode::Async />
                 <Route path=path!("/jobs") view=pages::JobsPage ssr=SsrMode::Async />
                 <Route path=path!("/jobs/:id") view=pages::JobDetailPage ssr=SsrMode::Async />
-                <Route path=path!("/jobs/:id/cv") view=pages::CvEditorPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/jobs/:id/cv")
+                    view={Lazy::<pages::CvEditorRoute>::new()}
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/import") view=pages::ImportPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/runs") view=pages::RunsPage ssr=SsrMode::Async />

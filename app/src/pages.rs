@@ -13,7 +13,7 @@ mod runs;
 mod star_edit;
 
 pub use admin::AdminPage;
-pub use cv_editor::CvEditorPage;
+pub use cv_editor::{CvEditorPage, CvEditorRoute};
 pub use import::ImportPage;
 pub use job_detail::JobDetailPage;
 pub use jobs::JobsPage;

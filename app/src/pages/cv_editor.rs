@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{LazyRoute, lazy_route};
 use std::time::Duration;
 
 /// Autosave waits this long after the last change.
@@ -22,6 +23,22 @@ const SAVE_DELAY: Duration = Duration::from_secs(3);
 /// The preview follows the text this long after the last keystroke.
 const PREVIEW_DELAY: Duration = Duration::from_millis(250);
 const UNDO_LIMIT: usize = 200;
+
+/// The editor's route, loaded lazily: its code is a separate WASM chunk (with
+/// `cargo leptos build --split`), fetched when the page is opened, so the first load of the
+/// dashboard does not carry it.
+pub struct CvEditorRoute;
+
+#[lazy_route]
+impl LazyRoute for CvEditorRoute {
+    fn data() -> Self {
+        CvEditorRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <CvEditorPage /> }.into_any()
+    }
+}
 
 #[component]
 pub fn CvEditorPage() -> impl IntoView {
