@@ -10,7 +10,7 @@ RUN cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 COPY . .
 ENV PATH=/src/end2end/node_modules/.bin:$PATH
 # Same flags as `make build-release`: type-erased views on both sides keep the WASM small.
-RUN RUSTFLAGS="--cfg erase_components" cargo leptos build --release
+RUN RUSTFLAGS="--cfg erase_components" cargo leptos build --release --split
 
 # Runtime: the binary, the site and Chromium (PDF rendering; the CV fonts are bundled).
 FROM debian:bookworm-slim

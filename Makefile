@@ -51,8 +51,10 @@ setup-test:
 	@if ! $(MONGO_VENV)/bin/pip show secantusdb 2>/dev/null | grep -q "Version: $(SECANTUSDB_VERSION)"; then \
 		python3 -m venv $(MONGO_VENV) && $(MONGO_VENV)/bin/pip install -q 'secantusdb==$(SECANTUSDB_VERSION)'; fi
 
+# `--split` in every build: lazy routes (the CV editor) import their chunk, which only a split
+# build provides.
 build:
-	cargo leptos build
+	cargo leptos build --split
 
 # Type-erased Leptos views on both sides (server and browser must agree), and the lazy routes
 # (the CV editor) split into their own WASM chunks: keeps the release bundle within its budget
