@@ -108,6 +108,26 @@ pub fn document_from_lines(lines: &[CvLine], resume: &Value, stars: &[StarRecord
     doc
 }
 
+/// The posting's keywords: those the CV layer measured coverage of, else the extraction's.
+fn posting_keywords(cv: Option<&Value>, jd: Option<&Value>) -> Vec<String> {
+    if let Some(k) =
+        cv.and_then(|cv| serde_json::from_value(cv["keyword_coverage"]["keywords"].clone()).ok())
+    {
+        return k;
+    }
+    let mut keywords: Vec<String> = Vec::new();
+    for field in ["technical_skills", "top_keywords"] {
+        for k in
+            jd.into_iter().flat_map(|jd| jd[field].as_array()).flatten().filter_map(Value::as_str)
+        {
+            if !keywords.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+                keywords.push(k.to_string());
+            }
+        }
+    }
+    keywords
+}
+
 fn version_not_found(job_id: &str, number: u32) -> AppError {
     AppError::NotFound(format!("job `{job_id}` has no CV version {number}"))
 }
@@ -117,12 +137,13 @@ impl Services {
     /// draft, else the master CV.
     pub async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {
         let job = self.get_job(job_id).await?;
-        let keywords = self.posting_keywords(job_id).await?;
+        let [cv, jd] = self.latest_outputs(job_id, ["cv_generation", "jd_extraction"]).await?;
+        let keywords = posting_keywords(cv.as_ref(), jd.as_ref());
         let latest = self.store.latest_cv_version(job_id).await?;
         let (document, origin, version, saved_at) = match latest {
             Some(v) => (v.document, CvOrigin::Saved, Some(v.number), Some(v.saved_at)),
             None => {
-                let (document, origin) = self.cv_draft(job_id).await?;
+                let (document, origin) = self.cv_draft(cv).await?;
                 (document, origin, None, None)
             }
         };
@@ -138,11 +159,12 @@ impl Services {
         })
     }
 
-    /// The document a job's CV starts from: the pipeline's draft, or the master CV.
-    async fn cv_draft(&self, job_id: &str) -> Result<(CvDocument, CvOrigin), AppError> {
+    /// The document a job's CV starts from: the pipeline's draft (`cv`, the CV layer's output),
+    /// or the master CV.
+    async fn cv_draft(&self, cv: Option<Value>) -> Result<(CvDocument, CvOrigin), AppError> {
         let resume = self.profile().await?.resume;
         let stars = self.list_stars().await?;
-        let (lines, origin) = match self.latest_output(job_id, "cv_generation").await? {
+        let (lines, origin) = match cv {
             Some(cv) => (
                 serde_json::from_value::<Vec<CvLine>>(cv["lines"].clone())
                     .map_err(|e| AppError::Internal(format!("stored CV unreadable: {e}")))?,
@@ -161,29 +183,11 @@ impl Services {
     pub async fn cv_document(&self, job_id: &str) -> Result<CvDocument, AppError> {
         Ok(match self.store.latest_cv_version(job_id).await? {
             Some(v) => v.document,
-            None => self.cv_draft(job_id).await?.0,
-        })
-    }
-
-    /// The posting's keywords: those the CV layer measured coverage of, else the extraction's.
-    async fn posting_keywords(&self, job_id: &str) -> Result<Vec<String>, AppError> {
-        if let Some(cv) = self.latest_output(job_id, "cv_generation").await?
-            && let Ok(k) = serde_json::from_value(cv["keyword_coverage"]["keywords"].clone())
-        {
-            return Ok(k);
-        }
-        let Some(jd) = self.latest_output(job_id, "jd_extraction").await? else {
-            return Ok(Vec::new());
-        };
-        let mut keywords: Vec<String> = Vec::new();
-        for field in ["technical_skills", "top_keywords"] {
-            for k in jd[field].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                if !keywords.iter().any(|x| x.eq_ignore_ascii_case(k)) {
-                    keywords.push(k.to_string());
-                }
+            None => {
+                let [cv] = self.latest_outputs(job_id, ["cv_generation"]).await?;
+                self.cv_draft(cv).await?.0
             }
-        }
-        Ok(keywords)
+        })
     }
 
     /// Checks a document and rewrites its provenance labels from the profile: a source that
@@ -313,6 +317,15 @@ impl Services {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn keywords_come_from_the_cv_layer_else_the_extraction() {
+        let cv = json!({"keyword_coverage": {"keywords": ["Rust", "Kafka"]}});
+        let jd = json!({"technical_skills": ["Go", "rust"], "top_keywords": ["RUST", "SLOs"]});
+        assert_eq!(posting_keywords(Some(&cv), Some(&jd)), ["Rust", "Kafka"]);
+        assert_eq!(posting_keywords(None, Some(&jd)), ["Go", "rust", "SLOs"]);
+        assert!(posting_keywords(None, None).is_empty());
+    }
 
     #[test]
     fn pipeline_lines_become_a_document_with_provenance() {

@@ -96,20 +96,30 @@ impl Services {
         Ok(())
     }
 
-    /// The newest output of `layer` among the job's finished runs.
-    pub(super) async fn latest_output(
+    /// The newest output of each of `layers` among the job's finished runs (one store read).
+    pub(super) async fn latest_outputs<const N: usize>(
         &self,
         job_id: &str,
-        layer: &str,
-    ) -> Result<Option<Value>, AppError> {
+        layers: [&str; N],
+    ) -> Result<[Option<Value>; N], AppError> {
         let runs = self
             .list_runs(RunQuery { job_id: Some(job_id.into()), limit: 20, ..Default::default() })
             .await?;
-        Ok(runs
-            .into_iter()
+        let finished: Vec<&PipelineRun> = runs
+            .iter()
             .filter(|r| matches!(r.status, RunStatus::Completed | RunStatus::Partial))
-            .find_map(|r| r.layers.into_iter().find(|l| l.name == layer).and_then(|l| l.output))
-            .filter(|o| o.get("skipped").is_none()))
+            .collect();
+        Ok(layers.map(|layer| {
+            finished
+                .iter()
+                .find_map(|r| r.layers.iter().find(|l| l.name == layer)?.output.clone())
+                .filter(|o| o.get("skipped").is_none())
+        }))
+    }
+
+    async fn latest_output(&self, job_id: &str, layer: &str) -> Result<Option<Value>, AppError> {
+        let [output] = self.latest_outputs(job_id, [layer]).await?;
+        Ok(output)
     }
 
     async fn candidate_name(&self) -> String {
