@@ -2,8 +2,10 @@
 
 mod health_panel;
 mod layout;
+mod page_title;
 mod run_panel;
 
 pub use health_panel::HealthPanel;
 pub use layout::{Flash, Layout};
+pub use page_title::PageTitle;
 pub use run_panel::{RunPanel, RunView};

@@ -298,11 +298,26 @@ fn check_count(field: &str, n: usize, max: usize) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// Schemes a link may use in a CV (no `javascript:`, no `file:`).
+/// Whether user text may become a link: only `http`, `https` and `mailto` addresses, with no
+/// white space or control characters. `javascript:`, `data:`, `file:` and everything else stay
+/// text. Every place that turns stored text into an `href` asks this (`safe_href`).
 pub fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
-    ["https://", "http://", "mailto:", "tel:"].iter().any(|s| lower.starts_with(s))
+    ["https://", "http://", "mailto:"].iter().any(|s| lower.starts_with(s))
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// `url` as an `href` when it is safe to link (see `safe_url`), else `None` (shown as text).
+pub fn safe_href(url: &str) -> Option<String> {
+    safe_url(url).then(|| url.trim().to_string())
+}
+
+/// Addresses a CV's contact line may store: the linkable ones and `tel:` (a phone number,
+/// printed as text).
+fn storable_contact(url: &str) -> bool {
+    safe_url(url)
+        || (url.to_ascii_lowercase().starts_with("tel:")
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control()))
 }
 
 fn check_provenance(field: &str, p: &Option<Provenance>) -> Result<(), FieldError> {
@@ -361,7 +376,7 @@ impl CvDocument {
         check_count("header.links", h.links.len(), MAX_LINKS)?;
         for (i, link) in h.links.iter().enumerate() {
             check_len(&format!("header.links[{i}].label"), &link.label, MAX_LINE)?;
-            if !link.url.is_empty() && !safe_url(&link.url) {
+            if !link.url.is_empty() && !storable_contact(&link.url) {
                 return Err(FieldError {
                     field: format!("header.links[{i}].url"),
                     message: "must be an https, http, mailto or tel address".into(),

@@ -10,8 +10,9 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 
+use components::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::Lazy;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
@@ -47,7 +48,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/jobintel.css" />
-        <Title text="jobintel" />
+        <PageTitle text="jobintel" />
         <Router>
             <Routes fallback=|| view! { <pages::NotFound /> }>
                 <Route path=path!("/login") view=pages::LoginPage />

@@ -107,7 +107,7 @@ async fn run(name: &str, store: SharedStore, seeded: u64, rounds: usize) {
     let services =
         Services::new(config, store.clone(), auth, server::providers::Providers::offline(store));
     services.create_user(None, "bench", Role::Viewer, "bench-password".into()).await.ok();
-    let token = services.issue_token("bench", Duration::hours(1)).await.unwrap();
+    let token = services.issue_token("bench", Duration::hours(1), "test").await.unwrap().0;
     let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();
     let router = server::http::router(services, leptos);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

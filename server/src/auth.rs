@@ -1,10 +1,15 @@
 //! Authentication: argon2 password hashes, HS256 JWTs (algorithm pinned), and throttling of
 //! failed logins per username and per client address.
+//!
+//! A token proves only which session it belongs to (`sid`): whether that session is still live,
+//! whether its user is enabled and which role the user has are read from the store on every
+//! request (through `SessionCache`, for a few seconds at most), so signing out, revoking, a
+//! password or role change and disabling a user take effect at once.
 
 use crate::config::{Config, Environment, Secret};
 use crate::store::PasswordHash;
 use app::error::AppError;
-use app::model::{Role, UserInfo};
+use app::model::{Session, UserInfo};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -19,12 +24,13 @@ pub const COOKIE: &str = "jobintel_token";
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 1024;
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: String,
-    role: Role,
-    iat: i64,
-    exp: i64,
+/// What a token says: the user and the session it belongs to. No role: the stored one counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub sid: String,
+    pub iat: i64,
+    pub exp: i64,
 }
 
 pub struct Auth {
@@ -32,6 +38,7 @@ pub struct Auth {
     decoding: DecodingKey,
     validation: Validation,
     pub limiter: LoginLimiter,
+    pub sessions: SessionCache,
     /// A hash verified when a username does not exist, so both cases take the same time.
     dummy_hash: PasswordHash,
 }
@@ -41,6 +48,7 @@ impl Auth {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        // Tokens from before sessions existed carry no `sid` and fail to decode: sign in again.
         let key_error =
             |e: jsonwebtoken::errors::Error| AppError::Internal(format!("invalid JWT key: {e}"));
         Ok(Self {
@@ -48,27 +56,29 @@ impl Auth {
             decoding: DecodingKey::from_secret(secret.expose().as_bytes()).map_err(key_error)?,
             validation,
             limiter: LoginLimiter::new(5, Duration::from_secs(300)),
+            sessions: SessionCache::new(SESSION_CACHE_TTL),
             dummy_hash: hash_password_blocking("not-a-real-password")?,
         })
     }
 
-    pub fn issue(&self, user: &UserInfo, ttl: chrono::Duration) -> Result<String, AppError> {
-        let now = chrono::Utc::now().timestamp();
+    /// Signs a token for `session`, valid until the session expires.
+    pub fn issue(&self, session: &Session) -> Result<String, AppError> {
         let claims = Claims {
-            sub: user.username.clone(),
-            role: user.role,
-            iat: now,
-            exp: now + ttl.num_seconds(),
+            sub: session.username.clone(),
+            sid: session.id.clone(),
+            iat: session.created_at.timestamp(),
+            exp: session.expires_at.timestamp(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::Internal(format!("cannot sign token: {e}")))
     }
 
-    /// Checks signature (HS256 only), expiry and shape; any failure is one generic 401.
-    pub fn verify(&self, token: &str) -> Result<UserInfo, AppError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| AppError::Unauthorized("invalid or expired token".into()))?;
-        Ok(UserInfo { username: data.claims.sub, role: data.claims.role })
+    /// Checks signature (HS256 only), expiry and shape; any failure is one generic 401. Whether
+    /// the session is still live is the caller's second step (`Services::authenticate`).
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|_| AppError::Unauthorized("invalid or expired token".into()))
     }
 
     pub fn dummy_hash(&self) -> &PasswordHash {
@@ -147,6 +157,48 @@ pub async fn verify_password(password: String, hash: PasswordHash) -> bool {
     .unwrap_or(false)
 }
 
+/// How long a checked session is trusted without asking the store again. Revocations made in
+/// this process take effect at once (`forget`); those made by another process sharing the
+/// store, within this time.
+pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Sessions recently found live, with their user as stored then.
+pub struct SessionCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (UserInfo, Instant)>>,
+}
+
+impl SessionCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn get(&self, session_id: &str) -> Option<UserInfo> {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(session_id).filter(|(_, at)| at.elapsed() < self.ttl).map(|(u, _)| u.clone())
+    }
+
+    pub fn put(&self, session_id: &str, user: UserInfo) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= 1024 {
+            let ttl = self.ttl;
+            map.retain(|_, (_, at)| at.elapsed() < ttl);
+        }
+        map.insert(session_id.to_string(), (user, Instant::now()));
+    }
+
+    /// Forgets one session, or (with `None`) every session of `username`.
+    pub fn forget(&self, session_id: Option<&str>, username: &str) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        match session_id {
+            Some(id) => {
+                map.remove(id);
+            }
+            None => map.retain(|_, (u, _)| u.username != username),
+        }
+    }
+}
+
 /// Failed logins per key ("user:NAME", "ip:ADDR") within a sliding window. At the limit,
 /// further attempts are refused until the oldest failure leaves the window.
 pub struct LoginLimiter {
@@ -220,29 +272,66 @@ mod tests {
         Auth::new(&Secret::new("x".repeat(40))).unwrap()
     }
 
-    fn viewer() -> UserInfo {
-        UserInfo { username: "v".into(), role: Role::Viewer }
+    fn session(ttl: chrono::Duration) -> Session {
+        let now = chrono::Utc::now();
+        Session {
+            id: "s1".into(),
+            username: "v".into(),
+            kind: app::model::SessionKind::SignIn,
+            name: String::new(),
+            client: "local".into(),
+            created_at: now,
+            expires_at: now + ttl,
+            revoked_at: None,
+        }
     }
 
     #[test]
-    fn issued_token_verifies_with_its_role() {
+    fn issued_token_names_its_user_and_session() {
         let a = auth();
-        let t = a.issue(&viewer(), chrono::Duration::hours(1)).unwrap();
-        assert_eq!(a.verify(&t).unwrap(), viewer());
+        let t = a.issue(&session(chrono::Duration::hours(1))).unwrap();
+        let claims = a.verify(&t).unwrap();
+        assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("v", "s1"));
     }
 
     #[test]
     fn expired_token_is_rejected() {
         let a = auth();
-        let t = a.issue(&viewer(), chrono::Duration::seconds(-120)).unwrap();
+        let t = a.issue(&session(chrono::Duration::seconds(-120))).unwrap();
         assert!(matches!(a.verify(&t), Err(AppError::Unauthorized(_))));
     }
 
     #[test]
     fn token_signed_with_another_key_is_rejected() {
         let other = Auth::new(&Secret::new("y".repeat(40))).unwrap();
-        let t = other.issue(&viewer(), chrono::Duration::hours(1)).unwrap();
+        let t = other.issue(&session(chrono::Duration::hours(1))).unwrap();
         assert!(auth().verify(&t).is_err());
+    }
+
+    #[test]
+    fn token_without_a_session_id_is_rejected() {
+        let claims = serde_json::json!({"sub": "v", "role": "admin", "iat": 1,
+            "exp": chrono::Utc::now().timestamp() + 3600});
+        let key = EncodingKey::from_secret("x".repeat(40).as_bytes()).unwrap();
+        let t = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
+        assert!(auth().verify(&t).is_err());
+    }
+
+    #[test]
+    fn session_cache_forgets_one_session_or_all_of_a_user() {
+        let c = SessionCache::new(Duration::from_secs(60));
+        let v = UserInfo::new("v", app::model::Role::Viewer);
+        c.put("a", v.clone());
+        c.put("b", v.clone());
+        c.put("c", UserInfo::new("w", app::model::Role::Admin));
+        c.forget(Some("a"), "v");
+        assert_eq!((c.get("a"), c.get("b")), (None, Some(v)));
+        c.forget(None, "v");
+        assert_eq!(c.get("b"), None);
+        assert!(c.get("c").is_some());
+        let expired = SessionCache::new(Duration::ZERO);
+        expired.put("a", UserInfo::new("v", app::model::Role::Viewer));
+        assert_eq!(expired.get("a"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ impl Backend for Services {
     async fn authenticate(&self, parts: &http::request::Parts) -> Result<UserInfo, AppError> {
         let token = request_token(&parts.headers)
             .ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
-        self.auth.verify(token)
+        Services::authenticate(self, token).await
     }
 
     async fn list_jobs(&self, query: JobQuery) -> Result<JobPage, AppError> {

@@ -105,6 +105,28 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Change a user's role (ends the user's sessions).
+    SetRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["admin", "viewer"])]
+        role: String,
+    },
+    /// Disable a user: no sign-in, every session ended.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// End every session and token of a user.
+    Revoke {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -116,7 +138,17 @@ enum TokenCommand {
         /// Lifetime such as 30d, 12h or 45m.
         #[arg(long, default_value = "30d")]
         ttl: String,
+        /// What the token is for; the audit log names it.
+        #[arg(long, default_value = "cli")]
+        name: String,
     },
+    /// List live tokens (of one user, or all).
+    List {
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// End a token by its id (from `token list`).
+    Revoke { id: String },
 }
 
 fn read_password(flag: bool) -> Result<String, String> {
@@ -144,8 +176,8 @@ async fn restart_pdf(services: &Services, url: Option<String>) -> Result<(), Str
         .iter()
         .find(|u| u.role == Role::Admin)
         .ok_or("no admin user; create one with `jobintel user create --role admin`")?;
-    let token = services
-        .issue_token(&admin.username, chrono::Duration::minutes(5))
+    let (token, session) = services
+        .issue_token(&admin.username, chrono::Duration::minutes(5), "restart-pdf")
         .await
         .map_err(|e| e.to_string())?;
     let endpoint = format!("{}/api/admin/pdf/restart", base.trim_end_matches('/'));
@@ -154,8 +186,10 @@ async fn restart_pdf(services: &Services, url: Option<String>) -> Result<(), Str
         .bearer_auth(token)
         .timeout(std::time::Duration::from_secs(30))
         .send()
-        .await
-        .map_err(|e| format!("cannot reach the server at {base}: {e}"))?;
+        .await;
+    // The token was for this one call.
+    let _ = services.revoke_session(None, &session.id).await;
+    let reply = reply.map_err(|e| format!("cannot reach the server at {base}: {e}"))?;
     if reply.status().is_success() {
         return Ok(());
     }
@@ -214,7 +248,24 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
             UserCommand::SetPassword { username, password_stdin } => {
                 let password = read_password(password_stdin)?;
                 services.set_password(&username, password).await.map_err(|e| e.to_string())?;
-                println!("password changed for {username}");
+                println!("password changed for {username}; their sessions are ended");
+            }
+            UserCommand::SetRole { username, role } => {
+                let role: Role = role.parse()?;
+                services.set_role(None, &username, role).await.map_err(|e| e.to_string())?;
+                println!("{username} is now {role}; their sessions are ended");
+            }
+            UserCommand::Disable { username } => {
+                services.set_disabled(None, &username, true).await.map_err(|e| e.to_string())?;
+                println!("{username} disabled; their sessions are ended");
+            }
+            UserCommand::Enable { username } => {
+                services.set_disabled(None, &username, false).await.map_err(|e| e.to_string())?;
+                println!("{username} enabled");
+            }
+            UserCommand::Revoke { username } => {
+                let n = services.revoke_user(None, &username).await.map_err(|e| e.to_string())?;
+                println!("ended {n} sessions of {username}");
             }
         },
         ToolCommand::Admin { action } => {
@@ -253,10 +304,36 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
                 }
             }
         }
-        ToolCommand::Token { action: TokenCommand::Issue { username, ttl } } => {
-            let ttl = parse_ttl(&ttl)?;
-            println!("{}", services.issue_token(&username, ttl).await.map_err(|e| e.to_string())?);
-        }
+        ToolCommand::Token { action } => match action {
+            TokenCommand::Issue { username, ttl, name } => {
+                let ttl = parse_ttl(&ttl)?;
+                let (token, session) =
+                    services.issue_token(&username, ttl, &name).await.map_err(|e| e.to_string())?;
+                // The token alone on standard output, so `TOKEN=$(jobintel token issue …)` works.
+                eprintln!("token {} ({name}) for {username}", session.id);
+                println!("{token}");
+            }
+            TokenCommand::List { username } => {
+                let tokens = services
+                    .list_sessions(None, username.as_deref(), true)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                for t in tokens {
+                    println!(
+                        "{}\t{}\t{}\tcreated {}\texpires {}",
+                        t.id,
+                        t.username,
+                        t.name,
+                        t.created_at.format("%Y-%m-%d %H:%M UTC"),
+                        t.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                    );
+                }
+            }
+            TokenCommand::Revoke { id } => {
+                services.revoke_session(None, &id).await.map_err(|e| e.to_string())?;
+                println!("token {id} revoked");
+            }
+        },
     }
     Ok(())
 }

@@ -105,6 +105,10 @@ pub struct Config {
     pub chromium_path: PathBuf,
     pub pdf_max_concurrency: u32,
     pub pdf_timeout_seconds: u64,
+    /// Per user and minute: PDF renders, pipeline runs queued, imports.
+    pub rate_limit_pdf_per_minute: u32,
+    pub rate_limit_runs_per_minute: u32,
+    pub rate_limit_imports_per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -157,6 +161,9 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("CHROMIUM_PATH", "/usr/bin/chromium", "Chromium used for PDFs"),
     ("PDF_MAX_CONCURRENCY", "4", "PDF renders at once"),
     ("PDF_TIMEOUT_SECONDS", "30", "per PDF render (then 504)"),
+    ("RATE_LIMIT_PDF_PER_MINUTE", "30", "PDF renders per user and minute (then 429)"),
+    ("RATE_LIMIT_RUNS_PER_MINUTE", "30", "pipeline runs queued per user and minute (then 429)"),
+    ("RATE_LIMIT_IMPORTS_PER_MINUTE", "20", "imports per user and minute (then 429)"),
 ];
 
 const WEAK_SECRETS: &[&str] =
@@ -362,6 +369,11 @@ impl Config {
             ),
             pdf_max_concurrency: number("PDF_MAX_CONCURRENCY", 4, 1, 64)? as u32,
             pdf_timeout_seconds: number("PDF_TIMEOUT_SECONDS", 30, 1, 600)?,
+            rate_limit_pdf_per_minute: number("RATE_LIMIT_PDF_PER_MINUTE", 30, 1, 100_000)? as u32,
+            rate_limit_runs_per_minute: number("RATE_LIMIT_RUNS_PER_MINUTE", 30, 1, 100_000)?
+                as u32,
+            rate_limit_imports_per_minute: number("RATE_LIMIT_IMPORTS_PER_MINUTE", 20, 1, 100_000)?
+                as u32,
         })
     }
 }

@@ -8,7 +8,9 @@
 mod api;
 mod events;
 mod forms;
+pub mod limits;
 pub mod openapi;
+pub mod security;
 
 use crate::auth::COOKIE;
 use crate::services::SharedServices;
@@ -36,6 +38,7 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub struct AppState {
     pub services: SharedServices,
     pub leptos: LeptosOptions,
+    pub limits: std::sync::Arc<limits::RateLimits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -45,9 +48,17 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 pub fn router(services: SharedServices, leptos: LeptosOptions) -> Router {
-    let state = AppState { services: services.clone(), leptos: leptos.clone() };
+    let limits = std::sync::Arc::new(limits::RateLimits::new(
+        services.config.rate_limit_pdf_per_minute,
+        services.config.rate_limit_runs_per_minute,
+        services.config.rate_limit_imports_per_minute,
+    ));
+    let state = AppState { services: services.clone(), leptos: leptos.clone(), limits };
     let backend: SharedBackend = services;
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        security::provide_page_policy();
+    };
     let shell = move |options: LeptosOptions| app::shell(options);
     let page_shell = {
         let leptos = leptos.clone();
@@ -62,8 +73,12 @@ pub fn router(services: SharedServices, leptos: LeptosOptions) -> Router {
         .merge(api::routes())
         .merge(forms::routes())
         .merge(pages)
+        // Outermost last: trace → headers → body limit → same-origin writes → auth → limits.
+        .layer(middleware::from_fn_with_state(state.clone(), limits::limit_expensive))
         .layer(middleware::from_fn_with_state(state.clone(), auth_gate))
+        .layer(middleware::from_fn_with_state(state.clone(), security::same_origin_writes))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), security::response_headers))
         .layer(middleware::from_fn(trace_requests))
         .with_state(state)
 }
@@ -128,16 +143,22 @@ async fn auth_gate(State(state): State<AppState>, mut req: Request, next: Next) 
     if is_public(&path) {
         return next.run(req).await;
     }
-    match request_token(req.headers()).map(|t| state.services.auth.verify(t)) {
-        Some(Ok(user)) => {
+    let user = match request_token(req.headers()) {
+        Some(token) => state.services.authenticate(token).await,
+        None => Err(AppError::Unauthorized("not signed in".into())),
+    };
+    match user {
+        Ok(user) => {
             req.extensions_mut().insert(user);
             next.run(req).await
         }
-        _ if path.starts_with("/api/") || path == "/run" || path == "/metrics" => {
+        // The store could not say whether the session is live: that is not the caller's fault.
+        Err(e @ AppError::Unavailable(_)) => e.into_response(),
+        Err(_) if path.starts_with("/api/") || path == "/run" || path == "/metrics" => {
             AppError::Unauthorized("sign in: send `Authorization: Bearer <token>`".into())
                 .into_response()
         }
-        _ => Redirect::to("/login").into_response(),
+        Err(_) => Redirect::to("/login").into_response(),
     }
 }
 

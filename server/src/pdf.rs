@@ -82,6 +82,37 @@ struct Inner {
     warm_renders: AtomicUsize,
     /// The running Chromium's process id (0: none), readable without the browser's lock.
     pid: std::sync::atomic::AtomicU32,
+    /// Whether the last launch ran Chromium in its own sandbox, and why not when it did not.
+    sandbox: Mutex<Option<(bool, Option<String>)>>,
+    /// The warning about running without the sandbox is logged once per process.
+    warned_no_sandbox: std::sync::atomic::AtomicBool,
+}
+
+/// Why Chromium's own sandbox cannot work in this process, or `None` when it can. Chromium
+/// refuses its sandbox as root; as another user, Debian's Chromium (which has no setuid helper)
+/// needs the kernel to let unprivileged users create user namespaces.
+pub fn sandbox_unavailable() -> Option<String> {
+    if effective_uid() == Some(0) {
+        return Some("running as root, where Chromium cannot use its sandbox".into());
+    }
+    let read = |path: &str| std::fs::read_to_string(path).ok().map(|s| s.trim().to_string());
+    let forbidden = [
+        ("/proc/sys/kernel/unprivileged_userns_clone", "0"),
+        ("/proc/sys/user/max_user_namespaces", "0"),
+        ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1"),
+    ];
+    forbidden.iter().find(|(path, value)| read(path).as_deref() == Some(*value)).map(
+        |(path, value)| {
+            format!("the kernel forbids unprivileged user namespaces ({path} = {value})")
+        },
+    )
+}
+
+/// The effective user id, from `/proc/self/status` (`Uid: real effective saved fs`).
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// Whether a process runs (and is not a zombie), from `/proc`.
@@ -117,7 +148,22 @@ impl Inner {
             launches: AtomicUsize::new(0),
             warm_renders: AtomicUsize::new(0),
             pid: std::sync::atomic::AtomicU32::new(0),
+            sandbox: Mutex::new(None),
+            warned_no_sandbox: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    fn sandbox(&self) -> Option<(bool, Option<String>)> {
+        self.sandbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Records how Chromium runs; running without the sandbox is a warning, logged once.
+    fn set_sandbox(&self, on: bool, reason: Option<String>) {
+        if !on && !self.warned_no_sandbox.swap(true, Ordering::SeqCst) {
+            let reason = reason.as_deref().unwrap_or("unknown");
+            tracing::warn!(reason, "Chromium runs without its sandbox (--no-sandbox)");
+        }
+        *self.sandbox.lock().unwrap_or_else(|e| e.into_inner()) = Some((on, reason));
     }
 
     fn set_status(&self, status: &str, detail: Option<String>) {
@@ -157,21 +203,23 @@ impl Inner {
             std::process::id(),
             rand::random::<u32>()
         ));
-        let config = BrowserConfig::builder()
-            .chrome_executable(&self.settings.chromium_path)
-            .new_headless_mode()
-            .no_sandbox()
-            .user_data_dir(&profile)
-            .args(FLAGS)
-            .launch_timeout(Duration::from_secs(20))
-            .build()
-            .map_err(PdfError::Unavailable)?;
-        let (browser, mut handler) = Browser::launch(config).await.map_err(|e| {
+        let unavailable = sandbox_unavailable();
+        let mut launched = self.start(&profile, unavailable.is_none()).await;
+        let mut sandbox = (unavailable.is_none(), unavailable);
+        if let (Err(e), true) = (&launched, sandbox.0) {
+            // The checks passed but the sandbox still did not start (a seccomp or container
+            // policy, say): fall back rather than leave the user without PDFs.
+            let reason = format!("a sandboxed launch failed: {e}");
+            launched = self.start(&profile, false).await;
+            sandbox = (false, Some(reason));
+        }
+        let (browser, mut handler) = launched.map_err(|e| {
             let message =
                 format!("cannot start Chromium at {}: {e}", self.settings.chromium_path.display());
             self.set_status("unhealthy", Some(message.clone()));
             PdfError::Unavailable(message)
         })?;
+        self.set_sandbox(sandbox.0, sandbox.1);
         // Chromium sends messages chromiumoxide cannot parse; they are harmless, so the loop
         // keeps going and only ends when the connection does.
         let handler = tokio::spawn(async move {
@@ -187,6 +235,26 @@ impl Inner {
         let pid = chromium.browser.get_mut_child().and_then(|c| c.inner.id()).unwrap_or(0);
         self.pid.store(pid, Ordering::SeqCst);
         Ok(chromium)
+    }
+
+    /// Starts Chromium with a fresh profile, in its own sandbox or with `--no-sandbox`.
+    async fn start(
+        &self,
+        profile: &std::path::Path,
+        sandbox: bool,
+    ) -> Result<(Browser, chromiumoxide::Handler), String> {
+        let _ = std::fs::remove_dir_all(profile);
+        let mut config = BrowserConfig::builder()
+            .chrome_executable(&self.settings.chromium_path)
+            .new_headless_mode()
+            .user_data_dir(profile)
+            .args(FLAGS)
+            .launch_timeout(Duration::from_secs(20));
+        if !sandbox {
+            config = config.no_sandbox();
+        }
+        let config = config.build()?;
+        Browser::launch(config).await.map_err(|e| e.to_string())
     }
 
     /// A fresh sandboxed page on the warm browser (launching it first if needed): the spare one
@@ -351,6 +419,12 @@ impl Renderer {
     /// For `/api/health`: healthy, degraded (relaunching) or unhealthy, and why.
     pub fn status(&self) -> (String, Option<String>) {
         self.inner.status()
+    }
+
+    /// Whether the running Chromium uses its own sandbox (`None` before the first launch), and
+    /// why not when it does not.
+    pub fn sandbox(&self) -> Option<(bool, Option<String>)> {
+        self.inner.sandbox()
     }
 
     /// Stops Chromium (the admin's "restart PDF renderer"); the next render launches a fresh one.

@@ -182,10 +182,20 @@ impl Services {
             overall: overall.into(),
             runner,
             mongodb: store,
-            pdf_service: ServiceHealth { status: pdf },
+            pdf_service: self.pdf_health(pdf),
             llm,
             firecrawl: self.firecrawl_health().await,
             checked_at: store::now(),
+        }
+    }
+
+    /// The renderer's status, and whether Chromium runs in its own sandbox (and why not).
+    fn pdf_health(&self, status: String) -> ServiceHealth {
+        let sandbox = self.pdf.sandbox();
+        ServiceHealth {
+            status,
+            sandbox: sandbox.as_ref().map(|(on, _)| *on),
+            detail: sandbox.and_then(|(_, why)| why).map(|why| format!("no sandbox: {why}")),
         }
     }
 

@@ -48,6 +48,8 @@ pub struct User {
     pub username: String,
     pub role: Role,
     pub password_hash: PasswordHash,
+    /// A disabled user cannot sign in, and its sessions are ended.
+    pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -260,6 +262,25 @@ pub trait UserStore: Send + Sync {
     async fn get_user(&self, username: &str) -> StoreResult<Option<User>>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn set_password_hash(&self, username: &str, hash: &PasswordHash) -> StoreResult<bool>;
+    async fn set_role(&self, username: &str, role: Role) -> StoreResult<bool>;
+    async fn set_disabled(&self, username: &str, disabled: bool) -> StoreResult<bool>;
+}
+
+/// Sessions behind tokens (`sessions`): a token is honoured only while its session is live.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
+    /// Sessions that are live at `now` (of one user, or of all), newest first.
+    async fn list_sessions(
+        &self,
+        username: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Session>>;
+    /// Ends one session; false when there is none with that id or it had already ended.
+    async fn revoke_session(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Ends every live session of a user; returns how many.
+    async fn revoke_user_sessions(&self, username: &str, at: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -284,6 +305,7 @@ pub trait Store:
     + ProfileStore
     + CompanyCacheStore
     + UserStore
+    + SessionStore
     + SettingsStore
     + AuditStore
 {

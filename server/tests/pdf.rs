@@ -346,7 +346,7 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
             .any(|l| l.name == "cv_generation")
     );
 
-    let token = services.issue_token("admin", chrono::Duration::hours(1)).await.unwrap();
+    let token = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
     let leptos = leptos::prelude::LeptosOptions::builder()
         .output_name("jobintel")
         .site_root(dir.path().to_string_lossy().to_string())

@@ -446,7 +446,7 @@ async fn a_run_records_provider_model_tokens_and_cost_and_metrics_show_them() {
     let total: f64 = done.layers.iter().map(|l| l.cost_usd).sum();
     assert!((total - 2.0 * per_call).abs() < 1e-12, "two layers answered by the model: {total}");
 
-    let token = services.issue_token("admin", chrono::Duration::hours(1)).await.unwrap();
+    let token = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
     let leptos = leptos::prelude::LeptosOptions::builder()
         .output_name("jobintel")
         .site_root(dir.path().to_string_lossy().to_string())

@@ -468,6 +468,7 @@ mod contract {
             username: name.into(),
             role,
             password_hash: PasswordHash("$argon2id$fake".into()),
+            disabled: false,
             created_at: now(),
             updated_at: now(),
         };
@@ -489,6 +490,53 @@ mod contract {
             PasswordHash("$new".into())
         );
         assert!(!store.set_password_hash("nobody", &PasswordHash("$x".into())).await.unwrap());
+        assert!(store.set_role("bob", Role::Admin).await.unwrap());
+        assert!(store.set_disabled("bob", true).await.unwrap());
+        let bob = store.get_user("bob").await.unwrap().unwrap();
+        assert_eq!((bob.role, bob.disabled), (Role::Admin, true));
+        assert!(store.set_disabled("bob", false).await.unwrap());
+        assert!(!store.get_user("bob").await.unwrap().unwrap().disabled);
+        assert!(!store.set_role("nobody", Role::Admin).await.unwrap());
+        assert!(!store.set_disabled("nobody", true).await.unwrap());
+    }
+
+    pub async fn sessions_are_listed_while_live_and_revoked_one_or_all(store: &dyn Store) {
+        let t0 = now();
+        let session = |id: &str, user: &str, kind: SessionKind, minutes: i64| Session {
+            id: id.into(),
+            username: user.into(),
+            kind,
+            name: if kind == SessionKind::Token { "deploy".into() } else { String::new() },
+            client: "127.0.0.1".into(),
+            created_at: t0 + Duration::seconds(id.len() as i64),
+            expires_at: t0 + Duration::minutes(minutes),
+            revoked_at: None,
+        };
+        let a = session("a", "ana", SessionKind::SignIn, 60);
+        let b = session("bb", "ana", SessionKind::Token, 60);
+        let c = session("ccc", "bo", SessionKind::SignIn, 60);
+        let old = session("dddd", "ana", SessionKind::SignIn, -5);
+        for s in [&a, &b, &c, &old] {
+            store.insert_session(s).await.unwrap();
+        }
+        assert_eq!(store.get_session("bb").await.unwrap(), Some(b.clone()), "round trip");
+        assert_eq!(store.get_session("nope").await.unwrap(), None);
+        let ids = |list: Vec<Session>| list.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.list_sessions(Some("ana"), t0).await.unwrap()), ["bb", "a"]);
+        assert_eq!(ids(store.list_sessions(None, t0).await.unwrap()), ["ccc", "bb", "a"]);
+
+        assert!(store.revoke_session("a", t0).await.unwrap());
+        assert!(!store.revoke_session("a", t0).await.unwrap(), "already ended");
+        assert!(!store.revoke_session("nope", t0).await.unwrap());
+        let revoked = store.get_session("a").await.unwrap().unwrap();
+        assert_eq!(revoked.revoked_at, Some(t0));
+        assert!(!revoked.is_live(t0));
+        assert_eq!(ids(store.list_sessions(Some("ana"), t0).await.unwrap()), ["bb"]);
+
+        store.insert_session(&session("eeeee", "ana", SessionKind::SignIn, 60)).await.unwrap();
+        assert_eq!(store.revoke_user_sessions("ana", t0).await.unwrap(), 2, "bb and eeeee");
+        assert!(store.list_sessions(Some("ana"), t0).await.unwrap().is_empty());
+        assert_eq!(ids(store.list_sessions(None, t0).await.unwrap()), ["ccc"], "bo untouched");
     }
 
     pub async fn settings_overwrite(store: &dyn Store) {
@@ -640,6 +688,7 @@ contract_suite!(
     profile_is_stored_whole,
     company_cache_expires_and_clears,
     users_are_unique_by_name,
+    sessions_are_listed_while_live_and_revoked_one_or_all,
     settings_overwrite,
     audit_lists_newest_first,
     cv_versions_number_per_job_mark_sent_and_prune,

@@ -53,6 +53,7 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
     let percent = if run.status.is_active() { 100 * finished / LAYERS.len() } else { 100 };
     // Without JavaScript, the browser reloads the page while the run is live. Inside <noscript>
     // the tag is inert text when scripts run, so hydrated pages follow the events instead.
+    // `inner_html` is safe here: the markup is a constant with a number, no stored text.
     let refresh = run.status.is_active().then(|| {
         let tag = format!(
             r#"<noscript><meta http-equiv="refresh" content="{LIVE_REFRESH_SECONDS}"></noscript>"#
@@ -245,7 +246,7 @@ fn Results(
                 (
                     s["kind"].as_str().unwrap_or_default().replace('_', " "),
                     s["text"].as_str().unwrap_or_default().to_string(),
-                    s["source_url"].as_str().filter(|u| u.starts_with("https://") || u.starts_with("http://")).map(str::to_string),
+                    s["source_url"].as_str().and_then(crate::cv::safe_href),
                 )
             })
             .collect();
@@ -260,7 +261,7 @@ fn Results(
                     .map(|(kind, text, url)| view! {
                         <li>
                             <span class="chip">{kind}</span> " " {text} " "
-                            {url.map(|u| view! { <a href=u.clone() rel="noopener noreferrer nofollow" target="_blank">"source"</a> })}
+                            {url.map(|u| view! { <a href=u rel="noopener noreferrer nofollow" target="_blank">"source"</a> })}
                         </li>
                     })
                     .collect_view()}

@@ -1,8 +1,7 @@
-use crate::components::Layout;
+use crate::components::{Layout, PageTitle};
 use crate::functions::{get_health, get_metrics};
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde_json::Value;
 
 /// The operations runbook as buttons: each form posts to `/forms/admin/…`, which calls the
@@ -13,7 +12,7 @@ pub fn AdminPage() -> impl IntoView {
     let health = Resource::new(|| (), |_| get_health());
     let metrics = Resource::new(|| (), |_| get_metrics());
     view! {
-        <Title text="Admin · jobintel" />
+        <PageTitle text="Admin · jobintel" />
         <Layout>
             <h1>"Admin"</h1>
             <p class="muted">

@@ -3,7 +3,7 @@
 //! 3 s after the last change, undo/redo, versions, settings, provenance chips and an ATS panel.
 //! Without JavaScript the page still shows the preview and exports the PDF.
 
-use crate::components::Layout;
+use crate::components::{Layout, PageTitle};
 use crate::cv::form;
 use crate::cv::print::{Fonts, faces_css, html};
 use crate::cv::*;
@@ -13,7 +13,6 @@ use crate::functions::{
 use leptos::html as el;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{LazyRoute, lazy_route};
 use std::time::Duration;
@@ -52,7 +51,7 @@ pub fn CvEditorPage() -> impl IntoView {
                         Ok(state) => view! { <Editor state /> }.into_any(),
                         Err(e) => {
                             view! {
-                                <Title text="CV not found · jobintel" />
+                                <PageTitle text="CV not found · jobintel" />
                                 <h1>"CV not found"</h1>
                                 <p class="flash error">{e.to_string()}</p>
                             }
@@ -373,7 +372,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
     };
     let pdf_action = format!("/api/jobs/{job_id}/cv-editor/pdf");
     view! {
-        <Title text=format!("{title} · jobintel") />
+        <PageTitle text=format!("{title} · jobintel") />
         <p>
             <a href=format!("/jobs/{job_id}")>"← " {state.title.clone()} " · " {state.company.clone()}</a>
         </p>
@@ -422,6 +421,8 @@ fn Editor(state: CvEditorState) -> impl IntoView {
             {page_info}
         </div>
         <div class="cv-editor">
+            // `inner_html` is safe here: `form_html` escapes every stored value and label
+            // (`print::escape`, tested by `the_form_escapes_user_text_and_names_every_field`).
             <div
                 class="cv-form"
                 inner_html=move || {
@@ -458,6 +459,8 @@ fn Editor(state: CvEditorState) -> impl IntoView {
                         })
                 }}
                 <div class="cv-preview-frame">
+                // The preview is the print view (every user string escaped, links only when
+                // `safe_url`), in a frame without `allow-scripts` under the page's CSP.
                 <iframe
                     class="cv-preview"
                     title="Print preview"

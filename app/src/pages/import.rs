@@ -1,7 +1,6 @@
-use crate::components::Layout;
+use crate::components::{Layout, PageTitle};
 use crate::model::RemotePolicy;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Paste one posting, or upload / paste a CSV or JSON file of many.
 #[component]
@@ -13,7 +12,7 @@ pub fn ImportPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Title text="Import · jobintel" />
+        <PageTitle text="Import · jobintel" />
         <Layout>
             <h1>"Import jobs"</h1>
             <div class="detail-grid">

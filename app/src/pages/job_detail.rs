@@ -1,8 +1,7 @@
-use crate::components::{Layout, RunPanel};
+use crate::components::{Layout, PageTitle, RunPanel};
 use crate::functions::get_job;
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -17,7 +16,7 @@ pub fn JobDetailPage() -> impl IntoView {
                         Ok(job) => view! { <JobDetail job /> }.into_any(),
                         Err(e) => {
                             view! {
-                                <Title text="Job not found · jobintel" />
+                                <PageTitle text="Job not found · jobintel" />
                                 <h1>"Job not found"</h1>
                                 <p class="flash error">{e.to_string()}</p>
                             }
@@ -50,16 +49,19 @@ fn JobDetail(job: Job) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Title text=format!("{} · {} · jobintel", job.title, job.company) />
+        <PageTitle text=format!("{} · {} · jobintel", job.title, job.company) />
         <p>
             <a href="/jobs">"← Jobs"</a>
         </p>
         <h1 data-testid="job-title">{job.title.clone()}</h1>
         <p class="subtitle">
             {job.company.clone()} " · " {job.location.clone()} " · " {job.remote_policy.as_str()}
+            // A stored URL becomes a link only when it is http(s) (the API validates it on the
+            // way in too); anything else is not shown as a link at all.
             {job
                 .url
-                .clone()
+                .as_deref()
+                .and_then(crate::cv::safe_href)
                 .map(|u| {
                     view! {
                         " · "

@@ -1,10 +1,9 @@
 use super::datetime_local;
-use crate::components::Layout;
+use crate::components::{Layout, PageTitle};
 use crate::error::AppError;
 use crate::functions::{list_jobs, status_counts};
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// Query keys that belong to the flash message, not to the filter.
@@ -35,7 +34,7 @@ pub fn JobsPage() -> impl IntoView {
     let counts = Resource::new(|| (), |_| status_counts());
 
     view! {
-        <Title text="Jobs · jobintel" />
+        <PageTitle text="Jobs · jobintel" />
         <Layout>
             <h1>"Jobs"</h1>
             <Suspense fallback=|| ()>

@@ -1,5 +1,5 @@
+use crate::components::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// A plain form posted to `/login`: it works the same with JavaScript on or off.
@@ -21,7 +21,7 @@ pub fn LoginPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text="Sign in · jobintel" />
+        <PageTitle text="Sign in · jobintel" />
         <main class="login">
             <h1>"jobintel"</h1>
             <p class="muted">"Job intelligence pipeline"</p>

@@ -1,8 +1,7 @@
-use crate::components::Layout;
+use crate::components::{Layout, PageTitle};
 use crate::functions::{get_profile, list_stars};
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// The master CV (JSON Resume basics, import/export) and the STAR records.
 #[component]
@@ -10,7 +9,7 @@ pub fn ProfilePage() -> impl IntoView {
     let profile = Resource::new(|| (), |_| get_profile());
     let stars = Resource::new(|| (), |_| list_stars());
     view! {
-        <Title text="Profile · jobintel" />
+        <PageTitle text="Profile · jobintel" />
         <Layout>
             <h1>"Candidate profile"</h1>
             <div class="detail-grid">

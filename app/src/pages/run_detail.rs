@@ -1,8 +1,7 @@
-use crate::components::{Layout, RunView};
+use crate::components::{Layout, PageTitle, RunView};
 use crate::functions::get_run;
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// One run: the per-layer timeline with outputs, durations, providers and logs.
@@ -11,7 +10,7 @@ pub fn RunDetailPage() -> impl IntoView {
     let params = use_params_map();
     let run = Resource::new(move || params.get().get("id").unwrap_or_default(), get_run);
     view! {
-        <Title text="Run · jobintel" />
+        <PageTitle text="Run · jobintel" />
         <Layout>
             <p><a href="/runs">"← Run history"</a></p>
             <Suspense fallback=|| ()>

@@ -1,10 +1,9 @@
 use super::datetime_local;
-use crate::components::Layout;
+use crate::components::{Layout, PageTitle};
 use crate::error::AppError;
 use crate::functions::list_runs;
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// How many runs the page shows when the URL does not say.
@@ -29,7 +28,7 @@ pub fn RunsPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text="Runs · jobintel" />
+        <PageTitle text="Runs · jobintel" />
         <Layout>
             <h1>"Run history"</h1>
             <RunFilters query=parsed.get_untracked().unwrap_or_default() />

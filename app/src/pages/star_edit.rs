@@ -1,8 +1,7 @@
-use crate::components::Layout;
+use crate::components::{Layout, PageTitle};
 use crate::functions::get_star;
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// Create (`/profile/stars/new`) or edit a STAR record. List fields are one item per line.
@@ -62,7 +61,7 @@ fn StarForm(star: Option<StarRecord>) -> impl IntoView {
         updated_at: Default::default(),
     });
     view! {
-        <Title text=format!("{heading} · jobintel") />
+        <PageTitle text=format!("{heading} · jobintel") />
         <h1>{heading}</h1>
         <form method="post" action=action class="stack card" data-testid="star-form">
             <label>"Title" <input name="title" value=s.title required maxlength="300" /></label>

@@ -53,6 +53,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/stars", get(list_stars).post(create_star))
         .route("/api/stars/{id}", get(get_star).put(put_star).delete(delete_star))
         .route("/api/admin/users", get(list_users).post(create_user))
+        .route("/api/admin/sessions", get(list_sessions))
+        .route("/api/admin/sessions/{id}", axum::routing::delete(revoke_session))
+        .route("/api/admin/users/{username}/revoke", post(revoke_user))
         .route("/api/admin/audit", get(audit_log))
         .route("/api/openapi.json", get(openapi))
         .route("/api/{*rest}", any(unknown_route))
@@ -81,9 +84,13 @@ async fn login(
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"token": token}))).into_response())
 }
 
-async fn logout(State(s): State<AppState>) -> Response {
-    ([(header::SET_COOKIE, session_cookie(None, s.secure_cookies()))], StatusCode::NO_CONTENT)
-        .into_response()
+/// Ends the session of the token the request carries, and clears the cookie.
+async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = super::request_token(&headers) {
+        s.services.logout(token).await?;
+    }
+    Ok(([(header::SET_COOKIE, session_cookie(None, s.secure_cookies()))], StatusCode::NO_CONTENT)
+        .into_response())
 }
 
 async fn me(CurrentUser(user): CurrentUser) -> Json<UserInfo> {
@@ -601,6 +608,52 @@ async fn create_user(
     let created =
         s.services.create_user(Some(&user), &new.username, new.role, new.password).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `GET /api/admin/sessions?username=&tokens_only=true`: live sessions, newest first.
+async fn list_sessions(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Json<Value>> {
+    let (mut username, mut tokens_only) = (None, false);
+    for (key, value) in pairs {
+        match key.as_str() {
+            "username" => username = Some(value),
+            "tokens_only" => {
+                tokens_only = value.parse().map_err(|_| {
+                    AppError::BadRequest(format!(
+                        "`tokens_only` must be true or false, not `{value}`"
+                    ))
+                })?;
+            }
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "unknown parameter `{other}`; use username or tokens_only"
+                )));
+            }
+        }
+    }
+    let sessions = s.services.list_sessions(Some(&user), username.as_deref(), tokens_only).await?;
+    Ok(Json(json!({"sessions": sessions})))
+}
+
+async fn revoke_session(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.services.revoke_session(Some(&user), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke_user(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(username): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let ended = s.services.revoke_user(Some(&user), &username).await?;
+    Ok(Json(json!({"sessions_ended": ended})))
 }
 
 async fn audit_log(

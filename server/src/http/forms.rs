@@ -97,7 +97,13 @@ async fn login(
     }
 }
 
-async fn logout(State(s): State<AppState>) -> Response {
+/// Ends the session behind the cookie, then clears the cookie.
+async fn logout(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = super::request_token(&headers)
+        && let Err(e) = s.services.logout(token).await
+    {
+        return to("/jobs", "error", &e.to_string());
+    }
     ([(header::SET_COOKIE, session_cookie(None, s.secure_cookies()))], Redirect::to("/login"))
         .into_response()
 }

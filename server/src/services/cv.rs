@@ -307,7 +307,7 @@ impl Services {
             return Err(version_not_found(job_id, number));
         }
         let action = if sent { "cv.mark_sent" } else { "cv.unmark_sent" };
-        self.audit(&user.username, action, job_id, serde_json::json!({"version": number})).await;
+        self.audit(&user.actor(), action, job_id, serde_json::json!({"version": number})).await;
         let v = self.cv_version(job_id, number).await?;
         Ok(CvVersionSummary::from(&v))
     }

@@ -217,7 +217,7 @@ impl Services {
         require_admin(user)?;
         let job = build_job(new)?;
         self.store.insert_job(&job).await.map_err(|e| duplicate_job(e, &job))?;
-        self.audit(&user.username, "job.create", &job.id, serde_json::Value::Null).await;
+        self.audit(&user.actor(), "job.create", &job.id, serde_json::Value::Null).await;
         Ok(job)
     }
 
@@ -334,7 +334,7 @@ impl Services {
             return Err(AppError::not_found("job", id));
         }
         self.store.delete_cv_versions(id).await?;
-        self.audit(&user.username, "job.delete", id, serde_json::Value::Null).await;
+        self.audit(&user.actor(), "job.delete", id, serde_json::Value::Null).await;
         Ok(())
     }
 

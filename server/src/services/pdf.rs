@@ -92,7 +92,7 @@ impl Services {
     pub async fn restart_pdf(&self, actor: &UserInfo) -> Result<(), AppError> {
         super::require_admin(actor)?;
         self.pdf.restart().await;
-        self.audit(&actor.username, "pdf.restart", "pdf_service", serde_json::json!({})).await;
+        self.audit(&actor.actor(), "pdf.restart", "pdf_service", serde_json::json!({})).await;
         Ok(())
     }
 

@@ -179,7 +179,7 @@ impl Services {
         check_resume(&resume)?;
         let profile = Profile { resume, updated_at: store::now() };
         self.store.put_profile(&profile).await?;
-        self.audit(&user.username, "profile.replace", "master_cv", Value::Null).await;
+        self.audit(&user.actor(), "profile.replace", "master_cv", Value::Null).await;
         Ok(profile)
     }
 
@@ -226,7 +226,7 @@ impl Services {
         }
         profile.updated_at = store::now();
         self.store.put_profile(&profile).await?;
-        self.audit(&user.username, "profile.basics", "master_cv", Value::Null).await;
+        self.audit(&user.actor(), "profile.basics", "master_cv", Value::Null).await;
         Ok(profile)
     }
 
@@ -252,7 +252,7 @@ impl Services {
         };
         let star = build_star(id, created_at, input)?;
         self.store.put_star(&star).await?;
-        self.audit(&user.username, "star.save", &star.id, Value::Null).await;
+        self.audit(&user.actor(), "star.save", &star.id, Value::Null).await;
         Ok(star)
     }
 
@@ -261,7 +261,7 @@ impl Services {
         if !self.store.delete_star(id).await? {
             return Err(AppError::not_found("STAR record", id));
         }
-        self.audit(&user.username, "star.delete", id, Value::Null).await;
+        self.audit(&user.actor(), "star.delete", id, Value::Null).await;
         Ok(())
     }
 }

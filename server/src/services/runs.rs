@@ -75,7 +75,7 @@ impl Services {
         job.error = None;
         job.updated_at = store::now();
         self.store.replace_job(&job).await?;
-        self.audit(&user.username, "run.queue", &run.id, json!({"job_id": job_id, "tier": tier}))
+        self.audit(&user.actor(), "run.queue", &run.id, json!({"job_id": job_id, "tier": tier}))
             .await;
         Ok(run)
     }
@@ -114,7 +114,7 @@ impl Services {
             job.updated_at = store::now();
             self.store.replace_job(&job).await?;
         }
-        self.audit(&user.username, "run.cancel", id, json!({})).await;
+        self.audit(&user.actor(), "run.cancel", id, json!({})).await;
         Ok(run)
     }
 

@@ -212,6 +212,7 @@ const RUN_DATES: &[&str] =
     &["created_at", "updated_at", "available_at", "lease_until", "started_at", "finished_at"];
 const STAR_DATES: &[&str] = &["created_at", "updated_at"];
 const AUDIT_DATES: &[&str] = &["at"];
+const SESSION_DATES: &[&str] = &["created_at", "expires_at", "revoked_at"];
 const CACHE_DATES: &[&str] = &["cached_at"];
 const PROFILE_DATES: &[&str] = &["updated_at"];
 
@@ -273,6 +274,25 @@ impl MongoStore {
             .await
             .map_err(mongo_err)?;
         self.coll("users").create_index(unique(doc! {"username": 1})).await.map_err(mongo_err)?;
+        let sessions = self.coll("sessions");
+        sessions
+            .create_index(plain(doc! {"username": 1, "created_at": -1}))
+            .await
+            .map_err(mongo_err)?;
+        // A session is of no use a day after it expired.
+        sessions
+            .create_index(
+                IndexModel::builder()
+                    .keys(doc! {"expires_at": 1})
+                    .options(
+                        IndexOptions::builder()
+                            .expire_after(Duration::from_secs(24 * 3600))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .await
+            .map_err(mongo_err)?;
         self.coll("audit_log").create_index(plain(doc! {"at": -1})).await.map_err(mongo_err)?;
         self.coll("cv_versions")
             .create_index(unique(doc! {"job_id": 1, "number": -1}))
@@ -835,6 +855,7 @@ fn user_to_doc(u: &User) -> Document {
         "username": &u.username,
         "role": u.role.as_str(),
         "password_hash": &u.password_hash.0,
+        "disabled": u.disabled,
         "created_at": date(u.created_at),
         "updated_at": date(u.updated_at),
     }
@@ -848,6 +869,8 @@ fn user_from_doc(d: &Document) -> StoreResult<User> {
         username: s("username")?,
         role: s("role")?.parse().map_err(backend)?,
         password_hash: PasswordHash(s("password_hash")?),
+        // Users written before accounts could be disabled have no field: enabled.
+        disabled: d.get_bool("disabled").unwrap_or(false),
         created_at: t("created_at")?,
         updated_at: t("updated_at")?,
     })
@@ -888,15 +911,87 @@ impl UserStore for MongoStore {
     }
 
     async fn set_password_hash(&self, username: &str, hash: &PasswordHash) -> StoreResult<bool> {
+        self.update_user(username, doc! {"password_hash": &hash.0}).await
+    }
+
+    async fn set_role(&self, username: &str, role: Role) -> StoreResult<bool> {
+        self.update_user(username, doc! {"role": role.as_str()}).await
+    }
+
+    async fn set_disabled(&self, username: &str, disabled: bool) -> StoreResult<bool> {
+        self.update_user(username, doc! {"disabled": disabled}).await
+    }
+}
+
+impl MongoStore {
+    async fn update_user(&self, username: &str, mut fields: Document) -> StoreResult<bool> {
+        fields.insert("updated_at", date(now()));
         let r = self
             .coll("users")
-            .update_one(
-                doc! {"username": username},
-                doc! {"$set": {"password_hash": &hash.0, "updated_at": date(now())}},
-            )
+            .update_one(doc! {"username": username}, doc! {"$set": fields})
             .await
             .map_err(mongo_err)?;
         Ok(r.matched_count > 0)
+    }
+}
+
+#[async_trait]
+impl SessionStore for MongoStore {
+    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
+        let d = to_doc(session, SESSION_DATES)?;
+        self.coll("sessions").insert_one(d).await.map_err(mongo_err)?;
+        Ok(())
+    }
+
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
+        let d = self.coll("sessions").find_one(doc! {"_id": id}).await.map_err(mongo_err)?;
+        d.map(|d| from_doc(d, true, SESSION_DATES)).transpose()
+    }
+
+    async fn list_sessions(
+        &self,
+        username: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Session>> {
+        let mut filter = doc! {"revoked_at": Bson::Null, "expires_at": {"$gt": date(now)}};
+        if let Some(u) = username {
+            filter.insert("username", u);
+        }
+        let docs: Vec<Document> = self
+            .coll("sessions")
+            .find(filter)
+            .sort(doc! {"created_at": -1, "_id": -1})
+            .await
+            .map_err(mongo_err)?
+            .try_collect()
+            .await
+            .map_err(mongo_err)?;
+        docs.into_iter().map(|d| from_doc(d, true, SESSION_DATES)).collect()
+    }
+
+    async fn revoke_session(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let r = self
+            .coll("sessions")
+            .update_one(
+                doc! {"_id": id, "revoked_at": Bson::Null},
+                doc! {"$set": {"revoked_at": date(at)}},
+            )
+            .await
+            .map_err(mongo_err)?;
+        Ok(r.modified_count > 0)
+    }
+
+    async fn revoke_user_sessions(&self, username: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+        let r = self
+            .coll("sessions")
+            .update_many(
+                doc! {"username": username, "revoked_at": Bson::Null,
+                "expires_at": {"$gt": date(at)}},
+                doc! {"$set": {"revoked_at": date(at)}},
+            )
+            .await
+            .map_err(mongo_err)?;
+        Ok(r.modified_count)
     }
 }
 

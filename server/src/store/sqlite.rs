@@ -76,6 +76,21 @@ CREATE TABLE cv_versions (
     PRIMARY KEY (job_id, number)
 );
 "#,
+    r#"
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    client TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX sessions_user ON sessions(username, created_at);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -903,6 +918,8 @@ impl CompanyCacheStore for SqliteStore {
     }
 }
 
+const USER_COLUMNS: &str = "id, username, role, password_hash, created_at, updated_at, disabled";
+
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
@@ -911,7 +928,27 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         password_hash: PasswordHash(r.get(3)?),
         created_at: from_millis(r.get(4)?),
         updated_at: from_millis(r.get(5)?),
+        disabled: r.get(6)?,
     })
+}
+
+impl SqliteStore {
+    /// Sets one column of a user (the column name comes from our code, never from input).
+    async fn update_user(
+        &self,
+        username: &str,
+        column: &'static str,
+        value: SqlValue,
+    ) -> StoreResult<bool> {
+        let username = username.to_string();
+        let at = now().timestamp_millis();
+        self.with(move |c| {
+            let sql = format!("UPDATE users SET {column} = ?, updated_at = ? WHERE username = ?");
+            let n = c.execute(&sql, params![value, at, username]).map_err(backend)?;
+            Ok(n > 0)
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -920,15 +957,15 @@ impl UserStore for SqliteStore {
         let u = user.clone();
         self.with(move |c| {
             match c.execute(
-                "INSERT INTO users (id, username, role, password_hash, created_at, updated_at) \
-                 VALUES (?,?,?,?,?,?)",
+                &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?,?,?,?,?,?,?)"),
                 params![
                     u.id,
                     u.username,
                     u.role.as_str(),
                     u.password_hash.0,
                     u.created_at.timestamp_millis(),
-                    u.updated_at.timestamp_millis()
+                    u.updated_at.timestamp_millis(),
+                    u.disabled
                 ],
             ) {
                 Ok(_) => Ok(()),
@@ -945,8 +982,7 @@ impl UserStore for SqliteStore {
         let username = username.to_string();
         self.with(move |c| {
             c.query_row(
-                "SELECT id, username, role, password_hash, created_at, updated_at FROM users \
-                 WHERE username = ?",
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?"),
                 [username],
                 user_from_row,
             )
@@ -959,10 +995,7 @@ impl UserStore for SqliteStore {
     async fn list_users(&self) -> StoreResult<Vec<User>> {
         self.with(|c| {
             let mut stmt = c
-                .prepare(
-                    "SELECT id, username, role, password_hash, created_at, updated_at FROM users \
-                     ORDER BY username",
-                )
+                .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))
                 .map_err(backend)?;
             let users = stmt
                 .query_map([], user_from_row)
@@ -975,16 +1008,125 @@ impl UserStore for SqliteStore {
     }
 
     async fn set_password_hash(&self, username: &str, hash: &PasswordHash) -> StoreResult<bool> {
-        let (username, hash) = (username.to_string(), hash.0.clone());
-        let at = now().timestamp_millis();
+        self.update_user(username, "password_hash", SqlValue::Text(hash.0.clone())).await
+    }
+
+    async fn set_role(&self, username: &str, role: Role) -> StoreResult<bool> {
+        self.update_user(username, "role", SqlValue::Text(role.as_str().into())).await
+    }
+
+    async fn set_disabled(&self, username: &str, disabled: bool) -> StoreResult<bool> {
+        self.update_user(username, "disabled", SqlValue::Integer(disabled.into())).await
+    }
+}
+
+const SESSION_COLUMNS: &str =
+    "id, username, kind, name, client, created_at, expires_at, revoked_at";
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        kind: parse_enum(&r.get::<_, String>(2)?)?,
+        name: r.get(3)?,
+        client: r.get(4)?,
+        created_at: from_millis(r.get(5)?),
+        expires_at: from_millis(r.get(6)?),
+        revoked_at: r.get::<_, Option<i64>>(7)?.map(from_millis),
+    })
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
+        let s = session.clone();
+        self.with(move |c| {
+            // Sessions that ended more than a day ago are of no further use (MongoDB's TTL
+            // index does the same there).
+            let day_ago = (now() - chrono::Duration::days(1)).timestamp_millis();
+            c.execute("DELETE FROM sessions WHERE expires_at < ?", [day_ago]).map_err(backend)?;
+            c.execute(
+                &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)"),
+                params![
+                    s.id,
+                    s.username,
+                    s.kind.as_str(),
+                    s.name,
+                    s.client,
+                    s.created_at.timestamp_millis(),
+                    s.expires_at.timestamp_millis(),
+                    s.revoked_at.map(|t| t.timestamp_millis())
+                ],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            c.query_row(
+                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"),
+                [id],
+                session_from_row,
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn list_sessions(
+        &self,
+        username: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Session>> {
+        let username = username.map(str::to_string);
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE revoked_at IS NULL \
+                     AND expires_at > ?1 AND (?2 IS NULL OR username = ?2) \
+                     ORDER BY created_at DESC, id DESC"
+                ))
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![now.timestamp_millis(), username], session_from_row)
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let id = id.to_string();
         self.with(move |c| {
             let n = c
                 .execute(
-                    "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
-                    params![hash, at, username],
+                    "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                    params![at.timestamp_millis(), id],
                 )
                 .map_err(backend)?;
             Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn revoke_user_sessions(&self, username: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+        let username = username.to_string();
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE sessions SET revoked_at = ?1 WHERE username = ?2 \
+                     AND revoked_at IS NULL AND expires_at > ?1",
+                    params![at.timestamp_millis(), username],
+                )
+                .map_err(backend)?;
+            Ok(n as u64)
         })
         .await
     }

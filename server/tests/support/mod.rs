@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fakes;
+pub mod web;
 
 use server::store::{MongoStore, SqliteStore, new_id};
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,149 @@
+//! The HTTP test harness: the real router (no sockets) on a real SQLite store, with an admin
+//! and a viewer signed in.
+
+use app::model::*;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+use server::auth::Auth;
+use server::config::{Config, Secret};
+use server::services::{Services, SharedServices};
+use tower::ServiceExt;
+
+pub struct App {
+    pub router: Router,
+    pub services: SharedServices,
+    pub admin: String,
+    pub viewer: String,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+pub async fn app() -> App {
+    let (store, dir) = super::sqlite_store().await;
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.data_dir = dir.path().to_path_buf();
+    let auth = Auth::new(&Secret::new("t".repeat(40))).unwrap();
+    let services = {
+        let store: server::store::SharedStore = std::sync::Arc::new(store);
+        Services::new(config, store.clone(), auth, server::providers::Providers::offline(store))
+    };
+    services.create_user(None, "admin", Role::Admin, "admin-password".into()).await.unwrap();
+    services.create_user(None, "viewer", Role::Viewer, "viewer-password".into()).await.unwrap();
+    let admin = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
+    let viewer =
+        services.issue_token("viewer", chrono::Duration::hours(1), "test").await.unwrap().0;
+    let leptos = leptos::prelude::LeptosOptions::builder()
+        .output_name("jobintel")
+        .site_root(dir.path().to_string_lossy().to_string())
+        .build();
+    let router = server::http::router(services.clone(), leptos);
+    App { router, services, admin, viewer, dir }
+}
+
+impl App {
+    pub async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<(&str, String)>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some((ct, b)) => req.header(header::CONTENT_TYPE, ct).body(Body::from(b)),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Method::GET, uri, Some(&self.admin), None).await
+    }
+
+    pub async fn json(&self, method: Method, uri: &str, token: &str, body: Value) -> Reply {
+        self.send(method, uri, Some(token), Some(("application/json", body.to_string()))).await
+    }
+
+    pub async fn page(&self, uri: &str) -> Reply {
+        let req = Request::builder()
+            .uri(uri)
+            .header(header::COOKIE, format!("other=1; jobintel_token={}", self.admin))
+            .body(Body::empty())
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn form(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::COOKIE, format!("jobintel_token={}", self.admin))
+            // What a browser sends with a form posted from one of our pages.
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(encode_query(fields)))
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        Reply { status: res.status(), headers: res.headers().clone(), text: String::new() }
+    }
+
+    /// Executes the next queued run with the offline pipeline, as `serve`'s runner would.
+    pub async fn run_next(&self) -> bool {
+        let store = self.services.store.clone();
+        let runner = server::pipeline::Runner::new(
+            store.clone(),
+            server::pipeline::layers::offline_pipeline(store),
+            server::pipeline::RunnerSettings::new(1, std::time::Duration::from_secs(60)),
+        );
+        runner.step().await.unwrap()
+    }
+
+    pub async fn create(&self, title: &str, company: &str, location: &str) -> Value {
+        let r = self
+            .json(
+                Method::POST,
+                "/api/jobs",
+                &self.admin,
+                json!({"title": title, "company": company, "location": location}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json()
+    }
+}
+
+pub fn assert_error(r: &Reply, status: StatusCode, needle: &str) {
+    assert_eq!(r.status, status, "{}", r.text);
+    let body = r.json();
+    assert!(body["error"].is_string(), "error kind in {body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "`{message}` should mention `{needle}`");
+}
