@@ -67,8 +67,12 @@ fn users_and_tokens_from_the_command_line() {
         &[],
     );
     assert!(!out.status.success() && text(&out).contains("already exists"), "{}", text(&out));
-    let out =
-        jobintel(dir.path(), &["user", "create", "--username", "bo", "--role", "admin"], None, &[]);
+    let out = jobintel(
+        dir.path(),
+        &["user", "create", "--username", "bob", "--role", "admin"],
+        None,
+        &[],
+    );
     assert!(!out.status.success() && text(&out).contains("--password-stdin"), "{}", text(&out));
     let out = jobintel(dir.path(), &["user", "list"], None, &[]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ana\tviewer\n");
@@ -91,6 +95,99 @@ fn users_and_tokens_from_the_command_line() {
         dir.path().join("jwt_secret").exists(),
         "development secret kept in the data directory"
     );
+}
+
+/// The services of the data directory the CLI used, to check what a token is worth there.
+async fn services_of(dir: &std::path::Path) -> server::services::SharedServices {
+    let mut config = server::config::Config::from_lookup(|_| None).unwrap();
+    config.data_dir = dir.to_path_buf();
+    server::startup::services(config).await.unwrap()
+}
+
+fn issue(dir: &std::path::Path, username: &str, name: &str) -> (String, String) {
+    let out = jobintel(dir, &["token", "issue", "--username", username, "--name", name], None, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let id = String::from_utf8_lossy(&out.stderr)
+        .split_whitespace()
+        .nth(1)
+        .expect("`token ID (name) for user` on stderr")
+        .to_string();
+    (String::from_utf8_lossy(&out.stdout).trim().to_string(), id)
+}
+
+#[tokio::test]
+async fn cli_tokens_are_listed_revoked_by_id_and_end_with_their_user() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ana", "bob"] {
+        let out = jobintel(
+            dir.path(),
+            &["user", "create", "--username", name, "--role", "admin", "--password-stdin"],
+            Some("a-long-password"),
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let (deploy, deploy_id) = issue(dir.path(), "ana", "deploy");
+    let (backup, _) = issue(dir.path(), "ana", "backup job");
+    let (bo, _) = issue(dir.path(), "bob", "cli");
+    let bad =
+        jobintel(dir.path(), &["token", "issue", "--username", "ana", "--name", "<x>"], None, &[]);
+    assert!(!bad.status.success() && text(&bad).contains("token name"), "{}", text(&bad));
+
+    let list = jobintel(dir.path(), &["token", "list", "--username", "ana"], None, &[]);
+    let listed = String::from_utf8_lossy(&list.stdout).to_string();
+    let names: Vec<&str> = listed.lines().map(|l| l.split('\t').nth(2).unwrap()).collect();
+    assert_eq!(names, ["backup job", "deploy"], "{listed}");
+
+    let services = services_of(dir.path()).await;
+    let user = services.authenticate(&deploy).await.expect("a live token");
+    assert_eq!(user.actor(), "ana (token deploy)", "the audit log names the token");
+
+    let out = jobintel(dir.path(), &["token", "revoke", &deploy_id], None, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let again = jobintel(dir.path(), &["token", "revoke", &deploy_id], None, &[]);
+    assert!(!again.status.success() && text(&again).contains("already ended"), "{}", text(&again));
+    let services = services_of(dir.path()).await;
+    assert!(services.authenticate(&deploy).await.is_err(), "revoked by id");
+    assert!(services.authenticate(&backup).await.is_ok(), "the other token lives");
+
+    let out = jobintel(dir.path(), &["user", "revoke", "--username", "ana"], None, &[]);
+    assert!(out.status.success() && text(&out).contains("ended 1 sessions"), "{}", text(&out));
+    let services = services_of(dir.path()).await;
+    assert!(services.authenticate(&backup).await.is_err(), "user revoke ends the rest");
+    assert!(services.authenticate(&bo).await.is_ok(), "another user's token is untouched");
+
+    let out = jobintel(
+        dir.path(),
+        &["user", "set-role", "--username", "bob", "--role", "viewer"],
+        None,
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let services = services_of(dir.path()).await;
+    assert!(services.authenticate(&bo).await.is_err(), "a role change ends sessions");
+    let (bo, _) = issue(dir.path(), "bob", "cli");
+    assert_eq!(services.authenticate(&bo).await.unwrap().role, app::model::Role::Viewer);
+    let out = jobintel(dir.path(), &["user", "disable", "--username", "bob"], None, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let services = services_of(dir.path()).await;
+    assert!(services.authenticate(&bo).await.is_err(), "disabled");
+    let refused = jobintel(dir.path(), &["token", "issue", "--username", "bob"], None, &[]);
+    assert!(!refused.status.success() && text(&refused).contains("disabled"), "{}", text(&refused));
+    let out = jobintel(dir.path(), &["user", "enable", "--username", "bob"], None, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    issue(dir.path(), "bob", "cli");
+    let audit: Vec<String> = services
+        .audit_log(&app::model::UserInfo::new("ana", app::model::Role::Admin), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in ["token.issue", "session.revoke", "user.revoke", "user.set_role", "user.disable"]
+    {
+        assert!(audit.iter().any(|a| a == action), "{action} audited: {audit:?}");
+    }
 }
 
 #[test]

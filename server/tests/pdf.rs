@@ -409,3 +409,56 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
         router.oneshot(post("/api/jobs/nope/cv-editor/pdf".into(), json!({}))).await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_flood_of_pdf_requests_from_one_user_gets_429_while_another_user_is_served() {
+    let (sqlite, _dir) = support::sqlite_store().await;
+    let store: SharedStore = Arc::new(sqlite);
+    let mut config = server::config::Config::from_lookup(|_| None).unwrap();
+    config.rate_limit_pdf_per_minute = 3;
+    let auth = server::auth::Auth::new(&server::config::Secret::new("p".repeat(40))).unwrap();
+    let services = server::services::Services::new(
+        config,
+        store.clone(),
+        auth,
+        server::providers::Providers::offline(store.clone()),
+    );
+    services.seed_demo(false).await.unwrap();
+    for (name, role) in [("flooder", app::model::Role::Admin), ("other", app::model::Role::Viewer)]
+    {
+        services.create_user(None, name, role, "a-long-password".into()).await.unwrap();
+    }
+    let token = |name: &'static str| {
+        let services = services.clone();
+        async move { services.issue_token(name, chrono::Duration::hours(1), "t").await.unwrap().0 }
+    };
+    let (flooder, other) = (token("flooder").await, token("other").await);
+    let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();
+    let router = server::http::router(services.clone(), leptos);
+    let render = |token: String| {
+        let router = router.clone();
+        async move {
+            let req = Request::builder()
+                .method("POST")
+                .uri("/api/profile/cv/pdf")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            router.oneshot(req).await.unwrap()
+        }
+    };
+    let flood = futures_util::future::join_all((0..8).map(|_| render(flooder.clone()))).await;
+    let statuses: Vec<StatusCode> = flood.iter().map(|r| r.status()).collect();
+    let served = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let limited: Vec<_> =
+        flood.iter().filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS).collect();
+    assert_eq!((served, limited.len()), (3, 5), "{statuses:?}");
+    let wait: u64 = limited[0].headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    let res = render(other).await;
+    assert_eq!(res.status(), StatusCode::OK, "another user is not held up");
+    let pdf = axum::body::to_bytes(res.into_body(), 20 << 20).await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    services.pdf.restart().await;
+}
