@@ -27,6 +27,10 @@ ENV JOBINTEL_ENV=production \
     LEPTOS_SITE_ROOT=/app/site \
     CHROMIUM_PATH=/usr/bin/chromium
 RUN mkdir -p /app/data && chown jobintel /app/data
+# Not root, so Chromium runs in its own sandbox wherever the container runtime lets an
+# unprivileged user create user namespaces (Podman, or Docker with a seccomp profile that
+# allows them). Docker's default profile does not: jobintel then falls back to --no-sandbox,
+# logs a warning once, and `/api/health` says so under `pdf_service`.
 USER jobintel
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD curl -fsS http://127.0.0.1:3000/health || exit 1

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APIRequestContext, Download, Page } from "@playwright/test";
-import { expect, hydrated, signIn, test, visit } from "./helpers";
+import { expect, hydrated, sameOrigin, signIn, test, visit } from "./helpers";
 
 test.beforeEach(async ({ page }) => signIn(page));
 
@@ -11,7 +11,7 @@ test.beforeEach(async ({ page }) => signIn(page));
 async function tailoredJob(request: APIRequestContext, title: string): Promise<string> {
   const list = await (await request.get(`/api/jobs?q=${encodeURIComponent(title)}`)).json();
   const id: string = list.items.find((j: any) => j.title === title).id;
-  const queued = await request.post("/run", { data: { job_id: id, tier: "B" } });
+  const queued = await request.post("/run", { data: { job_id: id, tier: "B" }, headers: sameOrigin() });
   expect([202, 409]).toContain(queued.status());
   await expect
     .poll(

@@ -8,6 +8,8 @@ export const test = base.extend<{ browserErrors: string[] }>({
   browserErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
+      // A Content-Security-Policy violation is reported here too ("Refused to …"), so a
+      // blocked script or style fails the spec.
       page.on("console", (m) => {
         if (m.type() === "error") errors.push(m.text());
       });
@@ -38,6 +40,12 @@ export async function signIn(page: Page, user = DEMO) {
   const res = await page.request.post("/api/auth/login", { data: user });
   expect(res.status()).toBe(200);
 }
+
+/**
+ * Headers for a write sent with the session cookie outside the page (through `page.request`):
+ * jobintel refuses cookie writes that do not show they come from its own origin.
+ */
+export const sameOrigin = () => ({ Origin: String(test.info().project.use.baseURL) });
 
 /** Something unique to this run and project, for data a spec creates. */
 export const unique = () => `${test.info().project.name}-${Date.now().toString(36)}`;

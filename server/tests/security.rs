@@ -118,7 +118,7 @@ async fn every_page_sends_a_nonce_csp_and_the_protective_headers() {
         // Every script Leptos wrote carries this response's nonce, and no other.
         let scripts = r.text.matches("<script").count();
         assert!(scripts > 0, "{uri}: the hydration script is there");
-        assert_eq!(r.text.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, true, "{uri}");
+        assert!(r.text.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, "{uri}");
         assert_eq!(header_of(&r, "x-content-type-options"), "nosniff", "{uri}");
         assert_eq!(header_of(&r, "referrer-policy"), "same-origin", "{uri}");
         assert_eq!(header_of(&r, "x-frame-options"), "DENY", "{uri}");
@@ -177,7 +177,7 @@ async fn cross_site_form_posts_and_cookie_writes_are_refused() {
         vec![],
     ];
     for headers in &evil {
-        let r = form_with(&app, &delete, headers).await;
+        let r = form_with(app, &delete, headers).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{headers:?}: {}", r.text);
         assert!(r.json()["message"].as_str().unwrap().contains("did not come from"));
     }
@@ -190,11 +190,11 @@ async fn cross_site_form_posts_and_cookie_writes_are_refused() {
         .header("sec-fetch-site", "cross-site")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(raw(&app, api).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(raw(app, api).await.status, StatusCode::FORBIDDEN);
     // …while the same origin (fetch metadata, or an Origin naming this host) may post.
-    let ok = form_with(&app, "/forms/admin/pause", &[("origin", "http://127.0.0.1:3000")]).await;
+    let ok = form_with(app, "/forms/admin/pause", &[("origin", "http://127.0.0.1:3000")]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
-    let gone = form_with(&app, &delete, &[("sec-fetch-site", "same-origin")]).await;
+    let gone = form_with(app, &delete, &[("sec-fetch-site", "same-origin")]).await;
     assert_eq!(gone.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get(&format!("/api/jobs/{id}")).await.status, StatusCode::NOT_FOUND);
 }
@@ -238,7 +238,7 @@ async fn signing_out_ends_that_session_only() {
         .header("sec-fetch-site", "same-origin")
         .body(Body::empty())
         .unwrap();
-    let r = raw(&app, req).await;
+    let r = raw(app, req).await;
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login"));
     assert_eq!(me(app, &cookie).await.status, StatusCode::UNAUTHORIZED);
     let page = Request::builder()
@@ -246,7 +246,7 @@ async fn signing_out_ends_that_session_only() {
         .header(header::COOKIE, format!("jobintel_token={cookie}"))
         .body(Body::empty())
         .unwrap();
-    assert_eq!(raw(&app, page).await.location(), "/login", "pages refuse it too");
+    assert_eq!(raw(app, page).await.location(), "/login", "pages refuse it too");
 }
 
 #[tokio::test]

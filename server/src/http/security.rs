@@ -71,10 +71,11 @@ pub async fn response_headers(State(state): State<AppState>, req: Request, next:
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(value) = HeaderValue::from_str(&page_policy(None)) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
-        }
+    if is_html(headers)
+        && !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&page_policy(None))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     response
 }
