@@ -47,7 +47,8 @@ async fn a_hostile_job_title_stays_text_in_the_server_rendered_head() {
             Method::POST,
             "/api/jobs",
             &app.admin,
-            json!({"title": HOSTILE_TITLE, "company": "Evil <Co>", "location": "x"}),
+            json!({"title": HOSTILE_TITLE, "company": "Evil <Co>", "location": "x",
+                   "notes": "</textarea><script>window.__pwned=3</script>"}),
         )
         .await;
     assert_eq!(job.status, StatusCode::CREATED, "{}", job.text);
@@ -66,6 +67,11 @@ async fn a_hostile_job_title_stays_text_in_the_server_rendered_head() {
         assert!(!page.text.contains("<script>window.__pwned"), "{uri}: no injected script");
         assert!(!page.text.contains("<img src=x"), "{uri}: no injected element");
     }
+    let page = app.page(&format!("/jobs/{id}")).await;
+    assert!(
+        page.text.contains("&lt;/textarea&gt;&lt;script&gt;window.__pwned=3"),
+        "the notes field holds the text, escaped"
+    );
 }
 
 #[tokio::test]

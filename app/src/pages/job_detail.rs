@@ -1,4 +1,4 @@
-use crate::components::{Layout, PageTitle, RunPanel};
+use crate::components::{Layout, PageTitle, RunPanel, TextArea};
 use crate::functions::get_job;
 use crate::model::*;
 use leptos::prelude::*;
@@ -115,7 +115,7 @@ fn JobDetail(job: Job) -> impl IntoView {
                         />
                     </label>
                     <label>"Tags (comma-separated)" <input name="tags" value=job.tags.join(", ") /></label>
-                    <label>"Notes" <textarea name="notes" rows="4">{job.notes.clone()}</textarea></label>
+                    <label>"Notes" <TextArea name="notes" rows=4 value=job.notes.clone() /></label>
                     <button type="submit">"Save"</button>
                 </form>
                 <h3>"Stage history"</h3>

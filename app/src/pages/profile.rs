@@ -1,4 +1,4 @@
-use crate::components::{Layout, PageTitle};
+use crate::components::{Layout, PageTitle, TextArea};
 use crate::functions::{get_profile, list_stars};
 use crate::model::*;
 use leptos::prelude::*;
@@ -64,7 +64,7 @@ fn BasicsForm(basics: ProfileBasics) -> impl IntoView {
             <label>"Website" <input name="url" type="url" value=basics.url /></label>
             <label>"City" <input name="city" value=basics.city /></label>
             <label>"Country code" <input name="country_code" value=basics.country_code maxlength="2" /></label>
-            <label>"Summary" <textarea name="summary" rows="5">{basics.summary}</textarea></label>
+            <label>"Summary" <TextArea name="summary" rows=5 value=basics.summary /></label>
             <button type="submit">"Save basics"</button>
         </form>
     }

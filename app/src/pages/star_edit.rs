@@ -1,4 +1,4 @@
-use crate::components::{Layout, PageTitle};
+use crate::components::{Layout, PageTitle, TextArea};
 use crate::functions::get_star;
 use crate::model::*;
 use leptos::prelude::*;
@@ -67,11 +67,11 @@ fn StarForm(star: Option<StarRecord>) -> impl IntoView {
             <label>"Title" <input name="title" value=s.title required maxlength="300" /></label>
             <label>"Company" <input name="company" value=s.company /></label>
             <label>"Role" <input name="role" value=s.role /></label>
-            <label>"Situation" <textarea name="situation" rows="3" required>{s.situation}</textarea></label>
-            <label>"Task" <textarea name="task" rows="2" required>{s.task}</textarea></label>
-            <label>"Actions (one per line)" <textarea name="actions" rows="4">{s.actions.join("\n")}</textarea></label>
-            <label>"Results (one per line)" <textarea name="results" rows="3">{s.results.join("\n")}</textarea></label>
-            <label>"Metrics (one per line)" <textarea name="metrics" rows="2">{s.metrics.join("\n")}</textarea></label>
+            <label>"Situation" <TextArea name="situation" rows=3 required=true value=s.situation /></label>
+            <label>"Task" <TextArea name="task" rows=2 required=true value=s.task /></label>
+            <label>"Actions (one per line)" <TextArea name="actions" rows=4 value=s.actions.join("\n") /></label>
+            <label>"Results (one per line)" <TextArea name="results" rows=3 value=s.results.join("\n") /></label>
+            <label>"Metrics (one per line)" <TextArea name="metrics" rows=2 value=s.metrics.join("\n") /></label>
             <label>"Skills (comma-separated)" <input name="skills" value=s.skills.join(", ") /></label>
             <label>"Tags (comma-separated)" <input name="tags" value=s.tags.join(", ") /></label>
             <button type="submit">"Save"</button>
