@@ -412,17 +412,9 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
 
 #[tokio::test]
 async fn a_flood_of_pdf_requests_from_one_user_gets_429_while_another_user_is_served() {
-    let (sqlite, _dir) = support::sqlite_store().await;
-    let store: SharedStore = Arc::new(sqlite);
     let mut config = server::config::Config::from_lookup(|_| None).unwrap();
     config.rate_limit_pdf_per_minute = 3;
-    let auth = server::auth::Auth::new(&server::config::Secret::new("p".repeat(40))).unwrap();
-    let services = server::services::Services::new(
-        config,
-        store.clone(),
-        auth,
-        server::providers::Providers::offline(store.clone()),
-    );
+    let (services, _dir) = support::web::services(config).await;
     services.seed_demo(false).await.unwrap();
     for (name, role) in [("flooder", app::model::Role::Admin), ("other", app::model::Role::Viewer)]
     {

@@ -13,14 +13,6 @@ use tower::ServiceExt;
 const HOSTILE_TITLE: &str =
     "</title><script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">";
 
-async fn raw(app: &App, req: Request<Body>) -> Reply {
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 10 << 20).await.unwrap();
-    Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
-}
-
 /// A form post carrying the session cookie, with the given extra headers.
 async fn form_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> Reply {
     let mut req = Request::builder()
@@ -32,7 +24,7 @@ async fn form_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> Reply {
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    raw(app, req.body(Body::from("")).unwrap()).await
+    app.request(req.body(Body::from("")).unwrap()).await
 }
 
 fn header_of<'a>(r: &'a Reply, name: &str) -> &'a str {
@@ -145,20 +137,11 @@ async fn every_page_sends_a_nonce_csp_and_the_protective_headers() {
 
 #[tokio::test]
 async fn hsts_is_sent_when_the_public_url_is_https() {
-    let mut config = server::config::Config::from_lookup(|k| {
+    let config = server::config::Config::from_lookup(|k| {
         (k == "JOBINTEL_PUBLIC_URL").then(|| "https://jobs.example.org".to_string())
     })
     .unwrap();
-    let (store, dir) = support::sqlite_store().await;
-    config.data_dir = dir.path().to_path_buf();
-    let store: server::store::SharedStore = std::sync::Arc::new(store);
-    let auth = server::auth::Auth::new(&server::config::Secret::new("t".repeat(40))).unwrap();
-    let services = server::services::Services::new(
-        config,
-        store.clone(),
-        auth,
-        server::providers::Providers::offline(store),
-    );
+    let (services, _dir) = support::web::services(config).await;
     let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();
     let router = server::http::router(services, leptos);
     let res = router
@@ -196,7 +179,7 @@ async fn cross_site_form_posts_and_cookie_writes_are_refused() {
         .header("sec-fetch-site", "cross-site")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(raw(app, api).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.request(api).await.status, StatusCode::FORBIDDEN);
     // …while the same origin (fetch metadata, or an Origin naming this host) may post.
     let ok = form_with(app, "/forms/admin/pause", &[("origin", "http://127.0.0.1:3000")]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
@@ -205,18 +188,13 @@ async fn cross_site_form_posts_and_cookie_writes_are_refused() {
     assert_eq!(app.get(&format!("/api/jobs/{id}")).await.status, StatusCode::NOT_FOUND);
 }
 
+async fn try_login(app: &App, username: &str, password: &str) -> Reply {
+    let body = json!({"username": username, "password": password}).to_string();
+    app.send(Method::POST, "/api/auth/login", None, Some(("application/json", body))).await
+}
+
 async fn login(app: &App, username: &str, password: &str) -> String {
-    let r = app
-        .send(
-            Method::POST,
-            "/api/auth/login",
-            None,
-            Some((
-                "application/json",
-                json!({"username": username, "password": password}).to_string(),
-            )),
-        )
-        .await;
+    let r = try_login(app, username, password).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.json()["token"].as_str().unwrap().to_string()
 }
@@ -244,7 +222,7 @@ async fn signing_out_ends_that_session_only() {
         .header("sec-fetch-site", "same-origin")
         .body(Body::empty())
         .unwrap();
-    let r = raw(app, req).await;
+    let r = app.request(req).await;
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login"));
     assert_eq!(me(app, &cookie).await.status, StatusCode::UNAUTHORIZED);
     let page = Request::builder()
@@ -252,7 +230,7 @@ async fn signing_out_ends_that_session_only() {
         .header(header::COOKIE, format!("jobintel_token={cookie}"))
         .body(Body::empty())
         .unwrap();
-    assert_eq!(raw(app, page).await.location(), "/login", "pages refuse it too");
+    assert_eq!(app.request(page).await.location(), "/login", "pages refuse it too");
 }
 
 #[tokio::test]
@@ -289,17 +267,7 @@ async fn a_disabled_user_cannot_sign_in_and_its_tokens_stop_at_once() {
     let token = login(app, "viewer", "viewer-password").await;
     app.services.set_disabled(None, "viewer", true).await.unwrap();
     assert_eq!(me(app, &token).await.status, StatusCode::UNAUTHORIZED);
-    let r = app
-        .send(
-            Method::POST,
-            "/api/auth/login",
-            None,
-            Some((
-                "application/json",
-                json!({"username": "viewer", "password": "viewer-password"}).to_string(),
-            )),
-        )
-        .await;
+    let r = try_login(app, "viewer", "viewer-password").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
     app.services.set_disabled(None, "viewer", false).await.unwrap();
     login(app, "viewer", "viewer-password").await;
@@ -349,17 +317,7 @@ async fn an_admin_ends_a_users_sessions_or_one_token_through_the_api() {
 async fn sign_ins_are_audited_with_the_address_whether_they_succeed_or_fail() {
     let app = &app().await;
     login(app, "viewer", "viewer-password").await;
-    let bad = app
-        .send(
-            Method::POST,
-            "/api/auth/login",
-            None,
-            Some((
-                "application/json",
-                json!({"username": "viewer", "password": "wrong-one"}).to_string(),
-            )),
-        )
-        .await;
+    let bad = try_login(app, "viewer", "wrong-one").await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     let audit = app.get("/api/admin/audit").await.json();
     let entries = audit["entries"].as_array().unwrap();

@@ -18,24 +18,9 @@ pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    /// Every Rust file of the app, with its path.
-    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
-            }
-        }
-    }
-
     #[test]
     fn no_page_writes_a_title_or_meta_tag_around_the_escaping_wrapper() {
-        let mut files = Vec::new();
-        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
-        assert!(files.len() > 10, "found the sources");
-        for (path, text) in files {
+        for (path, text) in crate::components::app_sources() {
             if path.ends_with("page_title.rs") {
                 continue;
             }

@@ -34,15 +34,19 @@ impl Reply {
     }
 }
 
-pub async fn app() -> App {
+/// Services on a fresh SQLite store with the offline providers and `config` (its data
+/// directory set to the store's).
+pub async fn services(mut config: Config) -> (SharedServices, tempfile::TempDir) {
     let (store, dir) = super::sqlite_store().await;
-    let mut config = Config::from_lookup(|_| None).unwrap();
     config.data_dir = dir.path().to_path_buf();
     let auth = Auth::new(&Secret::new("t".repeat(40))).unwrap();
-    let services = {
-        let store: server::store::SharedStore = std::sync::Arc::new(store);
-        Services::new(config, store.clone(), auth, server::providers::Providers::offline(store))
-    };
+    let store: server::store::SharedStore = std::sync::Arc::new(store);
+    let providers = server::providers::Providers::offline(store.clone());
+    (Services::new(config, store, auth, providers), dir)
+}
+
+pub async fn app() -> App {
+    let (services, dir) = services(Config::from_lookup(|_| None).unwrap()).await;
     services.create_user(None, "admin", Role::Admin, "admin-password".into()).await.unwrap();
     services.create_user(None, "viewer", Role::Viewer, "viewer-password".into()).await.unwrap();
     let admin = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
@@ -57,6 +61,15 @@ pub async fn app() -> App {
 }
 
 impl App {
+    /// Sends a request through the router and reads the whole answer.
+    pub async fn request(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
     pub async fn send(
         &self,
         method: Method,
@@ -73,11 +86,7 @@ impl App {
             None => req.body(Body::empty()),
         }
         .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        self.request(req).await
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
@@ -94,11 +103,7 @@ impl App {
             .header(header::COOKIE, format!("other=1; jobintel_token={}", self.admin))
             .body(Body::empty())
             .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        self.request(req).await
     }
 
     pub async fn form(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
@@ -111,8 +116,7 @@ impl App {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(encode_query(fields)))
             .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        Reply { status: res.status(), headers: res.headers().clone(), text: String::new() }
+        self.request(req).await
     }
 
     /// Executes the next queued run with the offline pipeline, as `serve`'s runner would.
