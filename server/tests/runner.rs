@@ -57,6 +57,24 @@ impl Layer for TestLayer {
     }
 }
 
+/// A layer with a bug: it panics.
+struct PanickingLayer;
+
+#[async_trait]
+impl Layer for PanickingLayer {
+    fn name(&self) -> &'static str {
+        "buggy"
+    }
+
+    fn output_schema(&self) -> Value {
+        json!({"type": "object"})
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
+        panic!("index out of bounds in {}", ctx.job.title)
+    }
+}
+
 fn layer(name: &'static str, probe: &Arc<Probe>) -> Arc<dyn Layer> {
     Arc::new(TestLayer { name, delay: Duration::ZERO, outcome: Ok(None), probe: probe.clone() })
 }
@@ -309,6 +327,45 @@ mod scenario {
         assert!(probe.max_running.load(Ordering::SeqCst) <= runner.capacity(), "capacity exceeded");
         assert_eq!(probe.max_running.load(Ordering::SeqCst), 2, "and it is used");
     }
+
+    pub async fn a_panicking_layer_fails_its_run_and_the_process_keeps_serving(store: SharedStore) {
+        let probe = Arc::new(Probe::default());
+        let layers = vec![layer("first", &probe), Arc::new(PanickingLayer), layer("last", &probe)];
+        let runner = Runner::new(store.clone(), layers, settings());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let handle = tokio::spawn(runner.clone().run_until(stopped));
+        // Two runs one after the other: the second shows the loop still claims after a panic.
+        for title in ["Role one", "Role two"] {
+            let j = job(&store, title).await;
+            let id = enqueue(&store, &j).await;
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            let run = loop {
+                let run = run_of(&store, &id).await;
+                if !run.status.is_active() {
+                    break run;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "{title}: stuck {:?}", run.status);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            assert_eq!(run.status, RunStatus::Failed, "{title}");
+            let reason = run.error.clone().unwrap_or_default();
+            assert!(reason.starts_with("buggy: panicked: index out of bounds in"), "{reason}");
+            let buggy = run.layers.iter().find(|l| l.name == "buggy").unwrap();
+            assert_eq!(buggy.status, "failed");
+            assert!(buggy.error.as_deref().unwrap().contains(title), "{:?}", buggy.error);
+            assert!(run.layers.iter().all(|l| l.name != "last"), "nothing runs after it");
+            assert_eq!((run.worker_id, run.lease_until), (None, None), "the lease is released");
+            let job = store.get_job(&j.id).await.unwrap().unwrap();
+            assert_eq!(job.status, JobStatus::Failed);
+        }
+        assert_eq!(runner.active_runs(), 0, "the panicked runs are counted out");
+        // No heartbeat outlives its run: past a lease, nothing is renewed or swept.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(runner.sweep().await.unwrap(), 0);
+        assert!(runner.is_looping());
+        stop.send(true).unwrap();
+        handle.await.unwrap();
+    }
 }
 
 macro_rules! runner_suite {
@@ -343,4 +400,5 @@ runner_suite!(
     cancelling_a_processing_run_stops_its_worker,
     a_crashed_workers_run_is_requeued_and_finished_by_another,
     the_loop_never_exceeds_its_capacity_and_honours_pause,
+    a_panicking_layer_fails_its_run_and_the_process_keeps_serving,
 );

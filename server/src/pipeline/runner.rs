@@ -3,10 +3,11 @@
 //! whose lease expired (a crash, `kill -9`) back to the queue or fails them. So no run — and no
 //! job — stays `processing` longer than a lease plus a sweep interval.
 
-use super::{Layer, RunContext};
+use super::{Layer, LayerError, RunContext};
 use crate::store::{self, SharedStore, StoreError};
 use app::error::AppError;
 use app::model::*;
+use futures_util::FutureExt;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -191,17 +192,17 @@ impl Runner {
     async fn execute(&self, run: PipelineRun) -> Result<(), AppError> {
         self.active.fetch_add(1, Ordering::SeqCst);
         let (lost_tx, lost_rx) = watch::channel(false);
-        let heartbeat = tokio::spawn(heartbeat(
-            self.store.clone(),
-            run.id.clone(),
-            self.settings.worker_id.clone(),
-            self.settings.lease,
-            lost_tx,
-        ));
-        let result = self.execute_layers(run, lost_rx).await;
-        heartbeat.abort();
-        self.active.fetch_sub(1, Ordering::SeqCst);
-        result
+        let _executing = Executing {
+            heartbeat: tokio::spawn(heartbeat(
+                self.store.clone(),
+                run.id.clone(),
+                self.settings.worker_id.clone(),
+                self.settings.lease,
+                lost_tx,
+            )),
+            active: &self.active,
+        };
+        self.execute_layers(run, lost_rx).await
     }
 
     async fn execute_layers(
@@ -253,7 +254,14 @@ impl Runner {
             if !self.store.save_run(&run, &worker).await? {
                 return self.finish(run, &worker, Ending::Lost).await;
             }
-            let outcome = tokio::time::timeout_at(deadline, layer.run(&ctx)).await;
+            // A layer that panics fails like one that returns an error (crates.io's worker
+            // counts panics as failures), so its run finishes instead of staying processing.
+            let attempt = std::panic::AssertUnwindSafe(layer.run(&ctx)).catch_unwind();
+            let outcome = match tokio::time::timeout_at(deadline, attempt).await {
+                Ok(Err(panic)) => Ok(Err(LayerError(format!("panicked: {}", panic_text(&*panic))))),
+                Ok(Ok(result)) => Ok(result),
+                Err(elapsed) => Err(elapsed),
+            };
             let finished = store::now();
             let record = &mut run.layers[index];
             record.finished_at = Some(finished);
@@ -385,6 +393,29 @@ fn upsert_layer(
 }
 
 /// Renews the lease every third of its length; tells the worker when it no longer holds the run.
+/// Stops the heartbeat and counts the run out however `execute` ends, a panic included: a run
+/// whose worker stops renewing its lease is taken back by the sweeper.
+struct Executing<'a> {
+    heartbeat: tokio::task::JoinHandle<()>,
+    active: &'a AtomicUsize,
+}
+
+impl Drop for Executing<'_> {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+        self.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The message of a panic (`panic!("…")` carries a `&str` or a `String`).
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
+}
+
 async fn heartbeat(
     store: SharedStore,
     id: String,
