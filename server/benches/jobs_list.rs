@@ -106,7 +106,15 @@ async fn run(name: &str, store: SharedStore, seeded: u64, rounds: usize) {
     let auth = Auth::new(&Secret::new("b".repeat(40))).unwrap();
     let services =
         Services::new(config, store.clone(), auth, server::providers::Providers::offline(store));
-    services.create_user(None, "bench", Role::Viewer, "bench-password".into()).await.ok();
+    services
+        .create_user(
+            server::services::Actor::Operator,
+            "bench",
+            Role::Viewer,
+            "bench-password".into(),
+        )
+        .await
+        .ok();
     let token = services.issue_token("bench", Duration::hours(1), "test").await.unwrap().0;
     let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();
     let router = server::http::router(services, leptos);

@@ -2,7 +2,7 @@
 
 use crate::auth::parse_ttl;
 use crate::config::Config;
-use crate::services::Services;
+use crate::services::{Actor, Services};
 use crate::{demo, startup, telemetry};
 use app::model::Role;
 use clap::{Parser, Subcommand};
@@ -188,7 +188,7 @@ async fn restart_pdf(services: &Services, url: Option<String>) -> Result<(), Str
         .send()
         .await;
     // The token was for this one call.
-    let _ = services.revoke_session(None, &session.id).await;
+    let _ = services.revoke_session(Actor::Operator, &session.id).await;
     let reply = reply.map_err(|e| format!("cannot reach the server at {base}: {e}"))?;
     if reply.status().is_success() {
         return Ok(());
@@ -235,7 +235,7 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
                 let role: Role = role.parse()?;
                 let password = read_password(password_stdin)?;
                 let u = services
-                    .create_user(None, &username, role, password)
+                    .create_user(Actor::Operator, &username, role, password)
                     .await
                     .map_err(|e| e.to_string())?;
                 println!("created {} ({})", u.username, u.role);
@@ -252,19 +252,31 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
             }
             UserCommand::SetRole { username, role } => {
                 let role: Role = role.parse()?;
-                services.set_role(None, &username, role).await.map_err(|e| e.to_string())?;
+                services
+                    .set_role(Actor::Operator, &username, role)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("{username} is now {role}; their sessions are ended");
             }
             UserCommand::Disable { username } => {
-                services.set_disabled(None, &username, true).await.map_err(|e| e.to_string())?;
+                services
+                    .set_disabled(Actor::Operator, &username, true)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("{username} disabled; their sessions are ended");
             }
             UserCommand::Enable { username } => {
-                services.set_disabled(None, &username, false).await.map_err(|e| e.to_string())?;
+                services
+                    .set_disabled(Actor::Operator, &username, false)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("{username} enabled");
             }
             UserCommand::Revoke { username } => {
-                let n = services.revoke_user(None, &username).await.map_err(|e| e.to_string())?;
+                let n = services
+                    .revoke_user(Actor::Operator, &username)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("ended {n} sessions of {username}");
             }
         },
@@ -272,30 +284,39 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
             let e = |e: app::error::AppError| e.to_string();
             match action {
                 AdminCommand::Pause => {
-                    services.set_paused(None, true).await.map_err(e)?;
+                    services.set_paused(Actor::Operator, true).await.map_err(e)?;
                     println!("pipeline paused");
                 }
                 AdminCommand::Resume => {
-                    services.set_paused(None, false).await.map_err(e)?;
+                    services.set_paused(Actor::Operator, false).await.map_err(e)?;
                     println!("pipeline resumed");
                 }
                 AdminCommand::ClearStuck { older_than } => {
-                    let cleared =
-                        services.clear_stuck(None, parse_ttl(&older_than)?).await.map_err(e)?;
+                    let cleared = services
+                        .clear_stuck(Actor::Operator, parse_ttl(&older_than)?)
+                        .await
+                        .map_err(e)?;
                     println!("cleared {} stuck runs {}", cleared.len(), cleared.join(" "));
                 }
                 AdminCommand::RerunFailed { since } => {
-                    let queued =
-                        services.rerun_failed(None, parse_ttl(&since)?).await.map_err(e)?;
+                    let queued = services
+                        .rerun_failed(Actor::Operator, parse_ttl(&since)?)
+                        .await
+                        .map_err(e)?;
                     println!("queued {} retries {}", queued.len(), queued.join(" "));
                 }
                 AdminCommand::ClearCompanyCache { company } => {
-                    let n =
-                        services.clear_company_cache(None, company.as_deref()).await.map_err(e)?;
+                    let n = services
+                        .clear_company_cache(Actor::Operator, company.as_deref())
+                        .await
+                        .map_err(e)?;
                     println!("deleted {n} cached companies");
                 }
                 AdminCommand::Firecrawl { state } => {
-                    let on = services.set_firecrawl(None, state == "enable").await.map_err(e)?;
+                    let on = services
+                        .set_firecrawl(Actor::Operator, state == "enable")
+                        .await
+                        .map_err(e)?;
                     println!("firecrawl {}", if on { "enabled" } else { "disabled" });
                 }
                 AdminCommand::RestartPdf { url } => {
@@ -315,7 +336,7 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
             }
             TokenCommand::List { username } => {
                 let tokens = services
-                    .list_sessions(None, username.as_deref(), true)
+                    .list_sessions(Actor::Operator, username.as_deref(), true)
                     .await
                     .map_err(|e| e.to_string())?;
                 for t in tokens {
@@ -330,7 +351,7 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
                 }
             }
             TokenCommand::Revoke { id } => {
-                services.revoke_session(None, &id).await.map_err(|e| e.to_string())?;
+                services.revoke_session(Actor::Operator, &id).await.map_err(|e| e.to_string())?;
                 println!("token {id} revoked");
             }
         },

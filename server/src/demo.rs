@@ -1,7 +1,7 @@
 //! Demo data (`jobintel seed-demo`, `make run`): a fictional candidate and fictional postings
 //! written for this project. Seeding is idempotent: what already exists is left alone.
 
-use crate::services::Services;
+use crate::services::{Actor, Services};
 use crate::services::{build_star, dedupe_key};
 use crate::store::{self, StoreError};
 use app::error::AppError;
@@ -82,7 +82,8 @@ impl Services {
             return Ok(report);
         }
         if users.is_empty() {
-            self.create_user(None, DEMO_USERNAME, Role::Admin, DEMO_PASSWORD.into()).await?;
+            self.create_user(Actor::Operator, DEMO_USERNAME, Role::Admin, DEMO_PASSWORD.into())
+                .await?;
             report.user_created = true;
         }
         if self.store.get_profile().await?.is_none() {

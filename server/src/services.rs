@@ -55,6 +55,34 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// Who asks for an admin action. Each such action takes one, so no call can skip the role
+/// check: a signed-in user's stored role is checked; the operator at this machine's command
+/// line, who holds the store itself, is trusted and is `cli` in the audit log.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    User(&'a UserInfo),
+    Operator,
+}
+
+impl Actor<'_> {
+    /// The audit log's name for the actor, once the admin role is checked (403 for viewers).
+    pub fn admin(self) -> Result<String, AppError> {
+        match self {
+            Actor::User(user) => {
+                require_admin(user)?;
+                Ok(user.actor())
+            }
+            Actor::Operator => Ok("cli".into()),
+        }
+    }
+}
+
+impl<'a> From<&'a UserInfo> for Actor<'a> {
+    fn from(user: &'a UserInfo) -> Self {
+        Actor::User(user)
+    }
+}
+
 /// Viewers read; changing anything needs the admin role.
 pub fn require_admin(user: &UserInfo) -> Result<(), AppError> {
     match user.role {

@@ -318,7 +318,12 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
     );
     services.seed_demo(false).await.unwrap();
     let user = services
-        .create_user(None, "admin", app::model::Role::Admin, "admin-password".into())
+        .create_user(
+            server::services::Actor::Operator,
+            "admin",
+            app::model::Role::Admin,
+            "admin-password".into(),
+        )
         .await
         .unwrap();
     let mut profile = services.profile().await.unwrap();
@@ -418,7 +423,10 @@ async fn a_flood_of_pdf_requests_from_one_user_gets_429_while_another_user_is_se
     services.seed_demo(false).await.unwrap();
     for (name, role) in [("flooder", app::model::Role::Admin), ("other", app::model::Role::Viewer)]
     {
-        services.create_user(None, name, role, "a-long-password".into()).await.unwrap();
+        services
+            .create_user(server::services::Actor::Operator, name, role, "a-long-password".into())
+            .await
+            .unwrap();
     }
     let token = |name: &'static str| {
         let services = services.clone();

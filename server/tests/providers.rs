@@ -407,7 +407,12 @@ async fn a_run_records_provider_model_tokens_and_cost_and_metrics_show_them() {
     let services = server::services::Services::new(config, store.clone(), auth, providers);
     services.seed_demo(false).await.unwrap();
     let user = services
-        .create_user(None, "admin", app::model::Role::Admin, "admin-password".into())
+        .create_user(
+            server::services::Actor::Operator,
+            "admin",
+            app::model::Role::Admin,
+            "admin-password".into(),
+        )
         .await
         .unwrap();
     let job = store.list_jobs(&Default::default()).await.unwrap().items.remove(0);
@@ -547,7 +552,12 @@ impl Harness {
         let services = server::services::Services::new(config, store.clone(), auth, providers);
         services.seed_demo(false).await.unwrap();
         let user = services
-            .create_user(None, "admin", app::model::Role::Admin, "admin-password".into())
+            .create_user(
+                server::services::Actor::Operator,
+                "admin",
+                app::model::Role::Admin,
+                "admin-password".into(),
+            )
             .await
             .unwrap();
         Harness { services, store, clock, user, _dir: dir }
@@ -665,13 +675,16 @@ async fn company_research_is_cached_per_company_until_its_ttl_and_can_be_cleared
     assert_eq!(company_searches(), 2, "expired research is fetched again");
 
     assert_eq!(
-        h.services.clear_company_cache(Some(&h.user), Some("  LUMEN   bank ")).await.unwrap(),
+        h.services
+            .clear_company_cache(server::services::Actor::User(&h.user), Some("  LUMEN   bank "))
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(h.store.get_company("Lumen Bank").await.unwrap(), None);
 
     // Switched off at runtime: no more requests, synthetic contacts, research from the posting.
-    h.services.set_firecrawl(Some(&h.user), false).await.unwrap();
+    h.services.set_firecrawl(server::services::Actor::User(&h.user), false).await.unwrap();
     let off = h.run(&job).await;
     assert_eq!(company_searches(), 2);
     assert!(

@@ -20,7 +20,9 @@ fn chromium_command_lines(uid: u32) -> Vec<String> {
     let mut lines = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let path = entry.path();
-        let owner = std::os::unix::fs::MetadataExt::uid(&entry.metadata().unwrap());
+        // A process may end between the listing and these reads.
+        let Ok(meta) = entry.metadata() else { continue };
+        let owner = std::os::unix::fs::MetadataExt::uid(&meta);
         let Ok(cmdline) = std::fs::read(path.join("cmdline")) else { continue };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if owner == uid && cmdline.contains("chromium") && cmdline.contains("--headless") {

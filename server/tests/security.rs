@@ -248,13 +248,16 @@ async fn a_password_change_ends_every_session_of_the_user() {
 #[tokio::test]
 async fn a_role_change_ends_sessions_and_the_stored_role_is_the_one_used() {
     let app = &app().await;
-    app.services.create_user(None, "boss", Role::Admin, "boss-password".into()).await.unwrap();
+    app.services
+        .create_user(server::services::Actor::Operator, "boss", Role::Admin, "boss-password".into())
+        .await
+        .unwrap();
     let token = login(app, "boss", "boss-password").await;
     let write = |t: String| async move {
         app.json(Method::POST, "/api/admin/pipeline/pause", &t, json!({})).await.status
     };
     assert_eq!(write(token.clone()).await, StatusCode::OK);
-    app.services.set_role(None, "boss", Role::Viewer).await.unwrap();
+    app.services.set_role(server::services::Actor::Operator, "boss", Role::Viewer).await.unwrap();
     assert_eq!(me(app, &token).await.status, StatusCode::UNAUTHORIZED, "old session ended");
     let fresh = login(app, "boss", "boss-password").await;
     assert_eq!(me(app, &fresh).await.json()["role"], "viewer");
@@ -265,11 +268,11 @@ async fn a_role_change_ends_sessions_and_the_stored_role_is_the_one_used() {
 async fn a_disabled_user_cannot_sign_in_and_its_tokens_stop_at_once() {
     let app = &app().await;
     let token = login(app, "viewer", "viewer-password").await;
-    app.services.set_disabled(None, "viewer", true).await.unwrap();
+    app.services.set_disabled(server::services::Actor::Operator, "viewer", true).await.unwrap();
     assert_eq!(me(app, &token).await.status, StatusCode::UNAUTHORIZED);
     let r = try_login(app, "viewer", "viewer-password").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
-    app.services.set_disabled(None, "viewer", false).await.unwrap();
+    app.services.set_disabled(server::services::Actor::Operator, "viewer", false).await.unwrap();
     login(app, "viewer", "viewer-password").await;
 }
 

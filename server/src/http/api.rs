@@ -427,7 +427,7 @@ async fn retry_run(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let run = s.services.retry_run(Some(&user), &id).await?;
+    let run = s.services.retry_run((&user).into(), &id).await?;
     Ok((StatusCode::ACCEPTED, Json(queued_reply(&run))))
 }
 
@@ -435,7 +435,7 @@ async fn pause(
     State(s): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> ApiResult<Json<Value>> {
-    s.services.set_paused(Some(&user), true).await?;
+    s.services.set_paused((&user).into(), true).await?;
     Ok(Json(json!({"paused": true})))
 }
 
@@ -443,7 +443,7 @@ async fn resume(
     State(s): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> ApiResult<Json<Value>> {
-    s.services.set_paused(Some(&user), false).await?;
+    s.services.set_paused((&user).into(), false).await?;
     Ok(Json(json!({"paused": false})))
 }
 
@@ -462,7 +462,7 @@ async fn set_firecrawl(
     let req: FireCrawlSwitch = serde_json::from_str(&body).map_err(|e| {
         AppError::Invalid(format!("invalid body: {e}; expected {{\"enabled\": true|false}}"))
     })?;
-    let enabled = s.services.set_firecrawl(Some(&user), req.enabled).await?;
+    let enabled = s.services.set_firecrawl((&user).into(), req.enabled).await?;
     Ok(Json(json!({"enabled": enabled})))
 }
 
@@ -479,7 +479,7 @@ async fn clear_company_cache(
             _ => return Err(AppError::BadRequest(format!("invalid query parameter `{k}`"))),
         }
     }
-    let deleted = s.services.clear_company_cache(Some(&user), company.as_deref()).await?;
+    let deleted = s.services.clear_company_cache((&user).into(), company.as_deref()).await?;
     Ok(Json(json!({"deleted": deleted, "company": company})))
 }
 
@@ -502,8 +502,10 @@ async fn clear_stuck(
         serde_json::from_str(&body).map_err(|e| AppError::Invalid(format!("invalid body: {e}")))?
     };
     let minutes = req.older_than_minutes.unwrap_or(30);
-    let cleared =
-        s.services.clear_stuck(Some(&user), chrono::Duration::minutes(i64::from(minutes))).await?;
+    let cleared = s
+        .services
+        .clear_stuck((&user).into(), chrono::Duration::minutes(i64::from(minutes)))
+        .await?;
     Ok(Json(json!({"cleared": cleared, "older_than_minutes": minutes})))
 }
 
@@ -606,7 +608,7 @@ async fn create_user(
     ApiJson(new): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserInfo>)> {
     let created =
-        s.services.create_user(Some(&user), &new.username, new.role, new.password).await?;
+        s.services.create_user((&user).into(), &new.username, new.role, new.password).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -634,7 +636,8 @@ async fn list_sessions(
             }
         }
     }
-    let sessions = s.services.list_sessions(Some(&user), username.as_deref(), tokens_only).await?;
+    let sessions =
+        s.services.list_sessions((&user).into(), username.as_deref(), tokens_only).await?;
     Ok(Json(json!({"sessions": sessions})))
 }
 
@@ -643,7 +646,7 @@ async fn revoke_session(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    s.services.revoke_session(Some(&user), &id).await?;
+    s.services.revoke_session((&user).into(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -652,7 +655,7 @@ async fn revoke_user(
     CurrentUser(user): CurrentUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let ended = s.services.revoke_user(Some(&user), &username).await?;
+    let ended = s.services.revoke_user((&user).into(), &username).await?;
     Ok(Json(json!({"sessions_ended": ended})))
 }
 

@@ -220,7 +220,7 @@ async fn retry_run(
     Path(id): Path<String>,
 ) -> Response {
     let back = job_page_of_run(&s, &id).await;
-    done(s.services.retry_run(Some(&user), &id).await, &back, |_| {
+    done(s.services.retry_run((&user).into(), &id).await, &back, |_| {
         (back.clone(), "Retry queued from the failed layer.".into())
     })
 }
@@ -241,18 +241,20 @@ async fn admin_action(
             .map_err(|e| AppError::Invalid(format!("`{name}`: {e}")))
     };
     let result: Result<String, AppError> = match action.as_str() {
-        "pause" => services.set_paused(Some(&user), true).await.map(|_| "Pipeline paused.".into()),
+        "pause" => {
+            services.set_paused((&user).into(), true).await.map(|_| "Pipeline paused.".into())
+        }
         "resume" => {
-            services.set_paused(Some(&user), false).await.map(|_| "Pipeline resumed.".into())
+            services.set_paused((&user).into(), false).await.map(|_| "Pipeline resumed.".into())
         }
         "clear-stuck" => match duration("older_than") {
-            Ok(d) => services.clear_stuck(Some(&user), d).await.map(|ids| {
+            Ok(d) => services.clear_stuck((&user).into(), d).await.map(|ids| {
                 format!("{} stuck runs failed (\"Stuck processing - manual reset\").", ids.len())
             }),
             Err(e) => Err(e),
         },
         "rerun-failed" => match duration("since") {
-            Ok(d) => services.rerun_failed(Some(&user), d).await.map(|ids| {
+            Ok(d) => services.rerun_failed((&user).into(), d).await.map(|ids| {
                 format!("{} failed runs queued again from their failed layer.", ids.len())
             }),
             Err(e) => Err(e),
@@ -260,7 +262,7 @@ async fn admin_action(
         "firecrawl" => {
             let on = f.get("enabled") == "true";
             services
-                .set_firecrawl(Some(&user), on)
+                .set_firecrawl((&user).into(), on)
                 .await
                 .map(|on| format!("FireCrawl {}.", if on { "enabled" } else { "disabled" }))
         }
@@ -271,7 +273,7 @@ async fn admin_action(
             let company = f.get("company");
             let which = (!company.trim().is_empty()).then_some(company.as_str());
             services
-                .clear_company_cache(Some(&user), which)
+                .clear_company_cache((&user).into(), which)
                 .await
                 .map(|n| format!("{n} cached companies deleted."))
         }

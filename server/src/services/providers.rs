@@ -1,21 +1,14 @@
 //! Admin actions on the external services: switch FireCrawl on or off at runtime and clear the
 //! company research cache. The admin API and the CLI call these.
 
-use super::{Services, require_admin};
+use super::{Actor, Services};
 use app::error::AppError;
-use app::model::*;
 use serde_json::json;
 
 impl Services {
     /// Persists the FireCrawl switch (every process sharing the store follows it).
-    pub async fn set_firecrawl(
-        &self,
-        actor: Option<&UserInfo>,
-        enabled: bool,
-    ) -> Result<bool, AppError> {
-        if let Some(a) = actor {
-            require_admin(a)?;
-        }
+    pub async fn set_firecrawl(&self, actor: Actor<'_>, enabled: bool) -> Result<bool, AppError> {
+        let who = actor.admin()?;
         let firecrawl = &self.providers.firecrawl;
         if enabled && !firecrawl.configured() {
             return Err(AppError::Invalid(
@@ -23,8 +16,7 @@ impl Services {
             ));
         }
         firecrawl.set_enabled(enabled).await?;
-        let who = actor.map_or("cli", |a| a.username.as_str());
-        self.audit(who, "firecrawl.set", "firecrawl", json!({"enabled": enabled})).await;
+        self.audit(&who, "firecrawl.set", "firecrawl", json!({"enabled": enabled})).await;
         Ok(enabled)
     }
 
@@ -32,12 +24,10 @@ impl Services {
     /// of all; returns how many entries went.
     pub async fn clear_company_cache(
         &self,
-        actor: Option<&UserInfo>,
+        actor: Actor<'_>,
         company: Option<&str>,
     ) -> Result<u64, AppError> {
-        if let Some(a) = actor {
-            require_admin(a)?;
-        }
+        let who = actor.admin()?;
         let company = company.map(str::trim).filter(|c| !c.is_empty());
         if let Some(c) = company
             && c.chars().count() > 200
@@ -45,9 +35,13 @@ impl Services {
             return Err(AppError::Invalid("`company` is longer than 200 characters".into()));
         }
         let deleted = self.store.delete_companies(company).await?;
-        let who = actor.map_or("cli", |a| a.username.as_str());
-        self.audit(who, "company_cache.clear", company.unwrap_or("*"), json!({"deleted": deleted}))
-            .await;
+        self.audit(
+            &who,
+            "company_cache.clear",
+            company.unwrap_or("*"),
+            json!({"deleted": deleted}),
+        )
+        .await;
         Ok(deleted)
     }
 }

@@ -1,6 +1,6 @@
 //! Pipeline runs: queueing, cancel, retry, pause and the runbook's recovery procedures.
 
-use super::{Services, require_admin};
+use super::{Actor, Services, require_admin};
 use crate::pipeline::runner::PAUSE_SETTING;
 use crate::store::{self, StoreError};
 use app::error::AppError;
@@ -26,14 +26,11 @@ impl Services {
     }
 
     /// Pauses or resumes claiming runs (PDF export keeps working). `actor` None is the CLI.
-    pub async fn set_paused(&self, actor: Option<&UserInfo>, paused: bool) -> Result<(), AppError> {
-        if let Some(a) = actor {
-            require_admin(a)?;
-        }
+    pub async fn set_paused(&self, actor: Actor<'_>, paused: bool) -> Result<(), AppError> {
+        let who = actor.admin()?;
         self.store.put_setting(PAUSE_SETTING, &json!({"paused": paused})).await?;
-        let who = actor.map_or("cli", |a| a.username.as_str());
         self.audit(
-            who,
+            &who,
             if paused { "pipeline.pause" } else { "pipeline.resume" },
             "pipeline",
             json!({}),
@@ -120,14 +117,8 @@ impl Services {
 
     /// Queues a new run of a failed (or cancelled) run's job that starts at the layer that
     /// failed: the layers before it are copied over and not run again.
-    pub async fn retry_run(
-        &self,
-        user: Option<&UserInfo>,
-        id: &str,
-    ) -> Result<PipelineRun, AppError> {
-        if let Some(u) = user {
-            require_admin(u)?;
-        }
+    pub async fn retry_run(&self, actor: Actor<'_>, id: &str) -> Result<PipelineRun, AppError> {
+        let who = actor.admin()?;
         let old = self.get_run(id).await?;
         if !matches!(old.status, RunStatus::Failed | RunStatus::Cancelled) {
             return Err(AppError::Conflict(format!(
@@ -153,9 +144,8 @@ impl Services {
             .take_while(|l| matches!(l.status.as_str(), "completed" | "warning"))
             .collect();
         self.insert_run(&run).await?;
-        let who = user.map_or("cli", |u| u.username.as_str());
         self.audit(
-            who,
+            &who,
             "run.retry",
             &run.id,
             json!({"from": id, "reused_layers": run.layers.len()}),
@@ -168,12 +158,10 @@ impl Services {
     /// their jobs) are failed with `Stuck processing - manual reset`. Returns the run ids.
     pub async fn clear_stuck(
         &self,
-        user: Option<&UserInfo>,
+        actor: Actor<'_>,
         older_than: chrono::Duration,
     ) -> Result<Vec<String>, AppError> {
-        if let Some(u) = user {
-            require_admin(u)?;
-        }
+        let who = actor.admin()?;
         let threshold = store::now() - older_than;
         let processing =
             self.store.list_runs(&RunQuery::with_status(RunStatus::Processing, 1_000)).await?;
@@ -210,9 +198,8 @@ impl Services {
             job.updated_at = store::now();
             self.store.replace_job(&job).await?;
         }
-        let who = user.map_or("cli", |u| u.username.as_str());
         self.audit(
-            who,
+            &who,
             "runs.clear_stuck",
             "pipeline",
             json!({"runs": cleared, "older_than_minutes": older_than.num_minutes()}),
@@ -224,7 +211,7 @@ impl Services {
     /// Retries every failed run created within `since` whose job has no active run.
     pub async fn rerun_failed(
         &self,
-        user: Option<&UserInfo>,
+        actor: Actor<'_>,
         since: chrono::Duration,
     ) -> Result<Vec<String>, AppError> {
         let threshold = store::now() - since;
@@ -235,7 +222,7 @@ impl Services {
             if !seen_jobs.insert(run.job_id.clone()) {
                 continue;
             }
-            match self.retry_run(user, &run.id).await {
+            match self.retry_run(actor, &run.id).await {
                 Ok(new) => queued.push(new.id),
                 Err(AppError::Conflict(_)) => {}
                 Err(e) => return Err(e),

@@ -5,7 +5,7 @@
 //! out ends the session; a password change, a role change, disabling a user and
 //! `user revoke` end all of that user's sessions.
 
-use super::{Services, require_admin};
+use super::{Actor, Services};
 use crate::auth::{self, hash_password, verify_password};
 use crate::store::{self, User};
 use app::error::AppError;
@@ -43,27 +43,16 @@ fn unauthorized() -> AppError {
     AppError::Unauthorized("invalid or expired token".into())
 }
 
-/// Who acts: a signed-in user (whose role is checked), or the operator at the command line.
-fn actor_name(actor: Option<&UserInfo>) -> Result<String, AppError> {
-    match actor {
-        Some(a) => {
-            require_admin(a)?;
-            Ok(a.actor())
-        }
-        None => Ok("cli".into()),
-    }
-}
-
 impl Services {
     /// Creates a user. `actor` is `None` for the CLI (an operator on the machine).
     pub async fn create_user(
         &self,
-        actor: Option<&UserInfo>,
+        actor: Actor<'_>,
         username: &str,
         role: Role,
         password: String,
     ) -> Result<UserInfo, AppError> {
-        let who = actor_name(actor)?;
+        let who = actor.admin()?;
         validate_username(username)?;
         auth::validate_password(&password)?;
         let now = store::now();
@@ -111,11 +100,11 @@ impl Services {
     /// Changes a role and ends every session of the user, so no token keeps the old role.
     pub async fn set_role(
         &self,
-        actor: Option<&UserInfo>,
+        actor: Actor<'_>,
         username: &str,
         role: Role,
     ) -> Result<(), AppError> {
-        let who = actor_name(actor)?;
+        let who = actor.admin()?;
         if !self.store.set_role(username, role).await? {
             return Err(AppError::not_found("user", username));
         }
@@ -128,11 +117,11 @@ impl Services {
     /// Disables (ending every session) or enables a user.
     pub async fn set_disabled(
         &self,
-        actor: Option<&UserInfo>,
+        actor: Actor<'_>,
         username: &str,
         disabled: bool,
     ) -> Result<(), AppError> {
-        let who = actor_name(actor)?;
+        let who = actor.admin()?;
         if !self.store.set_disabled(username, disabled).await? {
             return Err(AppError::not_found("user", username));
         }
@@ -143,12 +132,8 @@ impl Services {
     }
 
     /// Ends every session of a user (`jobintel user revoke`); returns how many.
-    pub async fn revoke_user(
-        &self,
-        actor: Option<&UserInfo>,
-        username: &str,
-    ) -> Result<u64, AppError> {
-        let who = actor_name(actor)?;
+    pub async fn revoke_user(&self, actor: Actor<'_>, username: &str) -> Result<u64, AppError> {
+        let who = actor.admin()?;
         if self.store.get_user(username).await?.is_none() {
             return Err(AppError::not_found("user", username));
         }
@@ -297,19 +282,19 @@ impl Services {
     /// Live sessions, newest first: of one user or all, and only tokens when `tokens_only`.
     pub async fn list_sessions(
         &self,
-        actor: Option<&UserInfo>,
+        actor: Actor<'_>,
         username: Option<&str>,
         tokens_only: bool,
     ) -> Result<Vec<Session>, AppError> {
-        actor_name(actor)?;
+        actor.admin()?;
         let mut sessions = self.store.list_sessions(username, store::now()).await?;
         sessions.retain(|s| !tokens_only || s.kind == SessionKind::Token);
         Ok(sessions)
     }
 
     /// Ends one session or token by id.
-    pub async fn revoke_session(&self, actor: Option<&UserInfo>, id: &str) -> Result<(), AppError> {
-        let who = actor_name(actor)?;
+    pub async fn revoke_session(&self, actor: Actor<'_>, id: &str) -> Result<(), AppError> {
+        let who = actor.admin()?;
         let session =
             self.store.get_session(id).await?.ok_or_else(|| AppError::not_found("session", id))?;
         if !self.store.revoke_session(id, store::now()).await? {

@@ -47,8 +47,24 @@ pub async fn services(mut config: Config) -> (SharedServices, tempfile::TempDir)
 
 pub async fn app() -> App {
     let (services, dir) = services(Config::from_lookup(|_| None).unwrap()).await;
-    services.create_user(None, "admin", Role::Admin, "admin-password".into()).await.unwrap();
-    services.create_user(None, "viewer", Role::Viewer, "viewer-password".into()).await.unwrap();
+    services
+        .create_user(
+            server::services::Actor::Operator,
+            "admin",
+            Role::Admin,
+            "admin-password".into(),
+        )
+        .await
+        .unwrap();
+    services
+        .create_user(
+            server::services::Actor::Operator,
+            "viewer",
+            Role::Viewer,
+            "viewer-password".into(),
+        )
+        .await
+        .unwrap();
     let admin = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
     let viewer =
         services.issue_token("viewer", chrono::Duration::hours(1), "test").await.unwrap().0;
