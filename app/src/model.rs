@@ -672,6 +672,11 @@ impl PipelineRun {
     }
 }
 
+/// Defaults of the runbook's operations, written once: the API, the Admin page's forms, the
+/// CLI and the page's fields all use these (durations as `30m`, `24h`, `7d`).
+pub const CLEAR_STUCK_OLDER_THAN: &str = "30m";
+pub const RERUN_FAILED_SINCE: &str = "24h";
+
 /// A signed-in caller: the stored user's name and role (never the role a token claims).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserInfo {

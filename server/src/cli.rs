@@ -57,12 +57,12 @@ enum AdminCommand {
     Resume,
     /// Fail runs processing for longer than --older-than ("Stuck processing - manual reset").
     ClearStuck {
-        #[arg(long, default_value = "30m")]
+        #[arg(long, default_value = app::model::CLEAR_STUCK_OLDER_THAN)]
         older_than: String,
     },
     /// Retry failed runs created within --since, each from its failed layer.
     RerunFailed {
-        #[arg(long, default_value = "24h")]
+        #[arg(long, default_value = app::model::RERUN_FAILED_SINCE)]
         since: String,
     },
     /// Delete cached company research: one company, or all without --company.

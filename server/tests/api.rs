@@ -738,8 +738,24 @@ async fn stuck_runs_are_cleared_as_the_runbook_says_and_retried_from_their_faile
         .await
         .json();
     assert_eq!(none["cleared"], json!([]));
+    // The CLI's duration format works here too; the old field stays accepted.
+    let clear =
+        |body: Value| app.json(Method::POST, "/api/admin/stuck-jobs/clear", &app.admin, body);
+    let three_hours = clear(json!({"older_than": "3h"})).await.json();
+    assert_eq!(
+        (three_hours["cleared"].clone(), three_hours["older_than_minutes"].clone()),
+        (json!([]), json!(180))
+    );
+    assert_error(
+        &clear(json!({"older_than": "soon"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "older_than",
+    );
+    let both = clear(json!({"older_than": "3h", "older_than_minutes": 180})).await;
+    assert_error(&both, StatusCode::UNPROCESSABLE_ENTITY, "not both");
     let r = app.send(Method::POST, "/api/admin/stuck-jobs/clear", Some(&app.admin), None).await;
     assert_eq!(r.json()["cleared"], json!([run_id.clone()]), "default threshold: 30 minutes");
+    assert_eq!(r.json()["older_than_minutes"], 30);
     let run = app.get(&format!("/api/pipeline-runs/{run_id}")).await.json();
     assert_eq!(
         (run["status"].as_str(), run["error"].as_str()),

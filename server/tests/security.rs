@@ -137,6 +137,7 @@ async fn every_page_sends_a_nonce_csp_and_the_protective_headers() {
 
 #[tokio::test]
 async fn hsts_is_sent_when_the_public_url_is_https() {
+    let _serial = support::web::serial().await;
     let config = server::config::Config::from_lookup(|k| {
         (k == "JOBINTEL_PUBLIC_URL").then(|| "https://jobs.example.org".to_string())
     })

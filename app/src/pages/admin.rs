@@ -85,11 +85,11 @@ fn Procedures(health: Health, metrics: Value) -> impl IntoView {
                 <form method="post" action="/forms/admin/resume"><button type="submit">"Resume pipeline"</button></form>
             </div>
             <form method="post" action="/forms/admin/clear-stuck" class="inline">
-                <label>"Fail runs processing for longer than " <input name="older_than" value="30m" size="5" /></label>
+                <label>"Fail runs processing for longer than " <input name="older_than" value=CLEAR_STUCK_OLDER_THAN size="5" /></label>
                 <button type="submit" class="secondary">"Clear stuck runs"</button>
             </form>
             <form method="post" action="/forms/admin/rerun-failed" class="inline">
-                <label>"Retry failed runs from the last " <input name="since" value="24h" size="5" /></label>
+                <label>"Retry failed runs from the last " <input name="since" value=RERUN_FAILED_SINCE size="5" /></label>
                 <button type="submit" class="secondary">"Rerun failed"</button>
             </form>
         </section>

@@ -486,11 +486,14 @@ async fn clear_company_cache(
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ClearStuck {
+    /// A duration as the CLI takes it (`30m`, `2h`).
+    older_than: Option<String>,
+    /// The older form, still accepted.
     older_than_minutes: Option<u32>,
 }
 
-/// The runbook's "Clear Stuck Jobs" (default: processing for more than 30 minutes). The body
-/// is optional.
+/// The runbook's "Clear Stuck Jobs" (default: processing for longer than
+/// `CLEAR_STUCK_OLDER_THAN`). The body is optional.
 async fn clear_stuck(
     State(s): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -501,12 +504,20 @@ async fn clear_stuck(
     } else {
         serde_json::from_str(&body).map_err(|e| AppError::Invalid(format!("invalid body: {e}")))?
     };
-    let minutes = req.older_than_minutes.unwrap_or(30);
-    let cleared = s
-        .services
-        .clear_stuck((&user).into(), chrono::Duration::minutes(i64::from(minutes)))
-        .await?;
-    Ok(Json(json!({"cleared": cleared, "older_than_minutes": minutes})))
+    let older_than = match (req.older_than, req.older_than_minutes) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::Invalid(
+                "give `older_than` or `older_than_minutes`, not both".into(),
+            ));
+        }
+        (Some(text), None) => crate::auth::parse_ttl(&text)
+            .map_err(|e| AppError::Invalid(format!("`older_than`: {e}")))?,
+        (None, Some(minutes)) => chrono::Duration::minutes(i64::from(minutes)),
+        (None, None) => crate::auth::parse_ttl(CLEAR_STUCK_OLDER_THAN)
+            .map_err(|e| AppError::Internal(format!("default duration: {e}")))?,
+    };
+    let cleared = s.services.clear_stuck((&user).into(), older_than).await?;
+    Ok(Json(json!({"cleared": cleared, "older_than_minutes": older_than.num_minutes()})))
 }
 
 /// The runbook's `GET /api/pipeline-runs?status=&job_id=&created_from=&created_to=&limit=`

@@ -236,9 +236,11 @@ async fn admin_action(
     let f = Fields(f);
     let back = "/admin";
     let services = &s.services;
-    let duration = |name: &str| {
-        crate::auth::parse_ttl(&f.get(name))
-            .map_err(|e| AppError::Invalid(format!("`{name}`: {e}")))
+    // An empty field means the operation's default.
+    let duration = |name: &str, default: &str| {
+        let text = f.get(name);
+        let text = if text.trim().is_empty() { default.to_string() } else { text };
+        crate::auth::parse_ttl(&text).map_err(|e| AppError::Invalid(format!("`{name}`: {e}")))
     };
     let result: Result<String, AppError> = match action.as_str() {
         "pause" => {
@@ -247,13 +249,13 @@ async fn admin_action(
         "resume" => {
             services.set_paused((&user).into(), false).await.map(|_| "Pipeline resumed.".into())
         }
-        "clear-stuck" => match duration("older_than") {
+        "clear-stuck" => match duration("older_than", CLEAR_STUCK_OLDER_THAN) {
             Ok(d) => services.clear_stuck((&user).into(), d).await.map(|ids| {
                 format!("{} stuck runs failed (\"Stuck processing - manual reset\").", ids.len())
             }),
             Err(e) => Err(e),
         },
-        "rerun-failed" => match duration("since") {
+        "rerun-failed" => match duration("since", RERUN_FAILED_SINCE) {
             Ok(d) => services.rerun_failed((&user).into(), d).await.map(|ids| {
                 format!("{} failed runs queued again from their failed layer.", ids.len())
             }),

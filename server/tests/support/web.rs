@@ -11,12 +11,22 @@ use server::config::{Config, Secret};
 use server::services::{Services, SharedServices};
 use tower::ServiceExt;
 
+/// Held by every test that drives the router, for its whole life, so those tests run one at a
+/// time. Each `#[tokio::test]` has a runtime of its own, and with several alive at once a
+/// Leptos page render was seen to lose its wake-up and hang for good (about one run in ten
+/// under load; never with one test thread, and a served process has a single runtime).
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    ONE_AT_A_TIME.lock().await
+}
+
 pub struct App {
     pub router: Router,
     pub services: SharedServices,
     pub admin: String,
     pub viewer: String,
     pub dir: tempfile::TempDir,
+    _serial: tokio::sync::MutexGuard<'static, ()>,
 }
 
 pub struct Reply {
@@ -46,6 +56,7 @@ pub async fn services(mut config: Config) -> (SharedServices, tempfile::TempDir)
 }
 
 pub async fn app() -> App {
+    let serial = serial().await;
     let (services, dir) = services(Config::from_lookup(|_| None).unwrap()).await;
     services
         .create_user(
@@ -73,7 +84,7 @@ pub async fn app() -> App {
         .site_root(dir.path().to_string_lossy().to_string())
         .build();
     let router = server::http::router(services.clone(), leptos);
-    App { router, services, admin, viewer, dir }
+    App { router, services, admin, viewer, dir, _serial: serial }
 }
 
 impl App {
