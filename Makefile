@@ -12,6 +12,9 @@ SECANTUSDB_VERSION := 0.7.0b3
 CACHE := $(HOME)/.cache/jobintel
 # Builds live outside the clone so CI and later checkouts on the same machine reuse them.
 export CARGO_TARGET_DIR ?= $(CACHE)/target
+# Incremental state is kept per checkout path, so every fresh clone sharing these build dirs
+# added gigabytes that nothing reuses (the disk filled up); builds from make skip it.
+export CARGO_INCREMENTAL ?= 0
 TEST_TARGET_DIR := $(CACHE)/target-test
 MONGO_VENV := $(CACHE)/mongo-venv
 export JOBINTEL_TEST_MONGOD := $(MONGO_VENV)/bin/secantusd-py

@@ -129,3 +129,9 @@ mod http_response {
         }
     }
 }
+
+impl From<crate::model::UnknownValue> for AppError {
+    fn from(e: crate::model::UnknownValue) -> Self {
+        AppError::Invalid(e.to_string())
+    }
+}

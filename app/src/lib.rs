@@ -1,11 +1,15 @@
 //! The jobintel Leptos app: routes, pages and the wire types shared with the server.
 #![recursion_limit = "256"]
 
+#[macro_use]
+mod string_enum;
+
 pub mod components;
 pub mod cv;
 pub mod error;
 pub mod functions;
 pub mod model;
+pub mod outputs;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;

@@ -5,45 +5,19 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
-/// Defines a string-valued enum with `as_str`, `ALL`, `Display` and a `FromStr` whose error
-/// names the accepted values, so every parse of user input reports the same clear message.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+/// A value outside a closed set, with the values that set accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{value}`; expected one of: {}", expected.join(", "))]
+pub struct UnknownValue {
+    pub value: String,
+    pub expected: &'static [&'static str],
+}
 
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "unknown value `{}`; expected one of: {}",
-                        other,
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
+impl From<UnknownValue> for String {
+    fn from(e: UnknownValue) -> String {
+        e.to_string()
+    }
 }
 
 string_enum! {
@@ -274,7 +248,9 @@ impl JobQuery {
                 "status" => {
                     // An empty value is what an untouched HTML select sends.
                     if !value.is_empty() {
-                        query.statuses.push(value.parse().map_err(bad)?);
+                        query
+                            .statuses
+                            .push(value.parse().map_err(|e: UnknownValue| bad(e.into()))?);
                     }
                 }
                 "q" => query.q = non_empty(value, 200).map_err(bad)?,
@@ -285,8 +261,12 @@ impl JobQuery {
                     query.min_score =
                         if value.is_empty() { None } else { Some(parse_score(value).map_err(bad)?) }
                 }
-                "sort" if !value.is_empty() => query.sort = value.parse().map_err(bad)?,
-                "order" if !value.is_empty() => query.order = value.parse().map_err(bad)?,
+                "sort" if !value.is_empty() => {
+                    query.sort = value.parse().map_err(|e: UnknownValue| bad(e.into()))?
+                }
+                "order" if !value.is_empty() => {
+                    query.order = value.parse().map_err(|e: UnknownValue| bad(e.into()))?
+                }
                 "sort" | "order" => {}
                 "page" => query.page = parse_bounded(value, 1, 1_000_000).map_err(bad)?,
                 "limit" => query.limit = parse_bounded(value, 1, MAX_PAGE_SIZE).map_err(bad)?,
@@ -515,20 +495,105 @@ string_enum! {
     }
 }
 
-/// The pipeline's layers, in order.
-pub const LAYERS: [&str; 11] = [
-    "jd_extraction",
-    "pain_points",
-    "star_selection",
-    "company_research",
-    "role_research",
-    "fit_score",
-    "people_mapper",
-    "outreach",
-    "cover_letter",
-    "cv_generation",
-    "publish",
-];
+string_enum! {
+    /// The pipeline's layers; `ALL` is their order.
+    LayerName {
+        JdExtraction => "jd_extraction",
+        PainPoints => "pain_points",
+        StarSelection => "star_selection",
+        CompanyResearch => "company_research",
+        RoleResearch => "role_research",
+        FitScore => "fit_score",
+        PeopleMapper => "people_mapper",
+        Outreach => "outreach",
+        CoverLetter => "cover_letter",
+        CvGeneration => "cv_generation",
+        Publish => "publish",
+    }
+}
+
+string_enum! {
+    /// One layer's state on a run.
+    LayerStatus {
+        Pending => "pending",
+        Running => "running",
+        Completed => "completed",
+        Skipped => "skipped",
+        /// Finished, with a result that deserves attention (e.g. nothing found).
+        Warning => "warning",
+        Failed => "failed",
+    }
+}
+
+impl LayerStatus {
+    /// Finished with a result a later layer (or a re-run from a failed layer) can build on.
+    pub fn succeeded(self) -> bool {
+        matches!(self, LayerStatus::Completed | LayerStatus::Warning)
+    }
+
+    /// Still to finish: pending or running.
+    pub fn is_open(self) -> bool {
+        matches!(self, LayerStatus::Pending | LayerStatus::Running)
+    }
+}
+
+string_enum! {
+    /// How much a run does for a job: the fit score picks it (A best); tier D skips the
+    /// generation layers.
+    Tier {
+        A => "A",
+        B => "B",
+        C => "C",
+        D => "D",
+    }
+}
+
+impl Tier {
+    /// The tier a fit score earns: A from 85, B from 70, C from 50, otherwise D.
+    pub fn for_score(score: u8) -> Tier {
+        match score {
+            85.. => Tier::A,
+            70.. => Tier::B,
+            50.. => Tier::C,
+            _ => Tier::D,
+        }
+    }
+}
+
+string_enum! {
+    /// The tier asked for when a run is queued: a fixed tier, or `auto` (the fit score's).
+    TierChoice {
+        Auto => "auto",
+        A => "A",
+        B => "B",
+        C => "C",
+        D => "D",
+    }
+}
+
+impl TierChoice {
+    /// The fixed tier asked for, if any.
+    pub fn fixed(self) -> Option<Tier> {
+        match self {
+            TierChoice::Auto => None,
+            TierChoice::A => Some(Tier::A),
+            TierChoice::B => Some(Tier::B),
+            TierChoice::C => Some(Tier::C),
+            TierChoice::D => Some(Tier::D),
+        }
+    }
+}
+
+impl From<Tier> for TierChoice {
+    fn from(tier: Tier) -> Self {
+        match tier {
+            Tier::A => TierChoice::A,
+            Tier::B => TierChoice::B,
+            Tier::C => TierChoice::C,
+            Tier::D => TierChoice::D,
+        }
+    }
+}
 
 impl RunStatus {
     /// Queued or processing: the run still holds its job.
@@ -570,7 +635,9 @@ impl RunQuery {
             let bad = |message: String| QueryError { parameter: key.to_string(), message };
             match key {
                 "status" if value.is_empty() => {}
-                "status" => query.status = Some(value.parse().map_err(bad)?),
+                "status" => {
+                    query.status = Some(value.parse().map_err(|e: UnknownValue| bad(e.into()))?)
+                }
                 "job_id" => query.job_id = non_empty(value, 64).map_err(bad)?,
                 "created_from" => query.created_from = parse_time(value).map_err(bad)?,
                 "created_to" => query.created_to = parse_time(value).map_err(bad)?,
@@ -583,16 +650,22 @@ impl RunQuery {
     }
 }
 
-/// The kinds of server-sent event a run emits (`GET /api/pipeline-runs/{id}/events`).
-pub const RUN_EVENT_KINDS: [&str; 5] =
-    ["layer_started", "log", "layer_finished", "layer_failed", "run_finished"];
+string_enum! {
+    /// The kinds of server-sent event a run emits (`GET /api/pipeline-runs/{id}/events`).
+    RunEventKind {
+        LayerStarted => "layer_started",
+        Log => "log",
+        LayerFinished => "layer_finished",
+        LayerFailed => "layer_failed",
+        RunFinished => "run_finished",
+    }
+}
 
 /// One layer's record on a run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerRun {
-    pub name: String,
-    /// `pending`, `running`, `completed`, `skipped`, `warning` or `failed`.
-    pub status: String,
+    pub name: LayerName,
+    pub status: LayerStatus,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub duration_ms: Option<u64>,
@@ -619,6 +692,31 @@ pub struct LayerRun {
     pub prompt_version: Option<String>,
 }
 
+impl LayerRun {
+    /// A record with nothing measured yet.
+    pub fn new(name: LayerName, status: LayerStatus) -> Self {
+        LayerRun {
+            name,
+            status,
+            started_at: None,
+            finished_at: None,
+            duration_ms: None,
+            provider: None,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_usd: 0.0,
+            output: None,
+            error: None,
+            log: Vec::new(),
+            model: None,
+            calls: 0,
+            retries: 0,
+            fallbacks: Vec::new(),
+            prompt_version: None,
+        }
+    }
+}
+
 /// A pipeline run: queued in the store, claimed by a worker under a lease.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineRun {
@@ -626,7 +724,7 @@ pub struct PipelineRun {
     pub job_id: String,
     pub status: RunStatus,
     /// The tier asked for: `auto`, `A`, `B`, `C` or `D`.
-    pub tier: String,
+    pub tier: TierChoice,
     /// Claims so far; a lease that expires with attempts left sends the run back to the queue.
     pub attempt: u32,
     pub max_attempts: u32,
@@ -648,7 +746,7 @@ impl PipelineRun {
     pub fn queued(
         id: String,
         job_id: String,
-        tier: String,
+        tier: TierChoice,
         max_attempts: u32,
         now: DateTime<Utc>,
     ) -> Self {
@@ -732,10 +830,59 @@ impl Session {
     }
 }
 
+string_enum! {
+    /// A service's state in `/api/health`.
+    #[derive(Default)]
+    HealthStatus {
+        Healthy => "healthy",
+        Degraded => "degraded",
+        Unhealthy => "unhealthy",
+        /// Not set up in this process (no key, no runner): never fails `overall`.
+        #[default]
+        NotConfigured => "not_configured",
+        /// Switched off by an operator.
+        Disabled => "disabled",
+    }
+}
+
+impl HealthStatus {
+    /// Counts as up: healthy, or nothing to check.
+    pub fn is_up(self) -> bool {
+        matches!(self, HealthStatus::Healthy | HealthStatus::NotConfigured)
+    }
+}
+
+string_enum! {
+    /// A circuit breaker's state.
+    BreakerState {
+        Closed => "closed",
+        Open => "open",
+        HalfOpen => "half_open",
+    }
+}
+
+/// A provider's breaker on the wire: its state, or `none` for a provider without one.
+mod breaker_or_none {
+    use super::BreakerState;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &Option<BreakerState>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(b.map_or("none", BreakerState::as_str))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<BreakerState>, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        match text.as_ref() {
+            "none" => Ok(None),
+            other => other.parse().map(Some).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// `/api/health` in the runbook's shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
-    pub overall: String,
+    pub overall: HealthStatus,
     pub runner: RunnerHealth,
     pub mongodb: StoreHealth,
     pub pdf_service: ServiceHealth,
@@ -750,7 +897,7 @@ pub struct Health {
 /// An external service family in `/api/health`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExternalHealth {
-    pub status: String,
+    pub status: HealthStatus,
     /// Why it is not healthy, in words for the health panel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -763,12 +910,13 @@ pub struct ProviderHealth {
     pub name: String,
     pub configured: bool,
     /// `closed`, `open`, `half_open`, or `none` for providers without a breaker.
-    pub breaker: String,
+    #[serde(with = "breaker_or_none")]
+    pub breaker: Option<BreakerState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunnerHealth {
-    pub status: String,
+    pub status: HealthStatus,
     pub active_runs: u32,
     pub capacity_percent: u32,
     #[serde(default)]
@@ -782,7 +930,7 @@ pub struct RunnerHealth {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreHealth {
-    pub status: String,
+    pub status: HealthStatus,
     pub backend: String,
     pub latency_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -791,7 +939,7 @@ pub struct StoreHealth {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceHealth {
-    pub status: String,
+    pub status: HealthStatus,
     /// The PDF renderer: whether Chromium runs with its own sandbox (`None` before its first
     /// launch), and why not when it does not.
     #[serde(default, skip_serializing_if = "Option::is_none")]

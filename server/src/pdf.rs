@@ -9,6 +9,7 @@
 pub mod info;
 pub mod print;
 
+use app::model::HealthStatus;
 use chromiumoxide::cdp::browser_protocol::fetch::{
     EnableParams as FetchEnable, EventRequestPaused, FailRequestParams, RequestPattern,
 };
@@ -76,7 +77,8 @@ struct Inner {
     waiting: AtomicUsize,
     chromium: tokio::sync::Mutex<Option<Chromium>>,
     /// `not_started`, `healthy`, `degraded` (relaunching) or `unhealthy` (cannot start).
-    status: Mutex<(String, Option<String>)>,
+    /// `None` until Chromium was first started (or after a restart).
+    status: Mutex<(Option<HealthStatus>, Option<String>)>,
     launches: AtomicUsize,
     /// Renders served by a warm pooled page (content swapped in place).
     warm_renders: AtomicUsize,
@@ -144,7 +146,7 @@ impl Inner {
             slots,
             waiting: AtomicUsize::new(0),
             chromium: tokio::sync::Mutex::new(None),
-            status: Mutex::new(("not_started".into(), None)),
+            status: Mutex::new((None, None)),
             launches: AtomicUsize::new(0),
             warm_renders: AtomicUsize::new(0),
             pid: std::sync::atomic::AtomicU32::new(0),
@@ -166,23 +168,23 @@ impl Inner {
         *self.sandbox.lock().unwrap_or_else(|e| e.into_inner()) = Some((on, reason));
     }
 
-    fn set_status(&self, status: &str, detail: Option<String>) {
-        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = (status.into(), detail);
+    fn set_status(&self, status: Option<HealthStatus>, detail: Option<String>) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = (status, detail);
     }
 
     /// For `/api/health`: healthy, degraded (relaunching) or unhealthy, and why. Before the
     /// first render Chromium is not running yet; it is healthy if it can be started.
-    fn status(&self) -> (String, Option<String>) {
+    fn status(&self) -> (HealthStatus, Option<String>) {
         let (status, detail) = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        if status != "not_started" {
+        if let Some(status) = status {
             return (status, detail);
         }
         if self.settings.chromium_path.is_file() {
-            ("healthy".into(), None)
+            (HealthStatus::Healthy, None)
         } else {
             let missing =
                 format!("no Chromium at {} (CHROMIUM_PATH)", self.settings.chromium_path.display());
-            ("unhealthy".into(), Some(missing))
+            (HealthStatus::Unhealthy, Some(missing))
         }
     }
 
@@ -216,7 +218,7 @@ impl Inner {
         let (browser, mut handler) = launched.map_err(|e| {
             let message =
                 format!("cannot start Chromium at {}: {e}", self.settings.chromium_path.display());
-            self.set_status("unhealthy", Some(message.clone()));
+            self.set_status(Some(HealthStatus::Unhealthy), Some(message.clone()));
             PdfError::Unavailable(message)
         })?;
         self.set_sandbox(sandbox.0, sandbox.1);
@@ -229,7 +231,7 @@ impl Inner {
                 }
             }
         });
-        self.set_status("healthy", None);
+        self.set_status(Some(HealthStatus::Healthy), None);
         let mut chromium =
             Chromium { browser, handler, profile, spares: Vec::new(), generation: n };
         let pid = chromium.browser.get_mut_child().and_then(|c| c.inner.id()).unwrap_or(0);
@@ -312,7 +314,7 @@ impl Inner {
         if let Some(c) = old {
             c.shut().await;
         }
-        self.set_status("not_started", None);
+        self.set_status(None, None);
     }
 
     /// Renders `html` (a complete print view) to PDF bytes.
@@ -337,7 +339,10 @@ impl Inner {
             Err(PdfError::Unavailable(e)) => {
                 // Chromium died or stopped answering: relaunch and retry once.
                 tracing::warn!(error = %e, "PDF render failed; relaunching Chromium and retrying once");
-                self.set_status("degraded", Some(format!("relaunching after: {e}")));
+                self.set_status(
+                    Some(HealthStatus::Degraded),
+                    Some(format!("relaunching after: {e}")),
+                );
                 self.restart().await;
                 attempt().await
             }
@@ -365,7 +370,10 @@ impl Inner {
         .unwrap_or(false);
         if !answered {
             tracing::warn!("Chromium stopped answering; relaunching it");
-            self.set_status("degraded", Some("relaunching: Chromium stopped answering".into()));
+            self.set_status(
+                Some(HealthStatus::Degraded),
+                Some("relaunching: Chromium stopped answering".into()),
+            );
             self.restart().await;
         }
     }
@@ -417,7 +425,7 @@ impl Renderer {
     }
 
     /// For `/api/health`: healthy, degraded (relaunching) or unhealthy, and why.
-    pub fn status(&self) -> (String, Option<String>) {
+    pub fn status(&self) -> (HealthStatus, Option<String>) {
         self.inner.status()
     }
 

@@ -3,18 +3,18 @@
 
 pub mod layers;
 pub mod runner;
-pub mod schema;
 pub mod text;
 
 pub use runner::{Runner, RunnerSettings};
 
-use crate::providers::llm::{Served, Usage};
-use app::model::{Job, Profile, StarRecord};
+use crate::providers::llm::{AskError, Served, Usage};
+pub use crate::providers::schema::schema_of;
+use crate::store::StoreError;
+use app::model::{Job, LayerName, Profile, StarRecord, TierChoice};
+pub use app::outputs::{LayerOutputType, OrSkipped, OutputError, RunOutputs, Skipped};
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// What a layer reads: the job, the candidate, and the outputs of the layers before it.
 #[derive(Debug, Clone)]
@@ -22,9 +22,16 @@ pub struct RunContext {
     pub job: Job,
     pub profile: Profile,
     pub stars: Vec<StarRecord>,
-    pub tier: String,
-    /// Outputs of earlier layers, by layer name.
-    pub outputs: BTreeMap<String, Value>,
+    pub tier: TierChoice,
+    /// Outputs of earlier layers.
+    pub outputs: RunOutputs,
+}
+
+impl RunContext {
+    /// The typed output of the earlier layer that writes `T`.
+    pub fn prior<T: LayerOutputType>(&self) -> Result<T, LayerError> {
+        Ok(self.outputs.get()?)
+    }
 }
 
 /// A layer's result.
@@ -57,38 +64,43 @@ impl LayerOutput {
 
     /// A layer's typed result, stored as JSON.
     pub fn typed<T: Serialize>(value: &T, provider: &str) -> Result<Self, LayerError> {
-        let value = serde_json::to_value(value).map_err(|e| LayerError(e.to_string()))?;
-        Ok(LayerOutput::new(value, provider))
+        Ok(LayerOutput::new(encode(value)?, provider))
     }
 }
 
-/// What a generation layer stores when the tier skips it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Skipped {
-    pub skipped: bool,
-    pub reason: String,
+/// A layer's result as the JSON a run stores.
+pub fn encode<T: Serialize>(value: &T) -> Result<Value, LayerError> {
+    serde_json::to_value(value).map_err(|e| LayerError::Encode(e.to_string()))
 }
 
-/// A generation layer's output: its result, or why it was skipped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum OrSkipped<T> {
-    Done(T),
-    Skipped(Skipped),
+/// Why a layer failed; its text is what the run and its layer record store.
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    /// No provider could answer (each passed over with its reason), or the prompt could not
+    /// be rendered.
+    #[error(transparent)]
+    Provider(#[from] AskError),
+    /// An earlier layer's output is missing, or does not match its type (the path says where).
+    #[error(transparent)]
+    Input(#[from] OutputError),
+    /// The result states what its sources do not.
+    #[error("grounding check failed: {}", .0.join("; "))]
+    Grounding(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The run's time ran out during this layer.
+    #[error("timeout")]
+    Timeout,
+    #[error("panicked: {0}")]
+    Panicked(String),
+    /// The result could not be written as JSON.
+    #[error("{0}")]
+    Encode(String),
 }
-
-/// The JSON Schema (2020-12) of a layer's output type.
-pub fn schema_of<T: JsonSchema>() -> Value {
-    schemars::schema_for!(T).to_value()
-}
-
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
-#[error("{0}")]
-pub struct LayerError(pub String);
 
 #[async_trait]
 pub trait Layer: Send + Sync {
-    fn name(&self) -> &'static str;
+    fn name(&self) -> LayerName;
     /// The JSON Schema of the output `run` stores (served at `GET /api/pipeline/layers`).
     fn output_schema(&self) -> Value;
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError>;

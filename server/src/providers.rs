@@ -11,9 +11,11 @@ pub mod llm;
 pub mod models;
 pub mod openai;
 pub mod prompts;
+pub mod schema;
 
 use crate::clock::SharedClock;
 use crate::config::{Config, LlmProvider};
+use crate::control::ControlPlane;
 use crate::store::SharedStore;
 use chat::ChatClient;
 use firecrawl::{FireCrawl, FireCrawlSettings};
@@ -24,6 +26,8 @@ use std::sync::Arc;
 pub struct Providers {
     pub llm: Llm,
     pub firecrawl: FireCrawl,
+    /// Pause and budget: the router reports spend to it; the runner and the API read it.
+    pub control: Arc<ControlPlane>,
     pub clock: SharedClock,
 }
 
@@ -45,7 +49,9 @@ impl Providers {
             store.clone(),
             clock.clone(),
         );
-        Arc::new(Providers { llm: Llm::offline(store, clock.clone()), firecrawl, clock })
+        let control = Arc::new(ControlPlane::new(store, clock.clone(), None));
+        let llm = Llm::offline(control.clone(), clock.clone());
+        Arc::new(Providers { llm, firecrawl, control, clock })
     }
 
     pub fn from_config(
@@ -102,10 +108,11 @@ impl Providers {
             offline_fallback: config.primary_llm_provider == LlmProvider::Offline
                 || config.llm_fallback.contains(&LlmProvider::Offline),
             retry: RetryPolicy { max_retries: config.llm_max_retries, ..RetryPolicy::default() },
-            daily_budget_usd: config.llm_daily_budget_usd,
             ..LlmSettings::default()
         };
-        let llm = Llm::new(chain, table, settings, store.clone(), clock.clone());
+        let control =
+            Arc::new(ControlPlane::new(store.clone(), clock.clone(), config.llm_daily_budget_usd));
+        let llm = Llm::new(chain, table, settings, control.clone(), clock.clone());
         let firecrawl = FireCrawl::new(
             FireCrawlSettings {
                 base_url: config.firecrawl_base_url.clone(),
@@ -118,6 +125,6 @@ impl Providers {
             store,
             clock.clone(),
         );
-        Ok(Arc::new(Providers { llm, firecrawl, clock }))
+        Ok(Arc::new(Providers { llm, firecrawl, control, clock }))
     }
 }

@@ -14,7 +14,7 @@ pub use cv::{KEEP_VERSIONS, document_from_lines};
 pub use jobs::{build_job, dedupe_key, parse_import, split_list};
 pub use pdf::{Pdf, PrintOverrides, file_name};
 pub use profile::{build_star, star_input_from_form};
-pub use runs::{MAX_ATTEMPTS, STUCK_ERROR, TIERS};
+pub use runs::{MAX_ATTEMPTS, STUCK_ERROR, tier_choice};
 pub use users::SESSION_TTL_HOURS;
 
 use crate::auth::Auth;
@@ -173,7 +173,7 @@ impl Services {
         let latency_ms = Some((started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0);
         let store = match ping {
             Ok(Ok(())) => StoreHealth {
-                status: "healthy".into(),
+                status: HealthStatus::Healthy,
                 backend: self.store.backend().into(),
                 latency_ms,
                 error: None,
@@ -181,14 +181,14 @@ impl Services {
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "health: store ping failed");
                 StoreHealth {
-                    status: "unhealthy".into(),
+                    status: HealthStatus::Unhealthy,
                     backend: self.store.backend().into(),
                     latency_ms: None,
                     error: Some("store ping failed".into()),
                 }
             }
             Err(_) => StoreHealth {
-                status: "unhealthy".into(),
+                status: HealthStatus::Unhealthy,
                 backend: self.store.backend().into(),
                 latency_ms: None,
                 error: Some(format!("no answer within {} s", STORE_PING_TIMEOUT.as_secs())),
@@ -197,17 +197,16 @@ impl Services {
         let runner = self.runner_health().await;
         let llm = self.llm_health();
         let (pdf, _) = self.pdf.status();
-        let overall = match (store.status.as_str(), runner.status.as_str()) {
-            ("healthy", "healthy" | "not_configured")
-                if llm.status == "healthy" && pdf == "healthy" =>
-            {
-                "healthy"
+        use HealthStatus::{Degraded, Healthy, NotConfigured};
+        let overall = match (store.status, runner.status) {
+            (Healthy, Healthy | NotConfigured) if llm.status == Healthy && pdf == Healthy => {
+                Healthy
             }
-            ("healthy", "healthy" | "not_configured" | "degraded") => "degraded",
-            _ => "unhealthy",
+            (Healthy, Healthy | NotConfigured | Degraded) => Degraded,
+            _ => HealthStatus::Unhealthy,
         };
         Health {
-            overall: overall.into(),
+            overall,
             runner,
             mongodb: store,
             pdf_service: self.pdf_health(pdf),
@@ -218,7 +217,7 @@ impl Services {
     }
 
     /// The renderer's status, and whether Chromium runs in its own sandbox (and why not).
-    fn pdf_health(&self, status: String) -> ServiceHealth {
+    fn pdf_health(&self, status: HealthStatus) -> ServiceHealth {
         let sandbox = self.pdf.sandbox();
         ServiceHealth {
             status,
@@ -238,7 +237,7 @@ impl Services {
         let (paused, paused_reason) = self.pause_state().await.unwrap_or_default();
         let Some(runner) = self.runner.get() else {
             return RunnerHealth {
-                status: "not_configured".into(),
+                status: HealthStatus::NotConfigured,
                 active_runs: 0,
                 capacity_percent: 0,
                 queued,
@@ -249,14 +248,14 @@ impl Services {
         let active = runner.active_runs() as u32;
         let percent = (100 * active) / runner.capacity().max(1) as u32;
         let status = if !runner.is_looping() {
-            "unhealthy"
+            HealthStatus::Unhealthy
         } else if paused || percent >= 80 {
-            "degraded"
+            HealthStatus::Degraded
         } else {
-            "healthy"
+            HealthStatus::Healthy
         };
         RunnerHealth {
-            status: status.into(),
+            status,
             active_runs: active,
             capacity_percent: percent,
             queued,

@@ -716,7 +716,8 @@ async fn stuck_runs_are_cleared_as_the_runbook_says_and_retried_from_their_faile
     // A worker took the run two hours ago and still "holds" it.
     let long_ago = server::store::now() - chrono::Duration::hours(2);
     let run_id = server::store::new_id();
-    let queued = PipelineRun::queued(run_id.clone(), id.clone(), "auto".into(), 3, long_ago);
+    let queued =
+        PipelineRun::queued(run_id.clone(), id.clone(), app::model::TierChoice::Auto, 3, long_ago);
     app.services.store.insert_run(&queued).await.unwrap();
     app.services
         .store
@@ -828,7 +829,7 @@ async fn run_events_stream_every_step_and_replay_from_last_event_id() {
     assert!(events.iter().any(|e| e.1 == "log"));
     assert!(events.iter().enumerate().all(|(i, e)| e.0 == i), "ids are the positions");
     assert!(
-        events.iter().all(|e| RUN_EVENT_KINDS.contains(&e.1.as_str())),
+        events.iter().all(|e| RunEventKind::ALL.iter().any(|k| k.as_str() == e.1)),
         "the UI listens for every kind the server sends"
     );
 
@@ -852,7 +853,8 @@ async fn layer_output_schemas_are_published() {
     let body = app.get("/api/pipeline/layers").await.json();
     let layers = body["layers"].as_array().unwrap();
     let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
-    assert_eq!(names, LAYERS);
+    let expected: Vec<&str> = LayerName::ALL.iter().map(|l| l.as_str()).collect();
+    assert_eq!(names, expected);
     let fit = &layers[5]["output_schema"];
     assert_eq!(fit["properties"]["score"]["maximum"], 100);
     assert!(fit["required"].as_array().unwrap().contains(&json!("rationale")));

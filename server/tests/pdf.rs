@@ -274,7 +274,7 @@ async fn killing_chromium_mid_render_is_survived_and_the_next_render_succeeds() 
     assert!(after.starts_with(b"%PDF-"));
     assert!(r.launches() >= 2, "Chromium was relaunched");
     assert_ne!(r.chromium_pid(), Some(pid));
-    assert_eq!(r.status().0, "healthy");
+    assert_eq!(r.status().0, app::model::HealthStatus::Healthy);
 }
 
 #[tokio::test]
@@ -301,7 +301,7 @@ async fn a_chromium_that_stops_answering_times_out_and_is_replaced() {
     assert!(r.render(&html).await.unwrap().starts_with(b"%PDF-"));
     assert_eq!(r.launches(), 2, "a fresh Chromium served the next render");
     assert_ne!(r.chromium_pid(), Some(pid));
-    assert_eq!(r.status().0, "healthy");
+    assert_eq!(r.status().0, app::model::HealthStatus::Healthy);
 }
 
 #[tokio::test]
@@ -333,7 +333,7 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
     job.company = "Café Zürich".into();
     job.title = "Développeuse Rust".into();
     store.replace_job(&job).await.unwrap();
-    let run = services.enqueue_run(&user, &job.id, "A").await.unwrap();
+    let run = services.enqueue_run(&user, &job.id, app::model::TierChoice::A).await.unwrap();
     let runner = server::pipeline::Runner::new(
         store.clone(),
         services.layers(),
@@ -348,7 +348,7 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
             .unwrap()
             .layers
             .iter()
-            .any(|l| l.name == "cv_generation")
+            .any(|l| l.name == app::model::LayerName::CvGeneration)
     );
 
     let token = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;

@@ -8,7 +8,8 @@ use serde_json::Value;
 use server::auth::Auth;
 use server::config::{Config, Secret};
 use server::pipeline::layers::{self, grounding_violations};
-use server::pipeline::{Runner, RunnerSettings, schema};
+use server::pipeline::{Runner, RunnerSettings};
+use server::providers::schema;
 use server::services::Services;
 use server::store::{SharedStore, new_id, now};
 use std::sync::Arc;
@@ -28,6 +29,7 @@ async fn demo_store() -> (SharedStore, tempfile::TempDir) {
 }
 
 async fn run_job(store: &SharedStore, job: &Job, tier: &str) -> PipelineRun {
+    let tier: TierChoice = tier.parse().unwrap();
     let runner = Runner::new(
         store.clone(),
         layers::offline_pipeline(store.clone()),
@@ -35,7 +37,7 @@ async fn run_job(store: &SharedStore, job: &Job, tier: &str) -> PipelineRun {
     );
     let id = new_id();
     store
-        .insert_run(&PipelineRun::queued(id.clone(), job.id.clone(), tier.into(), 3, now()))
+        .insert_run(&PipelineRun::queued(id.clone(), job.id.clone(), tier, 3, now()))
         .await
         .unwrap();
     assert!(runner.step().await.unwrap());
@@ -45,7 +47,7 @@ async fn run_job(store: &SharedStore, job: &Job, tier: &str) -> PipelineRun {
 fn output<'a>(run: &'a PipelineRun, layer: &str) -> &'a Value {
     run.layers
         .iter()
-        .find(|l| l.name == layer)
+        .find(|l| l.name.as_str() == layer)
         .and_then(|l| l.output.as_ref())
         .unwrap_or_else(|| panic!("no output for {layer}"))
 }
@@ -71,9 +73,10 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
             run.status,
             run.error
         );
-        let names: Vec<&str> = run.layers.iter().map(|l| l.name.as_str()).collect();
+        let names: Vec<LayerName> = run.layers.iter().map(|l| l.name).collect();
         assert_eq!(
-            names, LAYERS,
+            names,
+            LayerName::ALL,
             "{}: the pipeline runs the layers the UI lists, in order",
             job.title
         );
@@ -136,12 +139,8 @@ mod layers_cv {
     }
 
     impl Line {
-        pub fn into_cv_line(self) -> server::pipeline::layers::CvLine {
-            server::pipeline::layers::CvLine {
-                section: self.section,
-                text: self.text,
-                source: self.source,
-            }
+        pub fn into_cv_line(self) -> app::outputs::CvLine {
+            app::outputs::CvLine { section: self.section, text: self.text, source: self.source }
         }
     }
 }
@@ -215,7 +214,7 @@ async fn grounding_rejects_invented_numbers_and_missing_sources() {
     let (store, _dir) = demo_store().await;
     let profile = store.get_profile().await.unwrap().unwrap();
     let stars = store.list_stars().await.unwrap();
-    let line = |text: &str, source: &str| layers::CvLine {
+    let line = |text: &str, source: &str| app::outputs::CvLine {
         section: "experience".into(),
         text: text.into(),
         source: source.into(),

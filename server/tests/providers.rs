@@ -4,15 +4,17 @@
 
 mod support;
 
+use app::model::{HealthStatus, LayerName, LayerStatus, TierChoice};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use server::clock::{self, SharedClock};
-use server::pipeline::LayerError;
+use server::control::ControlPlane;
 use server::providers::anthropic::Anthropic;
 use server::providers::chat::ChatClient;
+use server::providers::llm::AskError;
 use server::providers::llm::{Llm, LlmSettings, RetryPolicy, Served};
 use server::providers::models::ModelTable;
 use server::providers::openai::OpenAiCompatible;
@@ -80,10 +82,11 @@ fn router(
     store: SharedStore,
     clock: SharedClock,
 ) -> Llm {
-    Llm::new(chain, ModelTable::bundled(), settings, store, clock)
+    let control = Arc::new(ControlPlane::new(store, clock.clone(), None));
+    Llm::new(chain, ModelTable::bundled(), settings, control, clock)
 }
 
-async fn ask(llm: &Llm) -> Result<Served<Verdict>, LayerError> {
+async fn ask(llm: &Llm) -> Result<Served<Verdict>, AskError> {
     let prompt = || {
         Ok(Prompt {
             system: "Score the fit.".into(),
@@ -91,7 +94,8 @@ async fn ask(llm: &Llm) -> Result<Served<Verdict>, LayerError> {
             version: "test@1".into(),
         })
     };
-    llm.ask("fit_score", "auto", prompt, |_: &Verdict| Ok(()), || Ok(offline_verdict())).await
+    llm.ask(LayerName::FitScore, TierChoice::Auto, prompt, |_: &Verdict| Ok(()), offline_verdict)
+        .await
 }
 
 /// A fake that always fails the same way.
@@ -243,8 +247,8 @@ async fn malformed_json_is_repaired_once_then_fails_the_layer() {
     let strict = LlmSettings { offline_fallback: false, ..settings() };
     let llm = router(vec![openai(&fake, &clock)], strict, store.clone(), clock.clone());
     let err = ask(&llm).await.err().expect("the layer fails");
-    assert!(err.0.contains("invalid answer after one repair"), "{}", err.0);
-    assert!(err.0.contains("not valid JSON"), "{}", err.0);
+    assert!(err.to_string().contains("invalid answer after one repair"), "{err}");
+    assert!(err.to_string().contains("not valid JSON"), "{err}");
     let r = fake.requests();
     assert_eq!(r.len(), 2, "one repair, no more");
     let repair = &r[1].body["messages"];
@@ -269,7 +273,7 @@ async fn a_schema_invalid_answer_is_rejected_with_the_path() {
     let strict = LlmSettings { offline_fallback: false, ..settings() };
     let llm = router(vec![openai(&fake, &clock)], strict, store, clock);
     let err = ask(&llm).await.err().unwrap();
-    assert!(err.0.contains("`/score`: 140 is above the maximum 100"), "{}", err.0);
+    assert!(err.to_string().contains("`/score`: 140 is above the maximum 100"), "{err}");
     let repair = fake.requests()[1].body["messages"][3]["content"].as_str().unwrap().to_string();
     assert!(repair.contains("`/score`: expected integer, got string"), "{repair}");
 }
@@ -347,14 +351,20 @@ async fn cost_is_priced_from_the_table_and_the_budget_pauses_the_pipeline() {
     let (store, _dir) = store().await;
     let clock = clock::system();
     let fake = answering().await;
-    let budgeted = LlmSettings { daily_budget_usd: Some(0.0005), ..settings() };
-    let llm = router(vec![openai(&fake, &clock)], budgeted, store.clone(), clock);
+    let control = Arc::new(ControlPlane::new(store.clone(), clock.clone(), Some(0.0005)));
+    let llm = Llm::new(
+        vec![openai(&fake, &clock)],
+        ModelTable::bundled(),
+        settings(),
+        control.clone(),
+        clock,
+    );
     let one_call = (1000.0 * 0.10 + 500.0 * 0.50) / 1_000_000.0;
     let served = ask(&llm).await.unwrap();
     assert!((served.usage.cost_usd - one_call).abs() < 1e-12, "{}", served.usage.cost_usd);
     assert_eq!((served.usage.input_tokens, served.usage.output_tokens), (1000, 500));
     ask(&llm).await.unwrap();
-    assert!((llm.spent_today().await - 2.0 * one_call).abs() < 1e-12);
+    assert!((control.spent_today().await - 2.0 * one_call).abs() < 1e-12);
     // $0.0007 spent of a $0.0005 budget: the next layer is answered offline and the pipeline
     // pauses itself, saying why.
     let third = ask(&llm).await.unwrap();
@@ -416,7 +426,7 @@ async fn a_run_records_provider_model_tokens_and_cost_and_metrics_show_them() {
         .await
         .unwrap();
     let job = store.list_jobs(&Default::default()).await.unwrap().items.remove(0);
-    let run = services.enqueue_run(&user, &job.id, "A").await.unwrap();
+    let run = services.enqueue_run(&user, &job.id, TierChoice::A).await.unwrap();
     let runner = server::pipeline::Runner::new(
         store.clone(),
         services.layers(),
@@ -429,7 +439,7 @@ async fn a_run_records_provider_model_tokens_and_cost_and_metrics_show_them() {
         "{:?}",
         done.error
     );
-    let layer = |n: &str| done.layers.iter().find(|l| l.name == n).unwrap().clone();
+    let layer = |n: &str| done.layers.iter().find(|l| l.name.as_str() == n).unwrap().clone();
     let fit = layer("fit_score");
     assert_eq!((fit.provider.as_deref(), fit.model.as_deref()), (Some("openai"), Some(MODEL)));
     assert_eq!((fit.input_tokens, fit.output_tokens), (2000, 300));
@@ -576,7 +586,7 @@ impl Harness {
     }
 
     async fn run(&self, job: &app::model::Job) -> app::model::PipelineRun {
-        let run = self.services.enqueue_run(&self.user, &job.id, "A").await.unwrap();
+        let run = self.services.enqueue_run(&self.user, &job.id, TierChoice::A).await.unwrap();
         let runner = server::pipeline::Runner::new(
             self.store.clone(),
             self.services.layers(),
@@ -588,7 +598,7 @@ impl Harness {
 }
 
 fn layer<'a>(run: &'a app::model::PipelineRun, name: &str) -> &'a app::model::LayerRun {
-    run.layers.iter().find(|l| l.name == name).unwrap()
+    run.layers.iter().find(|l| l.name.as_str() == name).unwrap()
 }
 
 #[tokio::test]
@@ -605,7 +615,7 @@ async fn firecrawl_429_opens_its_breaker_for_five_minutes_and_contacts_turn_synt
     assert_eq!(fake.requests()[0].headers["authorization"], "Bearer fc-test");
     assert_eq!(first.status, app::model::RunStatus::Partial, "the run goes on, flagged");
     let people = layer(&first, "people_mapper");
-    assert_eq!(people.status, "warning");
+    assert_eq!(people.status, LayerStatus::Warning);
     assert!(people.log.iter().any(|l| l.contains("circuit is open")), "{:?}", people.log);
     let contacts = people.output.as_ref().unwrap()["primary"].as_array().unwrap().clone();
     assert!(
@@ -615,7 +625,7 @@ async fn firecrawl_429_opens_its_breaker_for_five_minutes_and_contacts_turn_synt
                 && c["source"].as_str().unwrap().starts_with("synthetic"))
     );
     let health = h.services.health().await;
-    assert_eq!(health.firecrawl.status, "degraded");
+    assert_eq!(health.firecrawl.status, HealthStatus::Degraded);
 
     h.clock.advance(chrono::Duration::seconds(299));
     h.run(&job).await;
@@ -630,7 +640,7 @@ async fn firecrawl_429_opens_its_breaker_for_five_minutes_and_contacts_turn_synt
     assert_eq!(primary[0]["name"], "Ada Example");
     assert_eq!(primary[0]["source"], "https://www.linkedin.com/in/ada-example");
     assert_eq!(primary[1]["synthetic"], true, "the other company's recruiter is not taken");
-    assert_eq!(h.services.health().await.firecrawl.status, "healthy");
+    assert_eq!(h.services.health().await.firecrawl.status, HealthStatus::Healthy);
     let metrics = h.services.metrics().await.unwrap();
     assert_eq!(metrics["rate_limits"]["firecrawl"]["per_minute"]["used"], 2);
     assert_eq!(metrics["rate_limits"]["firecrawl"]["per_day"], json!({"limit": 600, "used": 3}));
@@ -690,7 +700,7 @@ async fn company_research_is_cached_per_company_until_its_ttl_and_can_be_cleared
     assert!(
         layer(&off, "company_research").log.iter().any(|l| l.contains("FireCrawl is disabled"))
     );
-    assert_eq!(h.services.health().await.firecrawl.status, "disabled");
+    assert_eq!(h.services.health().await.firecrawl.status, HealthStatus::Disabled);
 }
 
 /// The draft CV quoted in a cv_generation request.
@@ -831,7 +841,9 @@ async fn concurrent_layers_add_up_their_spend() {
     let (store, _dir) = store().await;
     let clock = clock::system();
     let fake = answering().await;
-    let llm = Arc::new(router(vec![openai(&fake, &clock)], settings(), store, clock));
+    let control = Arc::new(ControlPlane::new(store, clock.clone(), None));
+    let chain = vec![openai(&fake, &clock)];
+    let llm = Arc::new(Llm::new(chain, ModelTable::bundled(), settings(), control.clone(), clock));
     let asks = (0..10).map(|_| {
         let llm = llm.clone();
         tokio::spawn(async move { ask(&llm).await.unwrap().usage.cost_usd })
@@ -840,5 +852,5 @@ async fn concurrent_layers_add_up_their_spend() {
         futures_util::future::join_all(asks).await.into_iter().map(|c| c.unwrap()).collect();
     let one_call = (1000.0 * 0.10 + 500.0 * 0.50) / 1_000_000.0;
     assert!(costs.iter().all(|c| (c - one_call).abs() < 1e-12));
-    assert!((llm.spent_today().await - 10.0 * one_call).abs() < 1e-12, "no increment lost");
+    assert!((control.spent_today().await - 10.0 * one_call).abs() < 1e-12, "no increment lost");
 }

@@ -20,8 +20,13 @@ struct Probe {
     max_running: AtomicUsize,
 }
 
+/// The test layers take the first three layers' names; what they do is the test's.
+const ONE: LayerName = LayerName::JdExtraction;
+const TWO: LayerName = LayerName::PainPoints;
+const THREE: LayerName = LayerName::StarSelection;
+
 struct TestLayer {
-    name: &'static str,
+    name: LayerName,
     delay: Duration,
     outcome: Result<Option<&'static str>, &'static str>,
     probe: Arc<Probe>,
@@ -29,7 +34,7 @@ struct TestLayer {
 
 #[async_trait]
 impl Layer for TestLayer {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> LayerName {
         self.name
     }
 
@@ -43,9 +48,9 @@ impl Layer for TestLayer {
         self.probe.max_running.fetch_max(now_running, Ordering::SeqCst);
         tokio::time::sleep(self.delay).await;
         self.probe.running.fetch_sub(1, Ordering::SeqCst);
-        let seen: Vec<&String> = ctx.outputs.keys().collect();
+        let seen: Vec<LayerName> = ctx.outputs.layers().collect();
         match self.outcome {
-            Err(e) => Err(LayerError(e.into())),
+            Err(e) => Err(LayerError::Grounding(vec![e.into()])),
             Ok(warning) => {
                 let value = json!({"layer": self.name, "seen": seen, "job": ctx.job.title});
                 let mut out = LayerOutput::new(value, "test");
@@ -62,8 +67,8 @@ struct PanickingLayer;
 
 #[async_trait]
 impl Layer for PanickingLayer {
-    fn name(&self) -> &'static str {
-        "buggy"
+    fn name(&self) -> LayerName {
+        LayerName::PainPoints
     }
 
     fn output_schema(&self) -> Value {
@@ -75,11 +80,11 @@ impl Layer for PanickingLayer {
     }
 }
 
-fn layer(name: &'static str, probe: &Arc<Probe>) -> Arc<dyn Layer> {
+fn layer(name: LayerName, probe: &Arc<Probe>) -> Arc<dyn Layer> {
     Arc::new(TestLayer { name, delay: Duration::ZERO, outcome: Ok(None), probe: probe.clone() })
 }
 
-fn slow(name: &'static str, delay_ms: u64, probe: &Arc<Probe>) -> Arc<dyn Layer> {
+fn slow(name: LayerName, delay_ms: u64, probe: &Arc<Probe>) -> Arc<dyn Layer> {
     Arc::new(TestLayer {
         name,
         delay: Duration::from_millis(delay_ms),
@@ -112,7 +117,13 @@ async fn job(store: &SharedStore, title: &str) -> Job {
 async fn enqueue(store: &SharedStore, job: &Job) -> String {
     let id = new_id();
     store
-        .insert_run(&PipelineRun::queued(id.clone(), job.id.clone(), "auto".into(), 3, now()))
+        .insert_run(&PipelineRun::queued(
+            id.clone(),
+            job.id.clone(),
+            app::model::TierChoice::Auto,
+            3,
+            now(),
+        ))
         .await
         .unwrap();
     id
@@ -127,24 +138,21 @@ mod scenario {
 
     pub async fn step_runs_every_layer_in_order_and_readies_the_job(store: SharedStore) {
         let probe = Arc::new(Probe::default());
-        let runner = Runner::new(
-            store.clone(),
-            vec![layer("one", &probe), layer("two", &probe)],
-            settings(),
-        );
+        let runner =
+            Runner::new(store.clone(), vec![layer(ONE, &probe), layer(TWO, &probe)], settings());
         let j = job(&store, "Rust Engineer").await;
         let id = enqueue(&store, &j).await;
         assert!(runner.step().await.unwrap());
         assert!(!runner.step().await.unwrap(), "queue drained");
         let run = run_of(&store, &id).await;
         assert_eq!(run.status, RunStatus::Completed);
-        assert_eq!(run.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["one", "two"]);
+        assert_eq!(run.layers.iter().map(|l| l.name).collect::<Vec<_>>(), [ONE, TWO]);
         assert_eq!(
             run.layers[1].output.as_ref().unwrap()["seen"],
-            json!(["one"]),
+            json!([ONE]),
             "later layers see earlier outputs"
         );
-        assert_eq!(run.layers[0].log, ["one done"]);
+        assert_eq!(run.layers[0].log, [format!("{ONE} done")]);
         assert!(
             run.layers
                 .iter()
@@ -157,14 +165,14 @@ mod scenario {
     pub async fn a_failing_layer_fails_the_run_and_the_job_with_the_reason(store: SharedStore) {
         let probe = Arc::new(Probe::default());
         let broken: Arc<dyn Layer> = Arc::new(TestLayer {
-            name: "broken",
+            name: TWO,
             delay: Duration::ZERO,
             outcome: Err("no keywords"),
             probe: probe.clone(),
         });
         let runner = Runner::new(
             store.clone(),
-            vec![layer("one", &probe), broken, layer("never", &probe)],
+            vec![layer(ONE, &probe), broken, layer(THREE, &probe)],
             settings(),
         );
         let j = job(&store, "Data Engineer").await;
@@ -172,20 +180,20 @@ mod scenario {
         runner.step().await.unwrap();
         let run = run_of(&store, &id).await;
         assert_eq!(run.status, RunStatus::Failed);
-        assert_eq!(run.error.as_deref(), Some("broken: no keywords"));
-        assert_eq!(run.layers.last().unwrap().status, "failed");
+        assert_eq!(run.error.as_deref(), Some("pain_points: grounding check failed: no keywords"));
+        assert_eq!(run.layers.last().unwrap().status, LayerStatus::Failed);
         assert_eq!(probe.calls.load(Ordering::SeqCst), 2, "nothing runs after the failure");
         let job = store.get_job(&j.id).await.unwrap().unwrap();
         assert_eq!(
             (job.status, job.error.as_deref()),
-            (JobStatus::Failed, Some("broken: no keywords"))
+            (JobStatus::Failed, Some("pain_points: grounding check failed: no keywords"))
         );
     }
 
     pub async fn a_warning_makes_the_run_partial(store: SharedStore) {
         let probe = Arc::new(Probe::default());
         let warns: Arc<dyn Layer> = Arc::new(TestLayer {
-            name: "pains",
+            name: TWO,
             delay: Duration::ZERO,
             outcome: Ok(Some("no pain points found")),
             probe,
@@ -196,34 +204,25 @@ mod scenario {
         runner.step().await.unwrap();
         let run = run_of(&store, &id).await;
         assert_eq!(run.status, RunStatus::Partial);
-        assert_eq!(run.layers[0].status, "warning");
+        assert_eq!(run.layers[0].status, LayerStatus::Warning);
         assert!(run.layers[0].log[0].contains("no pain points found"));
         assert_eq!(store.get_job(&j.id).await.unwrap().unwrap().status, JobStatus::Ready);
     }
 
     pub async fn a_retried_run_reuses_the_layers_that_finished(store: SharedStore) {
         let probe = Arc::new(Probe::default());
-        let runner = Runner::new(
-            store.clone(),
-            vec![layer("one", &probe), layer("two", &probe)],
-            settings(),
-        );
+        let runner =
+            Runner::new(store.clone(), vec![layer(ONE, &probe), layer(TWO, &probe)], settings());
         let j = job(&store, "Platform Engineer").await;
-        let mut run = PipelineRun::queued(new_id(), j.id.clone(), "auto".into(), 3, now());
+        let mut run =
+            PipelineRun::queued(new_id(), j.id.clone(), app::model::TierChoice::Auto, 3, now());
         run.layers.push(LayerRun {
-            name: "one".into(),
-            status: "completed".into(),
             started_at: Some(now()),
             finished_at: Some(now()),
             duration_ms: Some(1),
             provider: Some("earlier".into()),
-            input_tokens: 0,
-            output_tokens: 0,
-            cost_usd: 0.0,
             output: Some(json!({"kept": true})),
-            error: None,
-            log: vec![],
-            ..Default::default()
+            ..LayerRun::new(ONE, LayerStatus::Completed)
         });
         store.insert_run(&run).await.unwrap();
         runner.step().await.unwrap();
@@ -231,14 +230,14 @@ mod scenario {
         assert_eq!(done.status, RunStatus::Completed);
         assert_eq!(probe.calls.load(Ordering::SeqCst), 1, "only the missing layer ran");
         assert_eq!(done.layers[0].output, Some(json!({"kept": true})));
-        assert_eq!(done.layers[1].output.as_ref().unwrap()["seen"], json!(["one"]));
+        assert_eq!(done.layers[1].output.as_ref().unwrap()["seen"], json!([ONE]));
     }
 
     pub async fn a_run_past_its_timeout_fails_with_reason_timeout(store: SharedStore) {
         let probe = Arc::new(Probe::default());
         let mut s = settings();
         s.timeout = Duration::from_millis(150);
-        let runner = Runner::new(store.clone(), vec![slow("slow", 3_000, &probe)], s);
+        let runner = Runner::new(store.clone(), vec![slow(ONE, 3_000, &probe)], s);
         let j = job(&store, "Slow Role").await;
         let id = enqueue(&store, &j).await;
         runner.step().await.unwrap();
@@ -251,7 +250,7 @@ mod scenario {
         let probe = Arc::new(Probe::default());
         let runner = Runner::new(
             store.clone(),
-            vec![slow("first", 800, &probe), layer("second", &probe)],
+            vec![slow(ONE, 800, &probe), layer(TWO, &probe)],
             settings(),
         );
         let j = job(&store, "Cancelled Role").await;
@@ -273,7 +272,7 @@ mod scenario {
 
     pub async fn a_crashed_workers_run_is_requeued_and_finished_by_another(store: SharedStore) {
         let probe = Arc::new(Probe::default());
-        let runner = Runner::new(store.clone(), vec![layer("one", &probe)], settings());
+        let runner = Runner::new(store.clone(), vec![layer(ONE, &probe)], settings());
         let j = job(&store, "Recovered Role").await;
         let id = enqueue(&store, &j).await;
         // A worker claims the run and dies without a word: no heartbeat, no result.
@@ -295,7 +294,7 @@ mod scenario {
 
     pub async fn the_loop_never_exceeds_its_capacity_and_honours_pause(store: SharedStore) {
         let probe = Arc::new(Probe::default());
-        let runner = Runner::new(store.clone(), vec![slow("work", 150, &probe)], settings());
+        let runner = Runner::new(store.clone(), vec![slow(ONE, 150, &probe)], settings());
         store.put_setting("pipeline", &json!({"paused": true})).await.unwrap();
         let mut ids = Vec::new();
         for i in 0..5 {
@@ -330,7 +329,7 @@ mod scenario {
 
     pub async fn a_panicking_layer_fails_its_run_and_the_process_keeps_serving(store: SharedStore) {
         let probe = Arc::new(Probe::default());
-        let layers = vec![layer("first", &probe), Arc::new(PanickingLayer), layer("last", &probe)];
+        let layers = vec![layer(ONE, &probe), Arc::new(PanickingLayer), layer(THREE, &probe)];
         let runner = Runner::new(store.clone(), layers, settings());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let handle = tokio::spawn(runner.clone().run_until(stopped));
@@ -339,9 +338,11 @@ mod scenario {
             let j = job(&store, title).await;
             let id = enqueue(&store, &j).await;
             let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            // The run is saved finished first, then its job: wait for both.
             let run = loop {
                 let run = run_of(&store, &id).await;
-                if !run.status.is_active() {
+                let job = store.get_job(&j.id).await.unwrap().unwrap();
+                if !run.status.is_active() && job.status != JobStatus::Processing {
                     break run;
                 }
                 assert!(tokio::time::Instant::now() < deadline, "{title}: stuck {:?}", run.status);
@@ -349,11 +350,14 @@ mod scenario {
             };
             assert_eq!(run.status, RunStatus::Failed, "{title}");
             let reason = run.error.clone().unwrap_or_default();
-            assert!(reason.starts_with("buggy: panicked: index out of bounds in"), "{reason}");
-            let buggy = run.layers.iter().find(|l| l.name == "buggy").unwrap();
-            assert_eq!(buggy.status, "failed");
+            assert!(
+                reason.starts_with("pain_points: panicked: index out of bounds in"),
+                "{reason}"
+            );
+            let buggy = run.layers.iter().find(|l| l.name == TWO).unwrap();
+            assert_eq!(buggy.status, LayerStatus::Failed);
             assert!(buggy.error.as_deref().unwrap().contains(title), "{:?}", buggy.error);
-            assert!(run.layers.iter().all(|l| l.name != "last"), "nothing runs after it");
+            assert!(run.layers.iter().all(|l| l.name != THREE), "nothing runs after it");
             assert_eq!((run.worker_id, run.lease_until), (None, None), "the lease is released");
             let job = store.get_job(&j.id).await.unwrap().unwrap();
             assert_eq!(job.status, JobStatus::Failed);

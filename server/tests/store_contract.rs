@@ -38,7 +38,7 @@ fn job(
 }
 
 fn queued_run(id: &str, job_id: &str, max_attempts: u32, at: chrono::DateTime<Utc>) -> PipelineRun {
-    PipelineRun::queued(id.into(), job_id.into(), "auto".into(), max_attempts, at)
+    PipelineRun::queued(id.into(), job_id.into(), app::model::TierChoice::Auto, max_attempts, at)
 }
 
 fn query(pairs: &[(&str, &str)]) -> JobQuery {
@@ -333,8 +333,6 @@ mod contract {
         );
 
         run.layers.push(LayerRun {
-            name: "jd_extraction".into(),
-            status: "completed".into(),
             started_at: Some(t),
             finished_at: Some(t + Duration::milliseconds(40)),
             duration_ms: Some(40),
@@ -347,7 +345,7 @@ mod contract {
             log: vec!["extracted 12 keywords".into()],
             model: Some("gpt-6-luna".into()),
             fallbacks: vec!["anthropic: circuit open".into()],
-            ..Default::default()
+            ..LayerRun::new(LayerName::JdExtraction, LayerStatus::Completed)
         });
         assert!(!store.save_run(&run, "w2").await.unwrap(), "not the holder");
         assert!(store.save_run(&run, "w1").await.unwrap());
@@ -549,6 +547,36 @@ mod contract {
         );
     }
 
+    pub async fn runtime_settings_are_typed_and_keep_their_documents(store: &dyn Store) {
+        use server::control::{self, DailySpend, FirecrawlSwitch, PauseState};
+        assert_eq!(control::read::<PauseState>(store).await.unwrap(), None);
+        assert_eq!(control::pause_state(store).await.unwrap(), PauseState::default());
+        let paused = PauseState { paused: true, reason: Some("budget spent".into()) };
+        control::write(store, &paused).await.unwrap();
+        assert_eq!(control::read::<PauseState>(store).await.unwrap(), Some(paused));
+        // The documents are the runbook's: `{"paused": true}` under `pipeline`, and so on.
+        assert_eq!(
+            store.get_setting("pipeline").await.unwrap(),
+            Some(serde_json::json!({"paused": true, "reason": "budget spent"}))
+        );
+        control::write(store, &PauseState { paused: false, reason: None }).await.unwrap();
+        assert_eq!(
+            store.get_setting("pipeline").await.unwrap(),
+            Some(serde_json::json!({"paused": false}))
+        );
+        let spend = DailySpend { date: "2026-12-01".into(), usd: 0.125 };
+        control::write(store, &spend).await.unwrap();
+        assert_eq!(control::read::<DailySpend>(store).await.unwrap(), Some(spend));
+        control::write(store, &FirecrawlSwitch { enabled: false }).await.unwrap();
+        assert_eq!(
+            store.get_setting("firecrawl").await.unwrap(),
+            Some(serde_json::json!({"enabled": false}))
+        );
+        // A document that is not the type's reads as unset rather than failing its reader.
+        store.put_setting("llm_spend", &serde_json::json!({"usd": "lots"})).await.unwrap();
+        assert_eq!(control::read::<DailySpend>(store).await.unwrap(), None);
+    }
+
     pub async fn audit_lists_newest_first(store: &dyn Store) {
         for i in 0..3 {
             store
@@ -690,6 +718,7 @@ contract_suite!(
     users_are_unique_by_name,
     sessions_are_listed_while_live_and_revoked_one_or_all,
     settings_overwrite,
+    runtime_settings_are_typed_and_keep_their_documents,
     audit_lists_newest_first,
     cv_versions_number_per_job_mark_sent_and_prune,
     ping_answers,

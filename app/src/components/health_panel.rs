@@ -1,5 +1,5 @@
 use crate::functions::get_health;
-use crate::model::{ExternalHealth, Health};
+use crate::model::{ExternalHealth, Health, HealthStatus};
 use leptos::prelude::*;
 
 /// Seconds between refreshes of the panel in the browser.
@@ -50,19 +50,19 @@ pub fn HealthPanel() -> impl IntoView {
     }
 }
 
-/// `healthy` → green, `degraded` → yellow, anything else → red.
-fn level(status: &str) -> &'static str {
+/// Healthy → green, degraded → yellow, not configured or switched off → grey, unhealthy → red.
+fn level(status: HealthStatus) -> &'static str {
     match status {
-        "healthy" => "green",
-        "degraded" => "yellow",
-        "not_configured" | "disabled" => "grey",
-        _ => "red",
+        HealthStatus::Healthy => "green",
+        HealthStatus::Degraded => "yellow",
+        HealthStatus::NotConfigured | HealthStatus::Disabled => "grey",
+        HealthStatus::Unhealthy => "red",
     }
 }
 
 #[component]
 fn HealthDetails(health: Health) -> impl IntoView {
-    let overall = level(&health.overall);
+    let overall = level(health.overall);
     let store_detail = match health.mongodb.latency_ms {
         Some(ms) => format!("{} · {:.1} ms", health.mongodb.backend, ms),
         None => health.mongodb.backend.clone(),
@@ -82,12 +82,9 @@ fn HealthDetails(health: Health) -> impl IntoView {
             .providers
             .iter()
             .filter(|p| p.configured)
-            .map(|p| {
-                if p.breaker == "none" {
-                    p.name.clone()
-                } else {
-                    format!("{} ({})", p.name, p.breaker)
-                }
+            .map(|p| match p.breaker {
+                None => p.name.clone(),
+                Some(breaker) => format!("{} ({breaker})", p.name),
             })
             .collect();
         let mut detail = configured.join(", ");
@@ -97,16 +94,16 @@ fn HealthDetails(health: Health) -> impl IntoView {
         detail
     };
     let rows = vec![
-        ("Store", health.mongodb.status.clone(), store_detail),
-        ("Runner", health.runner.status.clone(), runner_detail),
-        ("LLM", health.llm.status.clone(), external(&health.llm)),
-        ("FireCrawl", health.firecrawl.status.clone(), external(&health.firecrawl)),
-        ("PDF service", health.pdf_service.status.clone(), String::new()),
+        ("Store", health.mongodb.status, store_detail),
+        ("Runner", health.runner.status, runner_detail),
+        ("LLM", health.llm.status, external(&health.llm)),
+        ("FireCrawl", health.firecrawl.status, external(&health.firecrawl)),
+        ("PDF service", health.pdf_service.status, String::new()),
     ];
     view! {
         <summary>
             <span class=format!("pill {overall}") data-level=overall>
-                {health.overall.clone()}
+                {health.overall.as_str()}
             </span>
         </summary>
         <div class="popover">
@@ -119,8 +116,8 @@ fn HealthDetails(health: Health) -> impl IntoView {
                             <tr>
                                 <th>{name}</th>
                                 <td>
-                                    <span class=format!("dot {}", level(&status))></span>
-                                    {status}
+                                    <span class=format!("dot {}", level(status))></span>
+                                    {status.as_str()}
                                 </td>
                                 <td class="muted">{detail}</td>
                             </tr>

@@ -1,7 +1,9 @@
 use crate::functions::job_runs;
 use crate::model::*;
+use crate::outputs::{
+    Company, Cv, Fit, Letter, Messages, OrSkipped, Pains, People, Role, RunOutputs, Stars,
+};
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// Seconds between page reloads while a run is live, for browsers without JavaScript.
 const LIVE_REFRESH_SECONDS: u64 = 2;
@@ -16,9 +18,9 @@ pub fn RunPanel(job_id: String) -> impl IntoView {
     follow_run_events(runs);
 
     let action = format!("/forms/jobs/{}/run", encode_component(&job_id));
-    let tiers = ["auto", "A", "B", "C", "D"]
-        .into_iter()
-        .map(|t| view! { <option value=t>{t}</option> })
+    let tiers = TierChoice::ALL
+        .iter()
+        .map(|t| view! { <option value=t.as_str()>{t.as_str()}</option> })
         .collect_view();
     view! {
         <section class="card run-panel" data-testid="run-panel">
@@ -48,9 +50,8 @@ pub fn RunPanel(job_id: String) -> impl IntoView {
 /// One run: status, progress, per-layer steps with logs, controls and results.
 #[component]
 pub fn RunView(run: PipelineRun) -> impl IntoView {
-    let finished =
-        run.layers.iter().filter(|l| !matches!(l.status.as_str(), "running" | "pending")).count();
-    let percent = if run.status.is_active() { 100 * finished / LAYERS.len() } else { 100 };
+    let finished = run.layers.iter().filter(|l| !l.status.is_open()).count();
+    let percent = if run.status.is_active() { 100 * finished / LayerName::ALL.len() } else { 100 };
     // Without JavaScript, the browser reloads the page while the run is live. Inside <noscript>
     // the tag is inert text when scripts run, so hydrated pages follow the events instead.
     // `inner_html` is safe here: the markup is a constant with a number, no stored text.
@@ -60,11 +61,11 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
         );
         view! { <div class="live-refresh" inner_html=tag></div> }
     });
-    let steps = LAYERS
+    let steps = LayerName::ALL
         .iter()
-        .map(|name| {
-            let layer = run.layers.iter().find(|l| l.name == *name);
-            let status = layer.map_or("pending".to_string(), |l| l.status.clone());
+        .map(|&name| {
+            let layer = run.layers.iter().find(|l| l.name == name);
+            let status = layer.map_or(LayerStatus::Pending, |l| l.status).as_str();
             let detail = layer
                 .map(|l| {
                     let mut parts = Vec::new();
@@ -97,9 +98,9 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
             let fallbacks = layer.map(|l| l.fallbacks.clone()).unwrap_or_default();
             let error = layer.and_then(|l| l.error.clone());
             view! {
-                <li class=format!("step {status}") data-layer=*name data-status=status.clone()>
-                    <span class="step-name">{name.replace('_', " ")}</span>
-                    <span class="muted small">{status.clone()} " " {detail}</span>
+                <li class=format!("step {status}") data-layer=name.as_str() data-status=status>
+                    <span class="step-name">{name.as_str().replace('_', " ")}</span>
+                    <span class="muted small">{status} " " {detail}</span>
                     {error.map(|e| view! { <div class="flash error small">{e}</div> })}
                     {(!fallbacks.is_empty()).then(|| view! {
                         <ul class="fallbacks small" data-testid="fallbacks">
@@ -120,8 +121,6 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
     } else {
         None
     };
-    let output =
-        |name: &str| run.layers.iter().find(|l| l.name == name).and_then(|l| l.output.clone());
     // The finished package as PDFs (plain forms: the browser downloads the attachment).
     let documents = matches!(run.status, RunStatus::Completed | RunStatus::Partial).then(|| {
         let job = encode_component(&run.job_id);
@@ -139,25 +138,13 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
         }
     });
     let results = (!run.status.is_active()).then(|| {
-        view! {
-            <Results
-                fit=output("fit_score")
-                pains=output("pain_points")
-                stars=output("star_selection")
-                company=output("company_research")
-                role=output("role_research")
-                people=output("people_mapper")
-                outreach=output("outreach")
-                letter=output("cover_letter")
-                cv=output("cv_generation")
-            />
-        }
+        view! { <Results outputs=RunOutputs::of(&run.layers) /> }
     });
     view! {
         {refresh}
         <p>
             <span class=format!("badge run-{}", run.status) data-testid="run-status">{run.status.as_str()}</span>
-            " tier " {run.tier.clone()} " · attempt " {run.attempt} " · "
+            " tier " {run.tier.as_str()} " · attempt " {run.attempt} " · "
             <a href=format!("/api/pipeline-runs/{}", run.id)>"JSON"</a>
         </p>
         {run.error.clone().map(|e| view! { <p class="flash error">{e}</p> })}
@@ -212,190 +199,147 @@ fn follow_run_events(runs: Resource<Result<Vec<PipelineRun>, crate::error::AppEr
                 );
             }
         });
-        for kind in RUN_EVENT_KINDS {
-            let _ =
-                source.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+        for kind in RunEventKind::ALL {
+            let _ = source
+                .add_event_listener_with_callback(kind.as_str(), listener.as_ref().unchecked_ref());
         }
         live.set_value(Some((id, source, listener)));
     });
     on_cleanup(close);
 }
 
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+/// The finished run's results, read from its layers' typed outputs; an output that is
+/// missing, skipped or unreadable shows nothing.
+#[component]
+fn Results(outputs: RunOutputs) -> impl IntoView {
+    let role = outputs.find::<Role>();
+    let research = outputs.find::<Company>().map(|company| view! { <ResearchView company role /> });
+    let people = outputs.find::<OrSkipped<People>>().and_then(OrSkipped::done);
+    let outreach = outputs.find::<OrSkipped<Messages>>().and_then(OrSkipped::done);
+    let letter = outputs.find::<OrSkipped<Letter>>().and_then(OrSkipped::done).map(|l| {
+        view! {
+            <h3>"Cover letter"</h3>
+            <pre class="letter" data-testid="cover-letter">{l.text}</pre>
+        }
+    });
+    let cv = outputs.find::<OrSkipped<Cv>>().and_then(OrSkipped::done);
+    view! {
+        <div class="results">
+            {outputs.find::<Fit>().map(|fit| view! { <FitView fit /> })}
+            {outputs.find::<Pains>().map(|pains| view! { <PainsView pains /> })}
+            {outputs.find::<Stars>().map(|stars| view! { <StarsView stars /> })}
+            {research}
+            {people.map(|people| view! { <PeopleView people /> })}
+            {outreach.map(|outreach| view! { <OutreachView outreach /> })}
+            {letter}
+            {cv.map(|cv| view! { <CvView cv /> })}
+        </div>
+    }
 }
 
 #[component]
-fn Results(
-    fit: Option<Value>,
-    pains: Option<Value>,
-    stars: Option<Value>,
-    company: Option<Value>,
-    role: Option<Value>,
-    people: Option<Value>,
-    outreach: Option<Value>,
-    letter: Option<Value>,
-    cv: Option<Value>,
-) -> impl IntoView {
-    let research_view = company.map(|c| {
-        let signals: Vec<(String, String, Option<String>)> = c["signals"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| {
-                (
-                    s["kind"].as_str().unwrap_or_default().replace('_', " "),
-                    s["text"].as_str().unwrap_or_default().to_string(),
-                    s["source_url"].as_str().and_then(crate::cv::safe_href),
-                )
-            })
-            .collect();
-        let role_summary = role.as_ref().and_then(|r| r["summary"].as_str().map(str::to_string));
-        view! {
-            <h3>"Research"</h3>
-            <p data-testid="company-summary">{c["summary"].as_str().unwrap_or_default().to_string()}</p>
-            <p class="muted small">"Source: " {c["source"].as_str().unwrap_or_default().to_string()}</p>
-            <ul class="small">
-                {signals
-                    .into_iter()
-                    .map(|(kind, text, url)| view! {
-                        <li>
-                            <span class="chip">{kind}</span> " " {text} " "
-                            {url.map(|u| view! { <a href=u rel="noopener noreferrer nofollow" target="_blank">"source"</a> })}
-                        </li>
-                    })
-                    .collect_view()}
-            </ul>
-            {role_summary.map(|s| view! { <p><b>"The role: "</b>{s}</p> })}
-        }
+fn FitView(fit: Fit) -> impl IntoView {
+    let items = |list: Vec<String>| list.into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
+    view! {
+        <h3>"Fit"</h3>
+        <p data-testid="fit-score">
+            <b>{fit.score}</b> " / 100 · " {fit.category.as_str()}
+            " · tier " {fit.tier.as_str()}
+        </p>
+        <ul class="small">{items(fit.rationale)}</ul>
+        <ul class="small gaps">{items(fit.gaps)}</ul>
+    }
+}
+
+#[component]
+fn PainsView(pains: Pains) -> impl IntoView {
+    let items = pains.pain_points.into_iter().chain(pains.strategic_needs).map(|f| {
+        let confidence = format!(" (confidence {:.2})", f.confidence);
+        view! { <li>{f.text} <span class="muted small">{confidence}</span></li> }
     });
-    let people_view = people.filter(|p| p["primary"].is_array()).map(|p| {
-        let contacts: Vec<(String, String, bool)> = p["primary"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(p["secondary"].as_array().into_iter().flatten())
-            .map(|c| {
-                (
-                    c["name"].as_str().unwrap_or_default().to_string(),
-                    c["why_relevant"].as_str().unwrap_or_default().to_string(),
-                    c["synthetic"].as_bool().unwrap_or(true),
-                )
-            })
-            .collect();
+    view! {
+        <h3>"Pain points and needs"</h3>
+        <ul>{items.collect_view()}</ul>
+    }
+}
+
+#[component]
+fn StarsView(stars: Stars) -> impl IntoView {
+    view! {
+        <h3>"Selected STAR records"</h3>
+        <ul>{stars.selected.into_iter().map(|s| view! { <li>{s.title}</li> }).collect_view()}</ul>
+    }
+}
+
+#[component]
+fn ResearchView(company: Company, role: Option<Role>) -> impl IntoView {
+    let signals = company.signals.into_iter().map(|s| {
+        let url = s.source_url.as_deref().and_then(crate::cv::safe_href);
         view! {
-            <h3>"Contacts"</h3>
-            <ul class="small" data-testid="contacts">
-                {contacts
-                    .into_iter()
-                    .map(|(name, why, synthetic)| view! {
-                        <li>{name} " — " {why} {synthetic.then(|| view! { " " <span class="chip">"synthetic"</span> })}</li>
-                    })
-                    .collect_view()}
-            </ul>
-        }
-    });
-    let fit_view = fit.map(|f| {
-        view! {
-            <h3>"Fit"</h3>
-            <p data-testid="fit-score">
-                <b>{f["score"].as_u64().unwrap_or_default()}</b> " / 100 · " {f["category"].as_str().unwrap_or_default().to_string()}
-                " · tier " {f["tier"].as_str().unwrap_or_default().to_string()}
-            </p>
-            <ul class="small">{strings(&f["rationale"]).into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-            <ul class="small gaps">{strings(&f["gaps"]).into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-        }
-    });
-    let pains_view = pains.map(|p| {
-        let items: Vec<(String, f64)> = p["pain_points"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(p["strategic_needs"].as_array().into_iter().flatten())
-            .map(|f| (f["text"].as_str().unwrap_or_default().to_string(), f["confidence"].as_f64().unwrap_or_default()))
-            .collect();
-        view! {
-            <h3>"Pain points and needs"</h3>
-            <ul>{items.into_iter().map(|(t, c)| view! { <li>{t} <span class="muted small">{format!(" (confidence {c:.2})")}</span></li> }).collect_view()}</ul>
-        }
-    });
-    let stars_view = stars.map(|s| {
-        let picked: Vec<String> = s["selected"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|x| x["title"].as_str().map(str::to_string))
-            .collect();
-        view! {
-            <h3>"Selected STAR records"</h3>
-            <ul>{picked.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
-        }
-    });
-    let outreach_view = outreach.filter(|o| o["messages"].is_array()).map(|o| {
-        let messages: Vec<Value> = o["messages"].as_array().cloned().unwrap_or_default();
-        view! {
-            <h3>"Outreach"</h3>
-            {messages
-                .into_iter()
-                .map(|m| {
-                    view! {
-                        <details class="message">
-                            <summary>{m["contact"].as_str().unwrap_or_default().to_string()}</summary>
-                            <p class="small"><b>"LinkedIn note: "</b>{m["linkedin_note"].as_str().unwrap_or_default().to_string()}</p>
-                            <p class="small"><b>"Subject: "</b>{m["email_subject"].as_str().unwrap_or_default().to_string()}</p>
-                            <pre class="letter">{m["email_body"].as_str().unwrap_or_default().to_string()}</pre>
-                        </details>
-                    }
-                })
-                .collect_view()}
-        }
-    });
-    let letter_view = letter.and_then(|l| l["text"].as_str().map(str::to_string)).map(|t| {
-        view! {
-            <h3>"Cover letter"</h3>
-            <pre class="letter" data-testid="cover-letter">{t}</pre>
-        }
-    });
-    let cv_view = cv.filter(|c| c["lines"].is_array()).map(|c| {
-        let coverage = &c["keyword_coverage"];
-        let summary = format!(
-            "ATS keywords found: {}% in this CV, {}% in the master CV",
-            coverage["cv_percent"].as_u64().unwrap_or_default(),
-            coverage["master_cv_percent"].as_u64().unwrap_or_default()
-        );
-        let lines: Vec<(String, String, String)> = c["lines"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|l| {
-                (
-                    l["section"].as_str().unwrap_or_default().to_string(),
-                    l["text"].as_str().unwrap_or_default().to_string(),
-                    l["source"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        view! {
-            <h3>"CV draft"</h3>
-            <p class="muted small">{summary}</p>
-            <ul class="cv-lines" data-testid="cv-lines">
-                {lines
-                    .into_iter()
-                    .map(|(section, text, source)| {
-                        view! {
-                            <li>
-                                <span class="muted small">{section}" "</span>
-                                {text}
-                                " "
-                                <span class="chip provenance" title="where this line comes from">{source}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
+            <li>
+                <span class="chip">{s.kind.replace('_', " ")}</span> " " {s.text} " "
+                {url.map(|u| view! { <a href=u rel="noopener noreferrer nofollow" target="_blank">"source"</a> })}
+            </li>
         }
     });
     view! {
-        <div class="results">{fit_view} {pains_view} {stars_view} {research_view} {people_view} {outreach_view} {letter_view} {cv_view}</div>
+        <h3>"Research"</h3>
+        <p data-testid="company-summary">{company.summary}</p>
+        <p class="muted small">"Source: " {company.source}</p>
+        <ul class="small">{signals.collect_view()}</ul>
+        {role.map(|r| view! { <p><b>"The role: "</b>{r.summary}</p> })}
+    }
+}
+
+#[component]
+fn PeopleView(people: People) -> impl IntoView {
+    let contacts = people.primary.into_iter().chain(people.secondary).map(|c| {
+        let synthetic = c.synthetic.then(|| view! { " " <span class="chip">"synthetic"</span> });
+        view! { <li>{c.name} " — " {c.why_relevant} {synthetic}</li> }
+    });
+    view! {
+        <h3>"Contacts"</h3>
+        <ul class="small" data-testid="contacts">{contacts.collect_view()}</ul>
+    }
+}
+
+#[component]
+fn OutreachView(outreach: Messages) -> impl IntoView {
+    let messages = outreach.messages.into_iter().map(|m| {
+        view! {
+            <details class="message">
+                <summary>{m.contact}</summary>
+                <p class="small"><b>"LinkedIn note: "</b>{m.linkedin_note}</p>
+                <p class="small"><b>"Subject: "</b>{m.email_subject}</p>
+                <pre class="letter">{m.email_body}</pre>
+            </details>
+        }
+    });
+    view! {
+        <h3>"Outreach"</h3>
+        {messages.collect_view()}
+    }
+}
+
+#[component]
+fn CvView(cv: Cv) -> impl IntoView {
+    let summary = format!(
+        "ATS keywords found: {}% in this CV, {}% in the master CV",
+        cv.keyword_coverage.cv_percent, cv.keyword_coverage.master_cv_percent
+    );
+    let lines = cv.lines.into_iter().map(|l| {
+        view! {
+            <li>
+                <span class="muted small">{l.section}" "</span>
+                {l.text}
+                " "
+                <span class="chip provenance" title="where this line comes from">{l.source}</span>
+            </li>
+        }
+    });
+    view! {
+        <h3>"CV draft"</h3>
+        <p class="muted small">{summary}</p>
+        <ul class="cv-lines" data-testid="cv-lines">{lines.collect_view()}</ul>
     }
 }

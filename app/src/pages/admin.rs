@@ -48,7 +48,7 @@ fn Procedures(health: Health, metrics: Value) -> impl IntoView {
     } else {
         "Running".to_string()
     };
-    let firecrawl = health.firecrawl.status.clone();
+    let firecrawl = health.firecrawl.status.as_str();
     let cost = &metrics["llm_cost"];
     let breakers: Vec<(String, String, String)> = metrics["circuit_breakers"]
         .as_object()
@@ -95,7 +95,7 @@ fn Procedures(health: Health, metrics: Value) -> impl IntoView {
         </section>
         <section class="card" data-testid="admin-pdf">
             <h2>"PDF renderer"</h2>
-            <p>"Chromium: " <b data-testid="pdf-state">{health.pdf_service.status.clone()}</b></p>
+            <p>"Chromium: " <b data-testid="pdf-state">{health.pdf_service.status.as_str()}</b></p>
             <form method="post" action="/forms/admin/restart-pdf">
                 <button type="submit" class="secondary">"Restart PDF renderer"</button>
             </form>
@@ -103,7 +103,7 @@ fn Procedures(health: Health, metrics: Value) -> impl IntoView {
         <section class="card" data-testid="admin-providers">
             <h2>"Providers and cost"</h2>
             <p>
-                "LLM: " <b>{health.llm.status.clone()}</b> " · spent today " {money(&cost["today_usd"])}
+                "LLM: " <b>{health.llm.status.as_str()}</b> " · spent today " {money(&cost["today_usd"])}
                 " · last 7 days " {money(&cost["last_7_days_usd"])} " · per run p95 "
                 {money(&cost["per_run_p95_usd"])} " · daily budget "
                 {cost["daily_budget_usd"].as_f64().map_or("none".to_string(), |b| format!("${b:.2}"))}

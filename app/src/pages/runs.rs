@@ -85,16 +85,16 @@ fn RunTable(runs: Vec<PipelineRun>) -> impl IntoView {
                 (Some(s), Some(f)) => format!("{:.1} s", (f - s).num_milliseconds() as f64 / 1000.0),
                 _ => String::new(),
             };
-            let done = r.layers.iter().filter(|l| !matches!(l.status.as_str(), "running" | "pending")).count();
+            let done = r.layers.iter().filter(|l| !l.status.is_open()).count();
             let cost: f64 = r.layers.iter().map(|l| l.cost_usd).sum();
             view! {
                 <tr data-run-id=r.id.clone()>
                     <td><a href=format!("/runs/{}", encode_component(&r.id))>{r.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</a></td>
                     <td><a href=format!("/jobs/{}", encode_component(&r.job_id))>"job"</a></td>
                     <td><span class=format!("badge run-{}", r.status)>{r.status.as_str()}</span></td>
-                    <td>{r.tier.clone()}</td>
+                    <td>{r.tier.as_str()}</td>
                     <td class="num">{r.attempt} "/" {r.max_attempts}</td>
-                    <td class="num">{done} "/" {LAYERS.len()}</td>
+                    <td class="num">{done} "/" {LayerName::ALL.len()}</td>
                     <td class="num">{duration}</td>
                     <td class="num">{format!("${cost:.4}")}</td>
                     <td class="muted small">{r.error.clone().unwrap_or_default()}</td>

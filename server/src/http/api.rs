@@ -1,7 +1,7 @@
 //! The REST API under `/api`. Handlers only translate HTTP to `Services` calls and back.
 
 use super::{ApiJson, AppState, BodyText, ClientAddr, CurrentUser, QueryPairs, session_cookie};
-use crate::services::require_admin;
+use crate::services::{require_admin, tier_choice};
 use app::error::AppError;
 use app::model::*;
 use axum::extract::{Path, State};
@@ -220,7 +220,8 @@ async fn queue_run(
     CurrentUser(user): CurrentUser,
     ApiJson(req): ApiJson<RunRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let run = s.services.enqueue_run(&user, &req.job_id, &req.tier).await?;
+    let tier = tier_choice(&req.tier)?;
+    let run = s.services.enqueue_run(&user, &req.job_id, tier).await?;
     Ok((StatusCode::ACCEPTED, Json(queued_reply(&run))))
 }
 
@@ -240,9 +241,14 @@ async fn queue_runs(
     if req.job_ids.is_empty() || req.job_ids.len() > 500 {
         return Err(AppError::Invalid("`job_ids` must name 1–500 jobs".into()));
     }
+    let tier = tier_choice(&req.tier);
     let mut results = Vec::with_capacity(req.job_ids.len());
     for id in &req.job_ids {
-        results.push(match s.services.enqueue_run(&user, id, &req.tier).await {
+        let queued = match &tier {
+            Ok(tier) => s.services.enqueue_run(&user, id, *tier).await,
+            Err(e) => Err(e.clone()),
+        };
+        results.push(match queued {
             Ok(run) => json!({"job_id": id, "ok": true, "run_id": run.id}),
             Err(e) => json!({"job_id": id, "ok": false, "status": e.status().as_u16(), "error": e.to_string()}),
         });

@@ -5,7 +5,7 @@
 
 use super::{AppState, CurrentUser};
 use app::error::AppError;
-use app::model::PipelineRun;
+use app::model::{LayerStatus, PipelineRun, RunEventKind};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -18,24 +18,29 @@ use std::time::Duration;
 const POLL: Duration = Duration::from_millis(500);
 
 /// The run's events in order, as (kind, data). Later reads only ever append.
-pub fn run_events(run: &PipelineRun) -> Vec<(&'static str, Value)> {
+pub fn run_events(run: &PipelineRun) -> Vec<(RunEventKind, Value)> {
     let mut events = Vec::new();
     for layer in &run.layers {
-        events.push(("layer_started", json!({"layer": layer.name, "at": layer.started_at})));
-        if layer.status == "running" {
+        let started = json!({"layer": layer.name, "at": layer.started_at});
+        events.push((RunEventKind::LayerStarted, started));
+        if layer.status == LayerStatus::Running {
             continue;
         }
         for line in &layer.log {
-            events.push(("log", json!({"layer": layer.name, "line": line})));
+            events.push((RunEventKind::Log, json!({"layer": layer.name, "line": line})));
         }
-        let kind = if layer.status == "failed" { "layer_failed" } else { "layer_finished" };
+        let kind = if layer.status == LayerStatus::Failed {
+            RunEventKind::LayerFailed
+        } else {
+            RunEventKind::LayerFinished
+        };
         events.push((
             kind,
             json!({"layer": layer.name, "status": layer.status, "duration_ms": layer.duration_ms, "error": layer.error}),
         ));
     }
     if !run.status.is_active() {
-        events.push(("run_finished", json!({"status": run.status, "error": run.error})));
+        events.push((RunEventKind::RunFinished, json!({"status": run.status, "error": run.error})));
     }
     events
 }
@@ -82,7 +87,7 @@ pub async fn run_events_stream(
                 .skip(c.sent)
                 .rev()
                 .map(|(i, (kind, data))| {
-                    Event::default().id(i.to_string()).event(*kind).data(data.to_string())
+                    Event::default().id(i.to_string()).event(kind.as_str()).data(data.to_string())
                 })
                 .collect();
             c.sent = all.len().max(c.sent);

@@ -3,7 +3,7 @@
 //! form works with JavaScript off, and a reload never re-submits.
 
 use super::{AppState, ClientAddr, CurrentUser, session_cookie};
-use crate::services::star_input_from_form;
+use crate::services::{star_input_from_form, tier_choice};
 use app::error::AppError;
 use app::model::*;
 use axum::extract::{Multipart, Path, State};
@@ -123,7 +123,7 @@ async fn bulk(
     let result = match action.strip_prefix("status:") {
         Some(status) => match status.parse::<JobStatus>() {
             Ok(st) => s.services.bulk_status(&user, &ids, st).await,
-            Err(e) => Err(AppError::Invalid(e)),
+            Err(e) => Err(AppError::from(e)),
         },
         None if action == "delete" => s.services.bulk_delete(&user, &ids).await,
         None => Err(AppError::Invalid(format!("unknown bulk action `{action}`"))),
@@ -148,10 +148,10 @@ async fn edit_job(
             title: Some(f.get("title")),
             company: Some(f.get("company")),
             location: Some(f.get("location")),
-            remote_policy: Some(f.get("remote_policy").parse().map_err(AppError::Invalid)?),
+            remote_policy: Some(f.get("remote_policy").parse::<_>().map_err(AppError::from)?),
             url: Some(f.get("url")),
-            status: Some(f.get("status").parse().map_err(AppError::Invalid)?),
-            stage: Some(f.get("stage").parse().map_err(AppError::Invalid)?),
+            status: Some(f.get("status").parse::<_>().map_err(AppError::from)?),
+            stage: Some(f.get("stage").parse::<_>().map_err(AppError::from)?),
             notes: Some(f.get("notes")),
             score: Some(if score.trim().is_empty() {
                 None
@@ -189,10 +189,15 @@ async fn run_job(
     let f = Fields(f);
     let back = job_page(&id);
     let tier = f.get("tier");
-    let tier = if tier.is_empty() { "auto".to_string() } else { tier };
-    done(s.services.enqueue_run(&user, &id, &tier).await, &back, |_| {
-        (back.clone(), "Run queued.".into())
-    })
+    let queued = match tier.is_empty() {
+        true => Ok(TierChoice::Auto),
+        false => tier_choice(&tier),
+    };
+    let queued = match queued {
+        Ok(tier) => s.services.enqueue_run(&user, &id, tier).await,
+        Err(e) => Err(e),
+    };
+    done(queued, &back, |_| (back.clone(), "Run queued.".into()))
 }
 
 /// The job page of a run, for redirects after acting on the run.

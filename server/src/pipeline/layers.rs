@@ -8,16 +8,15 @@ mod research;
 
 pub use analysis::{JdExtraction, PainPoints, StarSelection};
 pub use contacts::{CoverLetter, Outreach, PeopleMapper};
-pub use cv::{
-    CvGeneration, CvLine, grounding_violations, master_cv_lines, source_label, structural,
-};
+pub use cv::{CvGeneration, grounding_violations, master_cv_lines, source_label, structural};
 pub use publish::Publish;
 pub use research::{CompanyResearch, FitScore, RoleResearch};
 
 use super::{Layer, LayerError, RunContext};
 use crate::providers::{Providers, SharedProviders};
 use crate::store::SharedStore;
-use serde::de::DeserializeOwned;
+use app::model::{Tier, TierChoice};
+use app::outputs::Fit;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -60,22 +59,11 @@ fn posting(ctx: &RunContext) -> Value {
 }
 
 /// The tier the rest of the run uses: the fit layer's choice once it has run.
-fn effective_tier(ctx: &RunContext) -> String {
-    prior::<research::Fit>(ctx, "fit_score").map_or_else(|_| ctx.tier.clone(), |f| f.tier)
-}
-
-/// The typed output of an earlier layer.
-fn prior<T: DeserializeOwned>(ctx: &RunContext, layer: &str) -> Result<T, LayerError> {
-    let value = ctx
-        .outputs
-        .get(layer)
-        .ok_or_else(|| LayerError(format!("needs the output of `{layer}`, which has not run")))?;
-    serde_json::from_value(value.clone())
-        .map_err(|e| LayerError(format!("unreadable `{layer}` output: {e}")))
+fn effective_tier(ctx: &RunContext) -> TierChoice {
+    ctx.prior::<Fit>().map_or(ctx.tier, |f| f.tier.into())
 }
 
 /// Tier D skips the generation layers (people, outreach, cover letter, CV).
 fn generation_skipped(ctx: &RunContext) -> Result<bool, LayerError> {
-    let fit: research::Fit = prior(ctx, "fit_score")?;
-    Ok(fit.tier == "D")
+    Ok(ctx.prior::<Fit>()?.tier == Tier::D)
 }

@@ -7,15 +7,13 @@ use super::{Layer, LayerError, RunContext};
 use crate::store::{self, SharedStore, StoreError};
 use app::error::AppError;
 use app::model::*;
+use app::outputs::{Dossier, RunOutputs};
 use futures_util::FutureExt;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
-
-/// The settings key holding `{"paused": bool}` (the runbook's emergency disable).
-pub const PAUSE_SETTING: &str = "pipeline";
 
 #[derive(Debug, Clone)]
 pub struct RunnerSettings {
@@ -103,8 +101,7 @@ impl Runner {
     }
 
     pub async fn is_paused(&self) -> Result<bool, AppError> {
-        let setting = self.store.get_setting(PAUSE_SETTING).await?;
-        Ok(setting.and_then(|v| v["paused"].as_bool()).unwrap_or(false))
+        Ok(crate::control::pause_state(&*self.store).await?.paused)
     }
 
     /// Claims one run and executes it to the end, in this task. Returns false when nothing
@@ -229,21 +226,21 @@ impl Runner {
             job,
             profile,
             stars: self.store.list_stars().await?,
-            tier: run.tier.clone(),
+            tier: run.tier,
             outputs: Default::default(),
         };
         // A retried run keeps what its earlier layers produced.
         for layer in &run.layers {
-            if matches!(layer.status.as_str(), "completed" | "warning")
+            if layer.status.succeeded()
                 && let Some(output) = &layer.output
             {
-                ctx.outputs.insert(layer.name.clone(), output.clone());
+                ctx.outputs.insert(layer.name, output.clone());
             }
         }
         let deadline = tokio::time::Instant::now() + self.settings.timeout;
         let mut warnings = 0;
         for layer in &self.layers {
-            if ctx.outputs.contains_key(layer.name()) {
+            if ctx.outputs.contains(layer.name()) {
                 continue;
             }
             if *lost.borrow() {
@@ -258,7 +255,7 @@ impl Runner {
             // counts panics as failures), so its run finishes instead of staying processing.
             let attempt = std::panic::AssertUnwindSafe(layer.run(&ctx)).catch_unwind();
             let outcome = match tokio::time::timeout_at(deadline, attempt).await {
-                Ok(Err(panic)) => Ok(Err(LayerError(format!("panicked: {}", panic_text(&*panic))))),
+                Ok(Err(panic)) => Ok(Err(LayerError::Panicked(panic_text(&*panic)))),
                 Ok(Ok(result)) => Ok(result),
                 Err(elapsed) => Err(elapsed),
             };
@@ -268,27 +265,27 @@ impl Runner {
             record.duration_ms = Some((finished - started).num_milliseconds().max(0) as u64);
             match outcome {
                 Err(_) => {
-                    record.status = "failed".into();
-                    record.error = Some("timeout".into());
+                    let timeout = LayerError::Timeout.to_string();
+                    record.status = LayerStatus::Failed;
+                    record.error = Some(timeout.clone());
                     return self
-                        .finish(
-                            run,
-                            &worker,
-                            Ending::Finished(RunStatus::Failed, Some("timeout".into())),
-                        )
+                        .finish(run, &worker, Ending::Finished(RunStatus::Failed, Some(timeout)))
                         .await;
                 }
                 Ok(Err(e)) => {
-                    record.status = "failed".into();
-                    record.error = Some(e.0.clone());
-                    let reason = format!("{}: {}", layer.name(), e.0);
+                    record.status = LayerStatus::Failed;
+                    record.error = Some(e.to_string());
+                    let reason = format!("{}: {e}", layer.name());
                     return self
                         .finish(run, &worker, Ending::Finished(RunStatus::Failed, Some(reason)))
                         .await;
                 }
                 Ok(Ok(out)) => {
-                    record.status =
-                        if out.warning.is_some() { "warning" } else { "completed" }.into();
+                    record.status = if out.warning.is_some() {
+                        LayerStatus::Warning
+                    } else {
+                        LayerStatus::Completed
+                    };
                     if let Some(w) = &out.warning {
                         warnings += 1;
                         record.log.push(format!("warning: {w}"));
@@ -305,7 +302,7 @@ impl Runner {
                     record.fallbacks = usage.fallbacks;
                     record.prompt_version = usage.prompt_version;
                     record.output = Some(out.value.clone());
-                    ctx.outputs.insert(layer.name().to_string(), out.value);
+                    ctx.outputs.insert(layer.name(), out.value);
                 }
             }
         }
@@ -337,12 +334,10 @@ impl Runner {
             if status == RunStatus::Failed { JobStatus::Failed } else { JobStatus::Ready };
         self.set_job_status(&run.job_id, job_status, error).await?;
         // Publish puts the fit score on the job, so lists can sort and filter by it.
-        let published =
-            run.layers.iter().find(|l| l.name == "publish").and_then(|l| l.output.as_ref());
-        if let Some(score) = published.and_then(|o| o["fit_score"].as_u64())
+        if let Some(dossier) = RunOutputs::of(&run.layers).find::<Dossier>()
             && let Some(mut job) = self.store.get_job(&run.job_id).await?
         {
-            job.score = Some(score.min(100) as u8);
+            job.score = Some(dossier.fit_score.min(100));
             self.store.replace_job(&job).await?;
         }
         tracing::info!(run = %run.id, status = %status, "run finished");
@@ -369,17 +364,11 @@ impl Runner {
 /// Marks `name` running on the run (replacing an earlier failed attempt's record); returns its index.
 fn upsert_layer(
     run: &mut PipelineRun,
-    name: &str,
+    name: LayerName,
     started: chrono::DateTime<chrono::Utc>,
 ) -> usize {
-    let record = LayerRun {
-        name: name.to_string(),
-        status: "running".into(),
-        started_at: Some(started),
-        finished_at: None,
-        duration_ms: None,
-        ..Default::default()
-    };
+    let record =
+        LayerRun { started_at: Some(started), ..LayerRun::new(name, LayerStatus::Running) };
     match run.layers.iter().position(|l| l.name == name) {
         Some(i) => {
             run.layers[i] = record;

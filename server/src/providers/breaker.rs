@@ -6,13 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::sync::Mutex;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BreakerState {
-    Closed,
-    Open,
-    HalfOpen,
-}
+pub use app::model::BreakerState;
 
 /// What `/api/metrics` and `/api/health` show.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -7,6 +7,7 @@ use super::breaker::{Breaker, BreakerStatus};
 use super::chat::error_message;
 use super::headers;
 use crate::clock::SharedClock;
+use crate::control::{self, FirecrawlSwitch};
 use crate::store::SharedStore;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -17,7 +18,6 @@ use std::sync::Mutex;
 /// The runbook's promise: after a 429, FireCrawl is left alone for five minutes.
 pub const RATE_LIMIT_BACKOFF: Duration = Duration::minutes(5);
 /// Where the runtime switch is persisted.
-pub const SETTING: &str = "firecrawl";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
@@ -115,14 +115,14 @@ impl FireCrawl {
         if !self.configured() {
             return false;
         }
-        match self.store.get_setting(SETTING).await {
-            Ok(Some(v)) => v["enabled"].as_bool().unwrap_or(self.enabled_by_config),
+        match control::read::<FirecrawlSwitch>(&*self.store).await {
+            Ok(Some(switch)) => switch.enabled,
             _ => self.enabled_by_config,
         }
     }
 
     pub async fn set_enabled(&self, enabled: bool) -> Result<(), crate::store::StoreError> {
-        self.store.put_setting(SETTING, &json!({"enabled": enabled})).await
+        control::write(&*self.store, &FirecrawlSwitch { enabled }).await
     }
 
     pub fn breaker(&self) -> BreakerStatus {

@@ -7,22 +7,20 @@ use super::breaker::{Breaker, BreakerStatus};
 use super::chat::{ChatClient, ChatError, ChatReply, ChatRequest, FailureKind, Role};
 use super::headers::RateLimit;
 use super::models::ModelTable;
-use super::prompts::Prompt;
+use super::prompts::{Prompt, PromptError};
+use super::schema::{self, schema_of};
 use crate::clock::SharedClock;
-use crate::pipeline::runner::PAUSE_SETTING;
-use crate::pipeline::{LayerError, schema, schema_of};
-use crate::store::SharedStore;
+use crate::control::ControlPlane;
+use app::model::{LayerName, TierChoice};
 use chrono::{DateTime, Duration, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 pub const OFFLINE: &str = "offline";
-/// Where today's LLM spend is kept (shared by every process on one store).
-pub const SPEND_SETTING: &str = "llm_spend";
 const ALERTS_KEPT: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,12 +90,20 @@ pub struct Llm {
     table: ModelTable,
     retry: RetryPolicy,
     clock: SharedClock,
-    store: SharedStore,
-    daily_budget_usd: Option<f64>,
+    /// Told what each call cost; decides whether models may be asked (the daily budget).
+    control: Arc<ControlPlane>,
     max_tokens: u32,
-    /// Serialises this process's read-modify-write of today's spend, so concurrent layers do
-    /// not lose each other's cost.
-    spend_lock: tokio::sync::Mutex<()>,
+}
+
+/// Why the router could not give a layer its answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+    /// Every provider failed or was passed over, each with its reason, and offline answers
+    /// are switched off.
+    #[error("no provider could answer: {}", passed_over.join("; "))]
+    NoProvider { passed_over: Vec<String> },
 }
 
 /// How a provider's attempt at one answer ended.
@@ -110,7 +116,6 @@ enum Attempt<T> {
 pub struct LlmSettings {
     pub offline_fallback: bool,
     pub retry: RetryPolicy,
-    pub daily_budget_usd: Option<f64>,
     pub breaker_threshold: u32,
     pub breaker_cool_down: Duration,
     pub max_tokens: u32,
@@ -121,7 +126,6 @@ impl Default for LlmSettings {
         LlmSettings {
             offline_fallback: true,
             retry: RetryPolicy::default(),
-            daily_budget_usd: None,
             breaker_threshold: 3,
             breaker_cool_down: Duration::seconds(60),
             max_tokens: 4_096,
@@ -137,7 +141,7 @@ impl Llm {
         chain: Vec<Arc<dyn ChatClient>>,
         table: ModelTable,
         settings: LlmSettings,
-        store: SharedStore,
+        control: Arc<ControlPlane>,
         clock: SharedClock,
     ) -> Self {
         let breakers = chain
@@ -160,16 +164,14 @@ impl Llm {
             table,
             retry: settings.retry,
             clock,
-            store,
-            daily_budget_usd: settings.daily_budget_usd,
+            control,
             max_tokens: settings.max_tokens,
-            spend_lock: tokio::sync::Mutex::new(()),
         }
     }
 
     /// No provider configured: every answer comes from the offline provider.
-    pub fn offline(store: SharedStore, clock: SharedClock) -> Self {
-        Llm::new(Vec::new(), ModelTable::bundled(), LlmSettings::default(), store, clock)
+    pub fn offline(control: Arc<ControlPlane>, clock: SharedClock) -> Self {
+        Llm::new(Vec::new(), ModelTable::bundled(), LlmSettings::default(), control, clock)
     }
 
     /// The configured providers in chain order, with breaker and rate-limit state.
@@ -198,10 +200,6 @@ impl Llm {
         self.alerts.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
     }
 
-    pub fn daily_budget_usd(&self) -> Option<f64> {
-        self.daily_budget_usd
-    }
-
     fn alert(&self, provider: &str, kind: FailureKind, message: &str) {
         tracing::error!(provider, kind = kind.as_str(), message, "LLM provider alert");
         let mut alerts = self.alerts.lock().unwrap_or_else(|e| e.into_inner());
@@ -216,69 +214,26 @@ impl Llm {
         });
     }
 
-    /// USD spent on LLM calls today (UTC), by every process sharing the store.
-    pub async fn spent_today(&self) -> f64 {
-        let today = self.clock.now().date_naive().to_string();
-        match self.store.get_setting(SPEND_SETTING).await {
-            Ok(Some(v)) if v["date"] == today.as_str() => v["usd"].as_f64().unwrap_or(0.0),
-            _ => 0.0,
-        }
-    }
-
-    async fn record_spend(&self, usd: f64) {
-        if usd <= 0.0 {
-            return;
-        }
-        let _one_at_a_time = self.spend_lock.lock().await;
-        let today = self.clock.now().date_naive().to_string();
-        let total = self.spent_today().await + usd;
-        let value = json!({"date": today, "usd": total});
-        if let Err(e) = self.store.put_setting(SPEND_SETTING, &value).await {
-            tracing::warn!(error = %e, "could not record LLM spend");
-        }
-    }
-
-    /// True when a daily budget is set and spent; pauses the pipeline (once) saying why.
-    async fn over_budget(&self) -> bool {
-        let Some(budget) = self.daily_budget_usd else { return false };
-        let spent = self.spent_today().await;
-        if spent < budget {
-            return false;
-        }
-        let paused = matches!(self.store.get_setting(PAUSE_SETTING).await, Ok(Some(v)) if v["paused"] == true);
-        if !paused {
-            let reason = format!(
-                "daily LLM budget of ${budget:.2} spent (${spent:.2} today); resume after raising LLM_DAILY_BUDGET_USD or tomorrow"
-            );
-            tracing::warn!(%reason, "pausing the pipeline");
-            let setting = json!({"paused": true, "reason": reason});
-            if let Err(e) = self.store.put_setting(PAUSE_SETTING, &setting).await {
-                tracing::warn!(error = %e, "could not pause the pipeline");
-            }
-        }
-        true
-    }
-
     /// Asks for a `T`. `prompt` is rendered only if a model is asked; `check` adds what the
     /// schema cannot say (quotes that must be in the posting, limits, references); `offline`
     /// answers when no provider can.
     pub async fn ask<T>(
         &self,
-        layer: &str,
-        tier: &str,
-        prompt: impl FnOnce() -> Result<Prompt, String>,
+        layer: LayerName,
+        tier: TierChoice,
+        prompt: impl FnOnce() -> Result<Prompt, PromptError>,
         check: impl Fn(&T) -> Result<(), String>,
-        offline: impl FnOnce() -> Result<T, LayerError>,
-    ) -> Result<Served<T>, LayerError>
+        offline: impl FnOnce() -> T,
+    ) -> Result<Served<T>, AskError>
     where
         T: DeserializeOwned + JsonSchema,
     {
         let mut usage = Usage::default();
         if !self.chain.is_empty() {
-            if self.over_budget().await {
+            if !self.control.may_spend().await {
                 usage.fallbacks.push("all providers: the daily LLM budget is spent".into());
             } else {
-                let prompt = prompt().map_err(LayerError)?;
+                let prompt = prompt()?;
                 usage.prompt_version = Some(prompt.version.clone());
                 for client in &self.chain {
                     match self
@@ -297,12 +252,9 @@ impl Llm {
             }
         }
         if !self.offline_fallback() {
-            return Err(LayerError(format!(
-                "no provider could answer: {}",
-                usage.fallbacks.join("; ")
-            )));
+            return Err(AskError::NoProvider { passed_over: usage.fallbacks });
         }
-        let value = offline()?;
+        let value = offline();
         usage.provider = OFFLINE.into();
         usage.model = None;
         Ok(Served { value, usage })
@@ -311,8 +263,8 @@ impl Llm {
     async fn attempt<T>(
         &self,
         client: &dyn ChatClient,
-        layer: &str,
-        tier: &str,
+        layer: LayerName,
+        tier: TierChoice,
         prompt: &Prompt,
         check: &impl Fn(&T) -> Result<(), String>,
         usage: &mut Usage,
@@ -325,7 +277,7 @@ impl Llm {
         if !breaker.allow() {
             return Attempt::PassOver("circuit open".into());
         }
-        let Some(model) = self.table.model(name, tier, layer) else {
+        let Some(model) = self.table.model(name, tier.as_str(), layer.as_str()) else {
             return Attempt::PassOver("no model configured for it".into());
         };
         let schema = schema_of::<T>();
@@ -407,7 +359,7 @@ impl Llm {
             Some(usd) => {
                 usage.cost_usd += usd;
                 usage.call_log.push(format!("{tokens}, ${usd:.6}"));
-                self.record_spend(usd).await;
+                self.control.record_spend(usd).await;
             }
             None => {
                 usage.call_log.push(format!("{tokens}, no price for this model"));

@@ -4,11 +4,12 @@
 //! client.
 
 use super::Services;
-use crate::pipeline::layers::{CvLine, master_cv_lines, source_label, structural};
+use crate::pipeline::layers::{master_cv_lines, source_label, structural};
 use crate::store::StoreError;
 use app::cv::*;
 use app::error::AppError;
 use app::model::*;
+use app::outputs::{Cv, CvLine, Jd, OrSkipped};
 use serde_json::Value;
 
 /// Versions kept per job; older ones are dropped unless marked as sent.
@@ -109,20 +110,14 @@ pub fn document_from_lines(lines: &[CvLine], resume: &Value, stars: &[StarRecord
 }
 
 /// The posting's keywords: those the CV layer measured coverage of, else the extraction's.
-fn posting_keywords(cv: Option<&Value>, jd: Option<&Value>) -> Vec<String> {
-    if let Some(k) =
-        cv.and_then(|cv| serde_json::from_value(cv["keyword_coverage"]["keywords"].clone()).ok())
-    {
-        return k;
+fn posting_keywords(cv: Option<&Cv>, jd: Option<&Jd>) -> Vec<String> {
+    if let Some(cv) = cv {
+        return cv.keyword_coverage.keywords.clone();
     }
     let mut keywords: Vec<String> = Vec::new();
-    for field in ["technical_skills", "top_keywords"] {
-        for k in
-            jd.into_iter().flat_map(|jd| jd[field].as_array()).flatten().filter_map(Value::as_str)
-        {
-            if !keywords.iter().any(|x| x.eq_ignore_ascii_case(k)) {
-                keywords.push(k.to_string());
-            }
+    for k in jd.into_iter().flat_map(|jd| jd.technical_skills.iter().chain(&jd.top_keywords)) {
+        if !keywords.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+            keywords.push(k.clone());
         }
     }
     keywords
@@ -137,8 +132,9 @@ impl Services {
     /// draft, else the master CV.
     pub async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {
         let job = self.get_job(job_id).await?;
-        let [cv, jd] = self.latest_outputs(job_id, ["cv_generation", "jd_extraction"]).await?;
-        let keywords = posting_keywords(cv.as_ref(), jd.as_ref());
+        let outputs = self.latest_outputs(job_id).await?;
+        let cv = outputs.find::<OrSkipped<Cv>>().and_then(OrSkipped::done);
+        let keywords = posting_keywords(cv.as_ref(), outputs.find::<Jd>().as_ref());
         let latest = self.store.latest_cv_version(job_id).await?;
         let (document, origin, version, saved_at) = match latest {
             Some(v) => (v.document, CvOrigin::Saved, Some(v.number), Some(v.saved_at)),
@@ -161,15 +157,11 @@ impl Services {
 
     /// The document a job's CV starts from: the pipeline's draft (`cv`, the CV layer's output),
     /// or the master CV.
-    async fn cv_draft(&self, cv: Option<Value>) -> Result<(CvDocument, CvOrigin), AppError> {
+    async fn cv_draft(&self, cv: Option<Cv>) -> Result<(CvDocument, CvOrigin), AppError> {
         let resume = self.profile().await?.resume;
         let stars = self.list_stars().await?;
         let (lines, origin) = match cv {
-            Some(cv) => (
-                serde_json::from_value::<Vec<CvLine>>(cv["lines"].clone())
-                    .map_err(|e| AppError::Internal(format!("stored CV unreadable: {e}")))?,
-                CvOrigin::Pipeline,
-            ),
+            Some(cv) => (cv.lines, CvOrigin::Pipeline),
             None => (master_cv_lines(&resume), CvOrigin::MasterCv),
         };
         let mut document = document_from_lines(&lines, &resume, &stars);
@@ -184,8 +176,8 @@ impl Services {
         Ok(match self.store.latest_cv_version(job_id).await? {
             Some(v) => v.document,
             None => {
-                let [cv] = self.latest_outputs(job_id, ["cv_generation"]).await?;
-                self.cv_draft(cv).await?.0
+                let cv = self.latest_output::<OrSkipped<Cv>>(job_id).await?;
+                self.cv_draft(cv.and_then(OrSkipped::done)).await?.0
             }
         })
     }
@@ -320,8 +312,14 @@ mod tests {
 
     #[test]
     fn keywords_come_from_the_cv_layer_else_the_extraction() {
-        let cv = json!({"keyword_coverage": {"keywords": ["Rust", "Kafka"]}});
-        let jd = json!({"technical_skills": ["Go", "rust"], "top_keywords": ["RUST", "SLOs"]});
+        let coverage = json!({"keywords": ["Rust", "Kafka"], "in_cv": [], "in_master_cv": [],
+            "cv_percent": 0, "master_cv_percent": 0});
+        let cv = Cv { lines: vec![], keyword_coverage: serde_json::from_value(coverage).unwrap() };
+        let jd = Jd {
+            technical_skills: vec!["Go".into(), "rust".into()],
+            top_keywords: vec!["RUST".into(), "SLOs".into()],
+            ..Jd::default()
+        };
         assert_eq!(posting_keywords(Some(&cv), Some(&jd)), ["Rust", "Kafka"]);
         assert_eq!(posting_keywords(None, Some(&jd)), ["Go", "rust", "SLOs"]);
         assert!(posting_keywords(None, None).is_empty());

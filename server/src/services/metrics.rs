@@ -2,7 +2,6 @@
 //! `/api/health`.
 
 use super::Services;
-use crate::providers::breaker::BreakerState;
 use crate::providers::llm::ProviderState;
 use app::error::AppError;
 use app::model::*;
@@ -10,14 +9,6 @@ use serde_json::{Map, Value, json};
 
 /// Every LLM provider jobintel knows, configured or not.
 const LLM_PROVIDERS: [&str; 3] = ["openrouter", "anthropic", "openai"];
-
-fn breaker_name(state: BreakerState) -> &'static str {
-    match state {
-        BreakerState::Closed => "closed",
-        BreakerState::Open => "open",
-        BreakerState::HalfOpen => "half_open",
-    }
-}
 
 /// The p-th percentile (0–100) of sorted values, nearest rank.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -50,25 +41,25 @@ impl Services {
                 ProviderHealth {
                     name: name.to_string(),
                     configured: state.is_some(),
-                    breaker: state.map_or("none", |s| breaker_name(s.breaker.state)).into(),
+                    breaker: state.map(|s| s.breaker.state),
                 }
             })
             .collect();
         providers.push(ProviderHealth {
             name: "offline".into(),
             configured: llm.offline_fallback(),
-            breaker: "none".into(),
+            breaker: None,
         });
         let open = |p: &ProviderState| p.breaker.state == BreakerState::Open;
         let (status, detail) = match chain.first() {
-            None => ("healthy", None),
-            Some(primary) if !open(primary) => ("healthy", None),
+            None => (HealthStatus::Healthy, None),
+            Some(primary) if !open(primary) => (HealthStatus::Healthy, None),
             Some(_) if chain.iter().all(open) => {
                 if llm.offline_fallback() {
-                    ("degraded", Some("every LLM provider's breaker is open; the offline provider is answering".to_string()))
+                    (HealthStatus::Degraded, Some("every LLM provider's breaker is open; the offline provider is answering".to_string()))
                 } else {
                     (
-                        "unhealthy",
+                        HealthStatus::Unhealthy,
                         Some(
                             "every LLM provider's breaker is open and offline fallback is disabled"
                                 .to_string(),
@@ -77,7 +68,7 @@ impl Services {
                 }
             }
             Some(primary) => (
-                "degraded",
+                HealthStatus::Degraded,
                 Some(format!(
                     "{}'s breaker is open ({}); fallbacks are answering",
                     primary.name,
@@ -85,7 +76,7 @@ impl Services {
                 )),
             ),
         };
-        ExternalHealth { status: status.into(), detail, providers }
+        ExternalHealth { status, detail, providers }
     }
 
     /// Not configured (no key), disabled, healthy, or degraded while its breaker is open (the
@@ -93,19 +84,19 @@ impl Services {
     pub async fn firecrawl_health(&self) -> ExternalHealth {
         let fc = &self.providers.firecrawl;
         let breaker = fc.breaker();
-        let provider = |b: &str| ProviderHealth {
+        let provider = ProviderHealth {
             name: "firecrawl".into(),
             configured: fc.configured(),
-            breaker: b.into(),
+            breaker: Some(breaker.state),
         };
         let (status, detail) = if !fc.configured() {
-            ("not_configured", None)
+            (HealthStatus::NotConfigured, None)
         } else if !fc.enabled().await {
-            ("disabled", Some("switched off; contacts are synthetic".to_string()))
+            (HealthStatus::Disabled, Some("switched off; contacts are synthetic".to_string()))
         } else if breaker.state == BreakerState::Open {
             let until = breaker.next_try_at.map(|t| t.format("%H:%M:%S UTC").to_string());
             (
-                "degraded",
+                HealthStatus::Degraded,
                 Some(format!(
                     "{} — backing off until {}",
                     breaker.reason.clone().unwrap_or_default(),
@@ -113,13 +104,9 @@ impl Services {
                 )),
             )
         } else {
-            ("healthy", None)
+            (HealthStatus::Healthy, None)
         };
-        ExternalHealth {
-            status: status.into(),
-            detail,
-            providers: vec![provider(breaker_name(breaker.state))],
-        }
+        ExternalHealth { status, detail, providers: vec![provider] }
     }
 
     /// `GET /api/metrics`.
@@ -159,13 +146,13 @@ impl Services {
         Ok(json!({
             "rate_limits": rate_limits,
             "llm_cost": {
-                "today_usd": round6(llm.spent_today().await),
+                "today_usd": round6(self.providers.control.spent_today().await),
                 "last_7_days_usd": round6(week_total),
                 "per_run_average_usd": round6(average),
                 "per_run_p95_usd": round6(percentile(&costs, 95.0)),
                 "last_run_usd": last_run,
                 "runs_counted": costs.len(),
-                "daily_budget_usd": llm.daily_budget_usd(),
+                "daily_budget_usd": self.providers.control.daily_budget_usd(),
             },
             "circuit_breakers": breakers,
             "pipeline": {
@@ -208,16 +195,15 @@ impl Services {
         let health = self.health().await;
         let num = |v: &Value| v.as_f64().unwrap_or(0.0);
         let mut out = Exposition(String::new());
-        let up =
-            |status: &str| if matches!(status, "healthy" | "not_configured") { 1.0 } else { 0.0 };
+        let up = |status: HealthStatus| if status.is_up() { 1.0 } else { 0.0 };
         out.family(
             "service_healthy",
             "1 when the service is healthy (or not configured).",
             &[
-                (label("service", "store"), up(&health.mongodb.status)),
-                (label("service", "runner"), up(&health.runner.status)),
-                (label("service", "llm"), up(&health.llm.status)),
-                (label("service", "firecrawl"), up(&health.firecrawl.status)),
+                (label("service", "store"), up(health.mongodb.status)),
+                (label("service", "runner"), up(health.runner.status)),
+                (label("service", "llm"), up(health.llm.status)),
+                (label("service", "firecrawl"), up(health.firecrawl.status)),
             ],
         );
         let p = &m["pipeline"];

@@ -7,8 +7,8 @@ use crate::pipeline::layers::master_cv_lines;
 use app::cv::{CvDocument, CvHeader, CvItem, CvSection, CvSettings, Font, Paper, SectionKind};
 use app::error::AppError;
 use app::model::*;
+use app::outputs::{Dossier, LayerOutputType, Letter, OrSkipped, RunOutputs};
 use serde::Deserialize;
-use serde_json::Value;
 
 /// A rendered PDF and the file name to offer it under.
 pub struct Pdf {
@@ -97,29 +97,31 @@ impl Services {
     }
 
     /// The newest output of each of `layers` among the job's finished runs (one store read).
-    pub(super) async fn latest_outputs<const N: usize>(
-        &self,
-        job_id: &str,
-        layers: [&str; N],
-    ) -> Result<[Option<Value>; N], AppError> {
+    /// What the job's finished runs produced: each layer's output from the newest finished
+    /// run that has one.
+    pub(super) async fn latest_outputs(&self, job_id: &str) -> Result<RunOutputs, AppError> {
         let runs = self
             .list_runs(RunQuery { job_id: Some(job_id.into()), limit: 20, ..Default::default() })
             .await?;
-        let finished: Vec<&PipelineRun> = runs
-            .iter()
-            .filter(|r| matches!(r.status, RunStatus::Completed | RunStatus::Partial))
-            .collect();
-        Ok(layers.map(|layer| {
-            finished
-                .iter()
-                .find_map(|r| r.layers.iter().find(|l| l.name == layer)?.output.clone())
-                .filter(|o| o.get("skipped").is_none())
-        }))
+        let mut outputs = RunOutputs::default();
+        let finished =
+            runs.iter().filter(|r| matches!(r.status, RunStatus::Completed | RunStatus::Partial));
+        for layer in finished.flat_map(|r| &r.layers) {
+            if let Some(output) = &layer.output
+                && !outputs.contains(layer.name)
+            {
+                outputs.insert(layer.name, output.clone());
+            }
+        }
+        Ok(outputs)
     }
 
-    async fn latest_output(&self, job_id: &str, layer: &str) -> Result<Option<Value>, AppError> {
-        let [output] = self.latest_outputs(job_id, [layer]).await?;
-        Ok(output)
+    /// The newest output of the layer that writes `T`.
+    pub(super) async fn latest_output<T: LayerOutputType>(
+        &self,
+        job_id: &str,
+    ) -> Result<Option<T>, AppError> {
+        Ok(self.latest_outputs(job_id).await?.find())
     }
 
     async fn candidate_name(&self) -> String {
@@ -162,14 +164,15 @@ impl Services {
         overrides: &PrintOverrides,
     ) -> Result<Pdf, AppError> {
         let job = self.get_job(job_id).await?;
-        let letter = self.latest_output(job_id, "cover_letter").await?.ok_or_else(|| {
+        let letter = self.latest_output::<OrSkipped<Letter>>(job_id).await?;
+        let letter = letter.and_then(OrSkipped::done).ok_or_else(|| {
             AppError::NotFound(format!(
                 "job `{job_id}` has no cover letter yet; run the pipeline first"
             ))
         })?;
         let name = self.candidate_name().await;
         let title = format!("Cover letter — {} — {}", job.title, job.company);
-        let doc = text_doc(&name, "", letter["text"].as_str().unwrap_or_default());
+        let doc = text_doc(&name, "", &letter.text);
         let bytes = self.print(doc, &title, overrides).await?;
         Ok(Pdf { file_name: file_name("Cover_Letter", &job.company, &job.title), bytes })
     }
@@ -180,10 +183,10 @@ impl Services {
         overrides: &PrintOverrides,
     ) -> Result<Pdf, AppError> {
         let job = self.get_job(job_id).await?;
-        let dossier = self.latest_output(job_id, "publish").await?.ok_or_else(|| {
+        let dossier = self.latest_output::<Dossier>(job_id).await?.ok_or_else(|| {
             AppError::NotFound(format!("job `{job_id}` has no dossier yet; run the pipeline first"))
         })?;
-        let text = dossier["dossier"].as_str().unwrap_or_default().replace('\n', "\n\n");
+        let text = dossier.dossier.replace('\n', "\n\n");
         let title = format!("Dossier — {} — {}", job.title, job.company);
         let doc = text_doc(&self.candidate_name().await, &title, &text);
         let bytes = self.print(doc, &title, overrides).await?;

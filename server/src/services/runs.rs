@@ -1,7 +1,6 @@
 //! Pipeline runs: queueing, cancel, retry, pause and the runbook's recovery procedures.
 
 use super::{Actor, Services, require_admin};
-use crate::pipeline::runner::PAUSE_SETTING;
 use crate::store::{self, StoreError};
 use app::error::AppError;
 use app::model::*;
@@ -9,9 +8,16 @@ use serde_json::json;
 
 /// How many attempts a run gets before a lost lease fails it.
 pub const MAX_ATTEMPTS: u32 = 3;
-pub const TIERS: [&str; 5] = ["auto", "A", "B", "C", "D"];
 /// The error the runbook's "Clear Stuck Jobs" procedure writes.
 pub const STUCK_ERROR: &str = "Stuck processing - manual reset";
+
+/// The tier a caller asked for (`auto`, `A`–`D`); an error names the field and the choices.
+pub fn tier_choice(text: &str) -> Result<TierChoice, AppError> {
+    text.parse().map_err(|_| {
+        let names: Vec<&str> = TierChoice::ALL.iter().map(|t| t.as_str()).collect();
+        AppError::Invalid(format!("`tier` must be one of {}, got `{text}`", names.join(", ")))
+    })
+}
 
 impl Services {
     pub async fn paused(&self) -> Result<bool, AppError> {
@@ -20,15 +26,14 @@ impl Services {
 
     /// Paused or not, and why when the pipeline paused itself.
     pub async fn pause_state(&self) -> Result<(bool, Option<String>), AppError> {
-        let setting = self.store.get_setting(PAUSE_SETTING).await?.unwrap_or_default();
-        let paused = setting["paused"].as_bool().unwrap_or(false);
-        Ok((paused, setting["reason"].as_str().filter(|_| paused).map(str::to_string)))
+        let state = self.providers.control.pause_state().await?;
+        Ok((state.paused, state.reason))
     }
 
     /// Pauses or resumes claiming runs (PDF export keeps working). `actor` None is the CLI.
     pub async fn set_paused(&self, actor: Actor<'_>, paused: bool) -> Result<(), AppError> {
         let who = actor.admin()?;
-        self.store.put_setting(PAUSE_SETTING, &json!({"paused": paused})).await?;
+        self.providers.control.set_paused(paused).await?;
         self.audit(
             &who,
             if paused { "pipeline.pause" } else { "pipeline.resume" },
@@ -45,28 +50,17 @@ impl Services {
         &self,
         user: &UserInfo,
         job_id: &str,
-        tier: &str,
+        tier: TierChoice,
     ) -> Result<PipelineRun, AppError> {
         require_admin(user)?;
-        if !TIERS.contains(&tier) {
-            return Err(AppError::Invalid(format!(
-                "`tier` must be one of {}, got `{tier}`",
-                TIERS.join(", ")
-            )));
-        }
         let mut job = self.get_job(job_id).await?;
         if self.paused().await? {
             return Err(AppError::Unavailable(
                 "the pipeline is paused; resume it to queue runs".into(),
             ));
         }
-        let run = PipelineRun::queued(
-            store::new_id(),
-            job.id.clone(),
-            tier.to_string(),
-            MAX_ATTEMPTS,
-            store::now(),
-        );
+        let run =
+            PipelineRun::queued(store::new_id(), job.id.clone(), tier, MAX_ATTEMPTS, store::now());
         self.insert_run(&run).await?;
         job.status = JobStatus::Queued;
         job.error = None;
@@ -134,15 +128,11 @@ impl Services {
         let mut run = PipelineRun::queued(
             store::new_id(),
             old.job_id.clone(),
-            old.tier.clone(),
+            old.tier,
             MAX_ATTEMPTS,
             store::now(),
         );
-        run.layers = old
-            .layers
-            .into_iter()
-            .take_while(|l| matches!(l.status.as_str(), "completed" | "warning"))
-            .collect();
+        run.layers = old.layers.into_iter().take_while(|l| l.status.succeeded()).collect();
         self.insert_run(&run).await?;
         self.audit(
             &who,

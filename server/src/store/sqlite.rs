@@ -111,9 +111,11 @@ fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
     })
 }
 
-fn parse_enum<T: std::str::FromStr<Err = String>>(s: &str) -> rusqlite::Result<T> {
-    s.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+fn parse_enum<T: std::str::FromStr<Err = app::model::UnknownValue>>(
+    s: &str,
+) -> rusqlite::Result<T> {
+    s.parse().map_err(|e: app::model::UnknownValue| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 

@@ -94,7 +94,13 @@ pub async fn queue_demo_runs(store: &server::store::SharedStore, n: usize) {
         job.dedupe_key = format!("queued-demo|{i}");
         job.status = JobStatus::Queued;
         store.insert_job(&job).await.expect("insert job");
-        let run = PipelineRun::queued(new_id(), job.id, "auto".into(), 3, server::store::now());
+        let run = PipelineRun::queued(
+            new_id(),
+            job.id,
+            app::model::TierChoice::Auto,
+            3,
+            server::store::now(),
+        );
         store.insert_run(&run).await.expect("queue run");
     }
 }

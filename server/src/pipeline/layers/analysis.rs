@@ -1,32 +1,14 @@
 //! Layers 1–3: what the posting asks for, what hurts, and which STAR records answer it.
 
 use super::super::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
-use super::{OFFLINE, posting, prior};
+use super::{OFFLINE, posting};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::prompts;
+use app::model::LayerName;
+use app::outputs::{Finding, Jd, PainMapping, Pains, RankedStar, Stars};
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Jd {
-    pub title: String,
-    pub company: String,
-    pub location: String,
-    pub remote_policy: String,
-    pub seniority: String,
-    pub role_category: String,
-    pub responsibilities: Vec<String>,
-    pub must_have: Vec<String>,
-    pub nice_to_have: Vec<String>,
-    pub technical_skills: Vec<String>,
-    pub soft_skills: Vec<String>,
-    pub top_keywords: Vec<String>,
-    pub years_of_experience: Option<u32>,
-    pub salary: Option<String>,
-}
 
 pub struct JdExtraction {
     pub providers: SharedProviders,
@@ -201,8 +183,8 @@ pub fn extract(ctx: &RunContext) -> Jd {
 
 #[async_trait]
 impl Layer for JdExtraction {
-    fn name(&self) -> &'static str {
-        "jd_extraction"
+    fn name(&self) -> LayerName {
+        LayerName::JdExtraction
     }
 
     fn output_schema(&self) -> Value {
@@ -215,7 +197,7 @@ impl Layer for JdExtraction {
             .llm
             .ask(
                 self.name(),
-                &ctx.tier,
+                ctx.tier,
                 || prompts::render(self.name(), json!({"posting": posting(ctx)})),
                 |jd: &Jd| {
                     if jd.title.trim().is_empty() {
@@ -223,7 +205,7 @@ impl Layer for JdExtraction {
                     }
                     Ok(())
                 },
-                || Ok(extract(ctx)),
+                || extract(ctx),
             )
             .await?;
         let jd = &served.value;
@@ -243,23 +225,6 @@ impl Layer for JdExtraction {
         }
         Ok(out)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Finding {
-    pub text: String,
-    /// The sentence of the posting it rests on, quoted.
-    pub evidence: String,
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub confidence: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Pains {
-    pub pain_points: Vec<Finding>,
-    pub strategic_needs: Vec<Finding>,
-    pub risks_if_unfilled: Vec<Finding>,
-    pub success_metrics: Vec<Finding>,
 }
 
 const PAIN_SIGNALS: &[&str] = &[
@@ -404,8 +369,8 @@ fn quotes_the_posting(pains: &Pains, description: &str) -> Result<(), String> {
 
 #[async_trait]
 impl Layer for PainPoints {
-    fn name(&self) -> &'static str {
-        "pain_points"
+    fn name(&self) -> LayerName {
+        LayerName::PainPoints
     }
 
     fn output_schema(&self) -> Value {
@@ -418,10 +383,10 @@ impl Layer for PainPoints {
             .llm
             .ask(
                 self.name(),
-                &ctx.tier,
+                ctx.tier,
                 || prompts::render(self.name(), json!({"posting": posting(ctx)})),
                 |p: &Pains| quotes_the_posting(p, &ctx.job.description),
-                || Ok(mine(&ctx.job.description)),
+                || mine(&ctx.job.description),
             )
             .await?;
         let pains = &served.value;
@@ -437,27 +402,6 @@ impl Layer for PainPoints {
         }
         Ok(out)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct RankedStar {
-    pub id: String,
-    pub title: String,
-    pub score: f64,
-    pub matched_skills: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PainMapping {
-    pub pain_point: String,
-    pub star_ids: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Stars {
-    pub ranked: Vec<RankedStar>,
-    pub selected: Vec<RankedStar>,
-    pub mapping: Vec<PainMapping>,
 }
 
 pub struct StarSelection;
@@ -481,8 +425,8 @@ fn round2(x: f64) -> f64 {
 
 #[async_trait]
 impl Layer for StarSelection {
-    fn name(&self) -> &'static str {
-        "star_selection"
+    fn name(&self) -> LayerName {
+        LayerName::StarSelection
     }
 
     fn output_schema(&self) -> Value {
@@ -490,8 +434,8 @@ impl Layer for StarSelection {
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let pains: Pains = prior(ctx, "pain_points")?;
+        let jd: Jd = ctx.prior()?;
+        let pains: Pains = ctx.prior()?;
         let docs: Vec<String> = ctx.stars.iter().map(star_text).collect();
         let bm = Bm25::new(&docs);
         let pain_text: Vec<&str> = pains

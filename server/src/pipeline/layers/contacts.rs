@@ -1,17 +1,17 @@
 //! Layers 7–9: who to contact, what to send them, and the cover letter.
 
 use super::super::text;
-use super::analysis::{Jd, Pains, Stars};
-use super::research::Fit;
-use super::{OFFLINE, effective_tier, generation_skipped, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, OrSkipped, RunContext, Skipped, schema_of};
+use super::{OFFLINE, effective_tier, generation_skipped};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
 use crate::providers::prompts;
 use app::model::StarRecord;
+use app::model::{LayerName, Tier};
+use app::outputs::{
+    Contact, Fit, Jd, Letter, Message, Messages, OrSkipped, Pains, People, Skipped, Stars,
+};
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// LinkedIn's connection-note limit.
@@ -19,28 +19,13 @@ pub const LINKEDIN_NOTE_MAX: usize = 300;
 pub const EMAIL_MIN_WORDS: usize = 95;
 pub const EMAIL_MAX_WORDS: usize = 205;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Contact {
-    pub name: String,
-    pub role: String,
-    pub why_relevant: String,
-    pub source: String,
-    pub synthetic: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct People {
-    pub primary: Vec<Contact>,
-    pub secondary: Vec<Contact>,
-}
-
 /// Contacts per tier: A 5, B 3, C 2, D 0.
-pub fn contacts_for_tier(tier: &str) -> usize {
+pub fn contacts_for_tier(tier: Tier) -> usize {
     match tier {
-        "A" => 5,
-        "B" => 3,
-        "C" => 2,
-        _ => 0,
+        Tier::A => 5,
+        Tier::B => 3,
+        Tier::C => 2,
+        Tier::D => 0,
     }
 }
 
@@ -105,8 +90,8 @@ fn from_profile(hit: &SearchHit, company: &str) -> Option<Contact> {
 
 #[async_trait]
 impl Layer for PeopleMapper {
-    fn name(&self) -> &'static str {
-        "people_mapper"
+    fn name(&self) -> LayerName {
+        LayerName::PeopleMapper
     }
 
     fn output_schema(&self) -> Value {
@@ -114,9 +99,9 @@ impl Layer for PeopleMapper {
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
-        let fit: Fit = prior(ctx, "fit_score")?;
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let n = contacts_for_tier(&fit.tier);
+        let fit: Fit = ctx.prior()?;
+        let jd: Jd = ctx.prior()?;
+        let n = contacts_for_tier(fit.tier);
         if n == 0 {
             return skipped("tier D: no contacts");
         }
@@ -160,26 +145,6 @@ impl Layer for PeopleMapper {
         }
         Ok(out)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Message {
-    pub contact: String,
-    pub linkedin_note: String,
-    pub email_subject: String,
-    pub email_body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Messages {
-    pub messages: Vec<Message>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Letter {
-    pub text: String,
-    /// The STAR records whose results the letter cites.
-    pub cited_star_ids: Vec<String>,
 }
 
 fn selected_stars<'a>(ctx: &'a RunContext, stars: &Stars) -> Vec<&'a StarRecord> {
@@ -344,8 +309,8 @@ fn within_limits(messages: &Messages, contacts: &[&Contact]) -> Result<(), Strin
 
 #[async_trait]
 impl Layer for Outreach {
-    fn name(&self) -> &'static str {
-        "outreach"
+    fn name(&self) -> LayerName {
+        LayerName::Outreach
     }
 
     fn output_schema(&self) -> Value {
@@ -356,10 +321,12 @@ impl Layer for Outreach {
         if generation_skipped(ctx)? {
             return skipped("tier D: no outreach");
         }
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let pains: Pains = prior(ctx, "pain_points")?;
-        let stars: Stars = prior(ctx, "star_selection")?;
-        let people: People = prior(ctx, "people_mapper")?;
+        let jd: Jd = ctx.prior()?;
+        let pains: Pains = ctx.prior()?;
+        let stars: Stars = ctx.prior()?;
+        let Some(people) = ctx.prior::<OrSkipped<People>>()?.done() else {
+            return skipped("no contacts to write to");
+        };
         let chosen = selected_stars(ctx, &stars);
         let contacts: Vec<&Contact> = people.primary.iter().chain(&people.secondary).collect();
         let served = self
@@ -367,7 +334,7 @@ impl Layer for Outreach {
             .llm
             .ask(
                 self.name(),
-                &effective_tier(ctx),
+                effective_tier(ctx),
                 || {
                     let vars = json!({
                         "contacts": contacts, "jd": jd, "pains": pains, "stars": chosen,
@@ -379,7 +346,7 @@ impl Layer for Outreach {
                 |m: &Messages| within_limits(m, &contacts),
                 || {
                     let messages = contacts.iter().map(|c| compose(ctx, c, &jd, &pains, &chosen)).collect();
-                    Ok(Messages { messages })
+                    Messages { messages }
                 },
             )
             .await?;
@@ -462,8 +429,8 @@ fn write_letter(ctx: &RunContext, jd: &Jd, pains: &Pains, chosen: &[&StarRecord]
 
 #[async_trait]
 impl Layer for CoverLetter {
-    fn name(&self) -> &'static str {
-        "cover_letter"
+    fn name(&self) -> LayerName {
+        LayerName::CoverLetter
     }
 
     fn output_schema(&self) -> Value {
@@ -474,16 +441,16 @@ impl Layer for CoverLetter {
         if generation_skipped(ctx)? {
             return skipped("tier D: no cover letter");
         }
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let pains: Pains = prior(ctx, "pain_points")?;
-        let stars: Stars = prior(ctx, "star_selection")?;
+        let jd: Jd = ctx.prior()?;
+        let pains: Pains = ctx.prior()?;
+        let stars: Stars = ctx.prior()?;
         let chosen = selected_stars(ctx, &stars);
         let served = self
             .providers
             .llm
             .ask(
                 self.name(),
-                &effective_tier(ctx),
+                effective_tier(ctx),
                 || {
                     let vars = json!({
                         "company": jd.company, "jd": jd, "pains": pains, "stars": chosen,
@@ -492,7 +459,7 @@ impl Layer for CoverLetter {
                     prompts::render(self.name(), vars)
                 },
                 |l: &Letter| letter_ok(l, &jd.company, &chosen),
-                || Ok(write_letter(ctx, &jd, &pains, &chosen)),
+                || write_letter(ctx, &jd, &pains, &chosen),
             )
             .await?;
         let letter = &served.value;
@@ -526,10 +493,10 @@ mod tests {
     fn tiers_decide_contact_counts() {
         assert_eq!(
             [
-                contacts_for_tier("A"),
-                contacts_for_tier("B"),
-                contacts_for_tier("C"),
-                contacts_for_tier("D")
+                contacts_for_tier(Tier::A),
+                contacts_for_tier(Tier::B),
+                contacts_for_tier(Tier::C),
+                contacts_for_tier(Tier::D)
             ],
             [5, 3, 2, 0]
         );

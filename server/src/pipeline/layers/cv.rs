@@ -3,40 +3,18 @@
 //! exist or that states a number its source does not.
 
 use super::super::text;
-use super::analysis::{Jd, Stars};
 use super::contacts::skipped;
-use super::{effective_tier, generation_skipped, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, OrSkipped, RunContext, schema_of};
+use super::{effective_tier, generation_skipped};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::prompts;
+use app::model::LayerName;
 use app::model::StarRecord;
+use app::outputs::{Cv, CvLine, Jd, KeywordCoverage, OrSkipped, Stars};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct CvLine {
-    pub section: String,
-    pub text: String,
-    /// `master_cv:<path>` (e.g. `master_cv:work[0].highlights[2]`) or `star:<id>`.
-    pub source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct KeywordCoverage {
-    pub keywords: Vec<String>,
-    pub in_cv: Vec<String>,
-    pub in_master_cv: Vec<String>,
-    pub cv_percent: u8,
-    pub master_cv_percent: u8,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Cv {
-    pub lines: Vec<CvLine>,
-    pub keyword_coverage: KeywordCoverage,
-}
 
 /// Follows `work[0].highlights[2]` through a JSON value.
 fn resolve<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
@@ -327,8 +305,8 @@ fn other_highlights(resume: &Value, draft: &[CvLine]) -> Vec<CvLine> {
 
 #[async_trait]
 impl Layer for CvGeneration {
-    fn name(&self) -> &'static str {
-        "cv_generation"
+    fn name(&self) -> LayerName {
+        LayerName::CvGeneration
     }
 
     fn output_schema(&self) -> Value {
@@ -339,14 +317,14 @@ impl Layer for CvGeneration {
         if generation_skipped(ctx)? {
             return skipped("tier D: no CV");
         }
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let stars: Stars = prior(ctx, "star_selection")?;
+        let jd: Jd = ctx.prior()?;
+        let stars: Stars = ctx.prior()?;
         let selected: Vec<String> = stars.selected.iter().map(|s| s.id.clone()).collect();
         let resume = &ctx.profile.resume;
         let draft = build(resume, &ctx.stars, &selected, &jd);
         let violations = grounding_violations(&draft, resume, &ctx.stars);
         if !violations.is_empty() {
-            return Err(LayerError(format!("grounding check failed: {}", violations.join("; "))));
+            return Err(LayerError::Grounding(violations));
         }
         let chosen: Vec<&StarRecord> =
             ctx.stars.iter().filter(|s| selected.contains(&s.id)).collect();
@@ -355,7 +333,7 @@ impl Layer for CvGeneration {
             .llm
             .ask(
                 self.name(),
-                &effective_tier(ctx),
+                effective_tier(ctx),
                 || {
                     let vars = json!({
                         "draft": draft, "other_highlights": other_highlights(resume, &draft),
@@ -364,7 +342,7 @@ impl Layer for CvGeneration {
                     prompts::render(self.name(), vars)
                 },
                 |t: &Tailored| keeps_the_facts(t, &draft, resume, &ctx.stars),
-                || Ok(Tailored { lines: draft.clone() }),
+                || Tailored { lines: draft.clone() },
             )
             .await?;
         let lines = served.value.lines.clone();
@@ -372,7 +350,7 @@ impl Layer for CvGeneration {
         let keyword_coverage = coverage(&jd.top_keywords, &cv_text, &resume.to_string());
         let cv = Cv { lines, keyword_coverage };
         let mut out = LayerOutput::served(&served)?;
-        out.value = serde_json::to_value(&cv).map_err(|e| LayerError(e.to_string()))?;
+        out.value = encode(&cv)?;
         out.log.push(format!(
             "{} lines, all grounded; keyword coverage {}% (master CV {}%)",
             cv.lines.len(),

@@ -1,29 +1,19 @@
 //! Layer 11: the text dossier of the run, from every earlier layer's output.
 
-use super::analysis::{Jd, Pains, Stars};
-use super::research::{Company, Fit, Role};
-use super::{OFFLINE, prior};
+use super::OFFLINE;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
+use app::model::LayerName;
+use app::outputs::{Company, Dossier, Fit, Jd, Pains, Role, Stars};
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt::Write;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Dossier {
-    pub dossier: String,
-    pub fit_score: u8,
-    pub fit_category: String,
-    pub tier: String,
-}
 
 pub struct Publish;
 
 #[async_trait]
 impl Layer for Publish {
-    fn name(&self) -> &'static str {
-        "publish"
+    fn name(&self) -> LayerName {
+        LayerName::Publish
     }
 
     fn output_schema(&self) -> Value {
@@ -31,12 +21,12 @@ impl Layer for Publish {
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let pains: Pains = prior(ctx, "pain_points")?;
-        let stars: Stars = prior(ctx, "star_selection")?;
-        let company: Company = prior(ctx, "company_research")?;
-        let role: Role = prior(ctx, "role_research")?;
-        let fit: Fit = prior(ctx, "fit_score")?;
+        let jd: Jd = ctx.prior()?;
+        let pains: Pains = ctx.prior()?;
+        let stars: Stars = ctx.prior()?;
+        let company: Company = ctx.prior()?;
+        let role: Role = ctx.prior()?;
+        let fit: Fit = ctx.prior()?;
         let mut d = String::new();
         let _ = writeln!(
             d,

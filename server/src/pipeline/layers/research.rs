@@ -1,34 +1,18 @@
 //! Layers 4–6: the company, the role, and how well the candidate fits.
 
 use super::super::text::{self, TECH_SKILLS};
-use super::analysis::{Jd, Pains, Stars};
-use super::{OFFLINE, posting, prior};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
+use super::{OFFLINE, posting};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
 use crate::providers::prompts;
 use crate::store::{self, CompanyCacheEntry, SharedStore};
+use app::model::{LayerName, Tier, TierChoice};
+use app::outputs::{Company, Fit, FitCategory, Jd, Pains, Role, Signal, Stars};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Signal {
-    /// funding, acquisition, leadership_change, product_launch, partnership or growth.
-    pub kind: String,
-    pub text: String,
-    pub source_url: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Company {
-    pub company: String,
-    pub summary: String,
-    pub signals: Vec<Signal>,
-    /// Where this came from; offline it is the posting itself, never the web.
-    pub source: String,
-}
 
 const SIGNALS: &[(&str, &[&str])] = &[
     ("funding", &["raised", "series a", "series b", "series c", "funding", "investors"]),
@@ -164,30 +148,29 @@ impl CompanyResearch {
             .providers
             .llm
             .ask(
-                "company_research",
-                &ctx.tier,
+                LayerName::CompanyResearch,
+                ctx.tier,
                 || {
                     prompts::render(
-                        "company_research",
+                        LayerName::CompanyResearch,
                         json!({"company": company, "results": hits}),
                     )
                 },
                 |c: &Company| cites_the_search(c, &hits),
-                || Ok(from_search(company, &hits)),
+                || from_search(company, &hits),
             )
             .await?;
         let mut found = served.value.clone();
         found.company = company.clone();
         found.source = WEB_SOURCE.into();
-        let value = serde_json::to_value(&found).map_err(|e| LayerError(e.to_string()))?;
+        let value = encode(&found)?;
         self.store
             .put_company(&CompanyCacheEntry {
                 company: company.clone(),
                 research: value.clone(),
                 cached_at: store::now(),
             })
-            .await
-            .map_err(|e| LayerError(e.to_string()))?;
+            .await?;
         let mut out = LayerOutput::served(&served)?;
         out.value = value;
         out.log.push(format!(
@@ -201,8 +184,8 @@ impl CompanyResearch {
 
 #[async_trait]
 impl Layer for CompanyResearch {
-    fn name(&self) -> &'static str {
-        "company_research"
+    fn name(&self) -> LayerName {
+        LayerName::CompanyResearch
     }
 
     fn output_schema(&self) -> Value {
@@ -211,8 +194,7 @@ impl Layer for CompanyResearch {
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
         let company = &ctx.job.company;
-        let cached =
-            self.store.get_company(company).await.map_err(|e| LayerError(e.to_string()))?;
+        let cached = self.store.get_company(company).await?;
         // Offline research comes from the posting, so only cached web research is worth reusing.
         if let Some(entry) = cached.filter(|e| e.research["source"] == WEB_SOURCE) {
             let mut out = LayerOutput::new(entry.research, "cache");
@@ -234,13 +216,6 @@ impl Layer for CompanyResearch {
         out.log.push(format!("{} signals from the posting", found.signals.len()));
         Ok(out)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Role {
-    pub summary: String,
-    pub business_impact: Vec<String>,
-    pub why_now: Vec<String>,
 }
 
 /// How much of the posting's page a prompt quotes.
@@ -295,8 +270,8 @@ fn describe_role(ctx: &RunContext, jd: &Jd, pains: &Pains) -> Role {
 
 #[async_trait]
 impl Layer for RoleResearch {
-    fn name(&self) -> &'static str {
-        "role_research"
+    fn name(&self) -> LayerName {
+        LayerName::RoleResearch
     }
 
     fn output_schema(&self) -> Value {
@@ -304,8 +279,8 @@ impl Layer for RoleResearch {
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let pains: Pains = prior(ctx, "pain_points")?;
+        let jd: Jd = ctx.prior()?;
+        let pains: Pains = ctx.prior()?;
         // The posting's own page often says more than the pasted text; models may read it.
         let firecrawl = &self.providers.firecrawl;
         let (page, page_note) = match &ctx.job.url {
@@ -328,7 +303,7 @@ impl Layer for RoleResearch {
             .llm
             .ask(
                 self.name(),
-                &ctx.tier,
+                ctx.tier,
                 || {
                     let vars = json!({"posting": posting(ctx), "pains": pains, "page": page});
                     prompts::render(self.name(), vars)
@@ -339,7 +314,7 @@ impl Layer for RoleResearch {
                     }
                     Ok(())
                 },
-                || Ok(describe_role(ctx, &jd, &pains)),
+                || describe_role(ctx, &jd, &pains),
             )
             .await?;
         let mut out = LayerOutput::served(&served)?;
@@ -348,40 +323,9 @@ impl Layer for RoleResearch {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Fit {
-    #[schemars(range(max = 100))]
-    pub score: u8,
-    pub category: String,
-    pub rationale: Vec<String>,
-    pub gaps: Vec<String>,
-    /// The tier used for the rest of the run (asked for, or picked from the score).
-    pub tier: String,
-}
-
-/// exceptional ≥ 90, strong ≥ 80, good ≥ 70, moderate ≥ 60, weak below.
-pub fn category(score: u8) -> &'static str {
-    match score {
-        90.. => "exceptional",
-        80.. => "strong",
-        70.. => "good",
-        60.. => "moderate",
-        _ => "weak",
-    }
-}
-
-/// `auto` picks A ≥ 85, B ≥ 70, C ≥ 50, else D.
-pub fn tier(requested: &str, score: u8) -> String {
-    match requested {
-        "A" | "B" | "C" | "D" => requested.to_string(),
-        _ => match score {
-            85.. => "A",
-            70.. => "B",
-            50.. => "C",
-            _ => "D",
-        }
-        .to_string(),
-    }
+/// The tier asked for, or with `auto` the one the score earns.
+pub fn tier(requested: TierChoice, score: u8) -> Tier {
+    requested.fixed().unwrap_or_else(|| Tier::for_score(score))
 }
 
 /// Everything the profile says, as text: master CV and STAR records.
@@ -465,8 +409,8 @@ fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars) -> Assessment {
 
 #[async_trait]
 impl Layer for FitScore {
-    fn name(&self) -> &'static str {
-        "fit_score"
+    fn name(&self) -> LayerName {
+        LayerName::FitScore
     }
 
     fn output_schema(&self) -> Value {
@@ -474,9 +418,9 @@ impl Layer for FitScore {
     }
 
     async fn run(&self, ctx: &RunContext) -> Result<LayerOutput, LayerError> {
-        let jd: Jd = prior(ctx, "jd_extraction")?;
-        let pains: Pains = prior(ctx, "pain_points")?;
-        let stars: Stars = prior(ctx, "star_selection")?;
+        let jd: Jd = ctx.prior()?;
+        let pains: Pains = ctx.prior()?;
+        let stars: Stars = ctx.prior()?;
         let selected: Vec<&app::model::StarRecord> =
             stars.selected.iter().filter_map(|r| ctx.stars.iter().find(|s| s.id == r.id)).collect();
         let served = self
@@ -484,7 +428,7 @@ impl Layer for FitScore {
             .llm
             .ask(
                 self.name(),
-                &ctx.tier,
+                ctx.tier,
                 || {
                     let vars = json!({"jd": jd, "pains": pains, "profile": ctx.profile.resume, "stars": selected});
                     prompts::render(self.name(), vars)
@@ -495,19 +439,19 @@ impl Layer for FitScore {
                     }
                     Ok(())
                 },
-                || Ok(assess(ctx, &jd, &stars)),
+                || assess(ctx, &jd, &stars),
             )
             .await?;
         let a = &served.value;
         let fit = Fit {
             score: a.score,
-            category: category(a.score).into(),
+            category: FitCategory::for_score(a.score),
             rationale: a.rationale.clone(),
             gaps: a.gaps.clone(),
-            tier: tier(&ctx.tier, a.score),
+            tier: tier(ctx.tier, a.score),
         };
         let mut out = LayerOutput::served(&served)?;
-        out.value = serde_json::to_value(&fit).map_err(|e| LayerError(e.to_string()))?;
+        out.value = encode(&fit)?;
         out.log.push(format!("fit {} ({}), tier {}", fit.score, fit.category, fit.tier));
         Ok(out)
     }

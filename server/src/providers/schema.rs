@@ -5,6 +5,12 @@
 
 use serde_json::{Map, Value};
 
+/// The JSON Schema (2020-12) of a type: what a model is asked to answer, and what a layer
+/// stores.
+pub fn schema_of<T: schemars::JsonSchema>() -> Value {
+    schemars::schema_for!(T).to_value()
+}
+
 /// `Ok` when `value` conforms; otherwise the first problem, e.g. "`/pain_points/0/confidence`:
 /// expected number, got string".
 pub fn validate(schema: &Value, value: &Value) -> Result<(), String> {

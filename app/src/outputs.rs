@@ -1,0 +1,358 @@
+//! What each pipeline layer stores, as types: the layers write them, later layers and the run
+//! view read them through [`RunOutputs`], and the server publishes their JSON Schemas.
+//!
+//! A run stores each layer's output as JSON on its `LayerRun` (the documents do not change);
+//! the type of that JSON is fixed by the layer's name through [`LayerOutputType`], so nothing
+//! reads an output by a string key.
+
+use crate::model::{LayerName, LayerRun, Tier};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A layer's output type, tied to the layer that writes it.
+pub trait LayerOutputType: Serialize + DeserializeOwned {
+    const LAYER: LayerName;
+}
+
+macro_rules! outputs {
+    ($($ty:ty => $layer:ident),+ $(,)?) => {
+        $(impl LayerOutputType for $ty {
+            const LAYER: LayerName = LayerName::$layer;
+        })+
+    };
+}
+
+outputs! {
+    Jd => JdExtraction,
+    Pains => PainPoints,
+    Stars => StarSelection,
+    Company => CompanyResearch,
+    Role => RoleResearch,
+    Fit => FitScore,
+    OrSkipped<People> => PeopleMapper,
+    OrSkipped<Messages> => Outreach,
+    OrSkipped<Letter> => CoverLetter,
+    OrSkipped<Cv> => CvGeneration,
+    Dossier => Publish,
+}
+
+/// Why an output could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OutputError {
+    #[error("needs the output of `{0}`, which has not run")]
+    Missing(LayerName),
+    #[error("unreadable `{layer}` output: {message}")]
+    Unreadable { layer: LayerName, message: String },
+}
+
+/// The outputs of a run's layers so far, read by type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOutputs(BTreeMap<LayerName, serde_json::Value>);
+
+impl RunOutputs {
+    /// The outputs a run's layers recorded.
+    pub fn of(layers: &[LayerRun]) -> Self {
+        RunOutputs(layers.iter().filter_map(|l| Some((l.name, l.output.clone()?))).collect())
+    }
+
+    pub fn insert(&mut self, layer: LayerName, value: serde_json::Value) {
+        self.0.insert(layer, value);
+    }
+
+    pub fn contains(&self, layer: LayerName) -> bool {
+        self.0.contains_key(&layer)
+    }
+
+    /// The layers that have an output, in pipeline order.
+    pub fn layers(&self) -> impl Iterator<Item = LayerName> + '_ {
+        self.0.keys().copied()
+    }
+
+    /// The typed output of the layer that writes `T`.
+    pub fn get<T: LayerOutputType>(&self) -> Result<T, OutputError> {
+        let value = self.0.get(&T::LAYER).ok_or(OutputError::Missing(T::LAYER))?;
+        T::deserialize(value)
+            .map_err(|e| OutputError::Unreadable { layer: T::LAYER, message: e.to_string() })
+    }
+
+    /// The typed output, or `None` when it is missing or unreadable (the run view).
+    pub fn find<T: LayerOutputType>(&self) -> Option<T> {
+        self.get().ok()
+    }
+}
+
+/// What a generation layer stores when the tier skips it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Skipped {
+    pub skipped: bool,
+    pub reason: String,
+}
+
+/// A generation layer's output: its result, or why it was skipped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum OrSkipped<T> {
+    Done(T),
+    Skipped(Skipped),
+}
+
+impl<T> OrSkipped<T> {
+    pub fn done(self) -> Option<T> {
+        match self {
+            OrSkipped::Done(t) => Some(t),
+            OrSkipped::Skipped(_) => None,
+        }
+    }
+}
+
+/// `jd_extraction`: the posting's structure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Jd {
+    pub title: String,
+    pub company: String,
+    pub location: String,
+    pub remote_policy: String,
+    pub seniority: String,
+    pub role_category: String,
+    pub responsibilities: Vec<String>,
+    pub must_have: Vec<String>,
+    pub nice_to_have: Vec<String>,
+    pub technical_skills: Vec<String>,
+    pub soft_skills: Vec<String>,
+    pub top_keywords: Vec<String>,
+    pub years_of_experience: Option<u32>,
+    pub salary: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Finding {
+    pub text: String,
+    /// The sentence of the posting it rests on, quoted.
+    pub evidence: String,
+    #[cfg_attr(feature = "ssr", schemars(range(min = 0.0, max = 1.0)))]
+    pub confidence: f64,
+}
+
+/// `pain_points`: what the employer needs solved, each with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Pains {
+    pub pain_points: Vec<Finding>,
+    pub strategic_needs: Vec<Finding>,
+    pub risks_if_unfilled: Vec<Finding>,
+    pub success_metrics: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct RankedStar {
+    pub id: String,
+    pub title: String,
+    pub score: f64,
+    pub matched_skills: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PainMapping {
+    pub pain_point: String,
+    pub star_ids: Vec<String>,
+}
+
+/// `star_selection`: the candidate's STAR records ranked for the posting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Stars {
+    pub ranked: Vec<RankedStar>,
+    pub selected: Vec<RankedStar>,
+    pub mapping: Vec<PainMapping>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Signal {
+    /// funding, acquisition, leadership_change, product_launch, partnership or growth.
+    pub kind: String,
+    pub text: String,
+    pub source_url: Option<String>,
+}
+
+/// `company_research`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Company {
+    pub company: String,
+    pub summary: String,
+    pub signals: Vec<Signal>,
+    /// Where this came from; offline it is the posting itself, never the web.
+    pub source: String,
+}
+
+/// `role_research`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Role {
+    pub summary: String,
+    pub business_impact: Vec<String>,
+    pub why_now: Vec<String>,
+}
+
+string_enum! {
+    /// A fit score in words: exceptional ≥ 90, strong ≥ 80, good ≥ 70, moderate ≥ 60, weak
+    /// below.
+    FitCategory {
+        Exceptional => "exceptional",
+        Strong => "strong",
+        Good => "good",
+        Moderate => "moderate",
+        Weak => "weak",
+    }
+}
+
+impl FitCategory {
+    pub fn for_score(score: u8) -> FitCategory {
+        match score {
+            90.. => FitCategory::Exceptional,
+            80.. => FitCategory::Strong,
+            70.. => FitCategory::Good,
+            60.. => FitCategory::Moderate,
+            _ => FitCategory::Weak,
+        }
+    }
+}
+
+/// `fit_score`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Fit {
+    #[cfg_attr(feature = "ssr", schemars(range(max = 100)))]
+    pub score: u8,
+    pub category: FitCategory,
+    pub rationale: Vec<String>,
+    pub gaps: Vec<String>,
+    /// The tier used for the rest of the run (asked for, or picked from the score).
+    pub tier: Tier,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Contact {
+    pub name: String,
+    pub role: String,
+    pub why_relevant: String,
+    pub source: String,
+    pub synthetic: bool,
+}
+
+/// `people_mapper`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct People {
+    pub primary: Vec<Contact>,
+    pub secondary: Vec<Contact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Message {
+    pub contact: String,
+    pub linkedin_note: String,
+    pub email_subject: String,
+    pub email_body: String,
+}
+
+/// `outreach`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Messages {
+    pub messages: Vec<Message>,
+}
+
+/// `cover_letter`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Letter {
+    pub text: String,
+    /// The STAR records whose results the letter cites.
+    pub cited_star_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct CvLine {
+    pub section: String,
+    pub text: String,
+    /// `master_cv:<path>` (e.g. `master_cv:work[0].highlights[2]`) or `star:<id>`.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct KeywordCoverage {
+    pub keywords: Vec<String>,
+    pub in_cv: Vec<String>,
+    pub in_master_cv: Vec<String>,
+    pub cv_percent: u8,
+    pub master_cv_percent: u8,
+}
+
+/// `cv_generation`: the tailored CV's lines, each with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Cv {
+    pub lines: Vec<CvLine>,
+    pub keyword_coverage: KeywordCoverage,
+}
+
+/// `publish`: the dossier and the figures it leads with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Dossier {
+    pub dossier: String,
+    pub fit_score: u8,
+    pub fit_category: FitCategory,
+    pub tier: Tier,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LayerStatus;
+    use serde_json::json;
+
+    fn layer(name: LayerName, output: serde_json::Value) -> LayerRun {
+        LayerRun { output: Some(output), ..LayerRun::new(name, LayerStatus::Completed) }
+    }
+
+    #[test]
+    fn outputs_are_read_by_type_and_name_their_layer_when_absent_or_wrong() {
+        let fit =
+            json!({"score": 72, "category": "good", "rationale": ["r"], "gaps": [], "tier": "B"});
+        let outputs = RunOutputs::of(&[
+            layer(LayerName::FitScore, fit.clone()),
+            layer(LayerName::RoleResearch, json!({"summary": 3})),
+        ]);
+        let read: Fit = outputs.get().unwrap();
+        assert_eq!((read.score, read.category, read.tier), (72, FitCategory::Good, Tier::B));
+        assert_eq!(serde_json::to_value(&read).unwrap(), fit);
+        assert_eq!(outputs.get::<Jd>(), Err(OutputError::Missing(LayerName::JdExtraction)));
+        let err = outputs.get::<Role>().unwrap_err().to_string();
+        assert!(err.starts_with("unreadable `role_research` output"), "{err}");
+        assert_eq!(outputs.find::<Role>(), None);
+    }
+
+    #[test]
+    fn a_skipped_generation_layer_reads_as_skipped() {
+        let outputs = RunOutputs::of(&[layer(
+            LayerName::CoverLetter,
+            json!({"skipped": true, "reason": "tier D"}),
+        )]);
+        let letter: OrSkipped<Letter> = outputs.get().unwrap();
+        assert_eq!(letter.done(), None);
+    }
+}
