@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CvDocument {
     pub header: CvHeader,
@@ -21,6 +22,7 @@ pub struct CvDocument {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CvHeader {
     pub name: String,
@@ -32,6 +34,7 @@ pub struct CvHeader {
 
 /// A contact line: an e-mail address, a phone number or a web address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CvLink {
     pub label: String,
@@ -41,6 +44,7 @@ pub struct CvLink {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SectionKind {
     Summary,
@@ -107,6 +111,7 @@ impl SectionKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CvSection {
     pub kind: SectionKind,
@@ -118,6 +123,7 @@ pub struct CvSection {
 
 /// One entry of a section: a job, a degree, a skills group, a paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CvItem {
     #[serde(default)]
@@ -139,6 +145,7 @@ pub struct CvItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CvBullet {
     pub text: String,
@@ -149,6 +156,7 @@ pub struct CvBullet {
 
 /// A line's source in the candidate's own records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Provenance {
     /// `master_cv:<path>` (e.g. `master_cv:work[0].highlights[2]`) or `star:<id>`.
@@ -158,6 +166,7 @@ pub struct Provenance {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Font {
     #[default]
@@ -192,6 +201,7 @@ impl Font {
 
 /// Paper sizes the renderer prints on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Paper {
     #[default]
     A4,
@@ -219,6 +229,7 @@ impl Paper {
 pub const MARGIN_PRESETS: [(&str, f64); 3] = [("Narrow", 10.0), ("Normal", 16.0), ("Wide", 25.0)];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct CvSettings {
     pub font: Font,
@@ -452,6 +463,7 @@ impl CvDocument {
 /// A saved state of a job's CV. Every save is a new version; the one sent to an employer can
 /// be marked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CvVersion {
     pub job_id: String,
     pub number: u32,
@@ -466,6 +478,7 @@ pub struct CvVersion {
 
 /// A version without its document, for the history list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CvVersionSummary {
     pub number: u32,
     pub saved_at: DateTime<Utc>,
@@ -488,6 +501,7 @@ impl From<&CvVersion> for CvVersionSummary {
 
 /// Where the editor's document came from when it has not been saved yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CvOrigin {
     /// The latest saved version.
@@ -500,6 +514,7 @@ pub enum CvOrigin {
 
 /// What `GET /api/jobs/{id}/cv-editor` returns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CvEditorState {
     pub job_id: String,
     pub title: String,
@@ -516,6 +531,7 @@ pub struct CvEditorState {
 /// What `PUT /api/jobs/{id}/cv-editor` takes: the document, and the version it was edited
 /// from (a save based on an older version than the latest is refused with 409).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CvSave {
     pub document: CvDocument,

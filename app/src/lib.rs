@@ -58,7 +58,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::LoginPage />
                 <Route path=path!("/") view=pages::JobsPage ssr=SsrMode::Async />
                 <Route path=path!("/jobs") view=pages::JobsPage ssr=SsrMode::Async />
-                <Route path=path!("/jobs/:id") view=pages::JobDetailPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/jobs/:id")
+                    view={Lazy::<pages::JobDetailRoute>::new()}
+                    ssr=SsrMode::Async
+                />
                 <Route
                     path=path!("/jobs/:id/cv")
                     view={Lazy::<pages::CvEditorRoute>::new()}
@@ -67,7 +71,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/import") view=pages::ImportPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/runs") view=pages::RunsPage ssr=SsrMode::Async />
-                <Route path=path!("/runs/:id") view=pages::RunDetailPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/runs/:id")
+                    view={Lazy::<pages::RunDetailRoute>::new()}
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/profile/stars/:id") view=pages::StarEditPage ssr=SsrMode::Async />
             </Routes>

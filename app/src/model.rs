@@ -79,12 +79,14 @@ string_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct StageChange {
     pub stage: ApplicationStage,
     pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Application {
     pub stage: ApplicationStage,
     pub history: Vec<StageChange>,
@@ -108,6 +110,7 @@ impl Application {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Job {
     pub id: String,
     pub title: String,
@@ -132,6 +135,7 @@ pub struct Job {
 
 /// A job as a user submits it (`POST /api/jobs`, import rows, demo data).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewJob {
     pub title: String,
@@ -156,6 +160,7 @@ pub struct NewJob {
 
 /// A partial update (`PATCH /api/jobs/{id}`); absent fields are left alone.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct JobPatch {
     pub title: Option<String>,
@@ -169,6 +174,7 @@ pub struct JobPatch {
     pub notes: Option<String>,
     /// `null` clears the score.
     #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "ssr", schemars(with = "Option<u8>"))]
     pub score: Option<Option<u8>>,
     pub tags: Option<Vec<String>>,
 }
@@ -199,6 +205,7 @@ pub const DEFAULT_PAGE_SIZE: u32 = 25;
 
 /// A validated jobs-list query. Built from user input only by `JobQuery::from_pairs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct JobQuery {
     pub statuses: Vec<JobStatus>,
     /// Literal text matched case-insensitively against title, company and location.
@@ -307,6 +314,7 @@ impl JobQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct QueryError {
     pub parameter: String,
     pub message: String,
@@ -373,15 +381,102 @@ fn parse_bounded(value: &str, min: u32, max: u32) -> Result<u32, String> {
     }
 }
 
+/// One page of a list, with the total count of its query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobPage {
-    pub items: Vec<Job>,
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
     pub total: u64,
     pub page: u32,
     pub limit: u32,
 }
 
+pub type JobPage = Page<Job>;
+
+impl<T> Page<T> {
+    /// The same page with each item changed by `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            limit: self.limit,
+        }
+    }
+}
+
+/// A job as the REST API shows it: the job, and where its latest run is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct JobView {
+    #[serde(flatten)]
+    pub job: Job,
+    /// `null` before the job's first run.
+    pub latest_run: Option<RunSummary>,
+}
+
+/// A job's latest run and how to reach its results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct RunSummary {
+    pub id: String,
+    pub status: RunStatus,
+    /// The tier the run used: the fit score's pick once scored, else the one asked for.
+    pub tier: TierChoice,
+    pub fit_score: Option<u8>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub links: RunLinks,
+}
+
+/// Where a run and its documents are. The documents are there once the run finished with
+/// them (a tier-D run has no cover letter); `POST` them for the PDF.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct RunLinks {
+    pub run: String,
+    pub events: String,
+    pub cv: Option<String>,
+    pub cover_letter: Option<String>,
+    pub dossier: Option<String>,
+}
+
+impl RunSummary {
+    pub fn of(run: &PipelineRun) -> Self {
+        use crate::outputs::{Cv, Dossier, Fit, Letter, OrSkipped, RunOutputs};
+        let outputs = RunOutputs::of(&run.layers);
+        let fit = outputs.find::<Fit>();
+        let finished = matches!(run.status, RunStatus::Completed | RunStatus::Partial);
+        let job = encode_component(&run.job_id);
+        let document = |present: bool, path: &str| {
+            (finished && present).then(|| format!("/api/jobs/{job}/{path}/pdf"))
+        };
+        let done = |layer: Option<bool>| layer.unwrap_or(false);
+        let links = RunLinks {
+            run: format!("/api/pipeline-runs/{}", encode_component(&run.id)),
+            events: format!("/api/pipeline-runs/{}/events", encode_component(&run.id)),
+            cv: document(
+                done(outputs.find::<OrSkipped<Cv>>().map(|c| c.done().is_some())),
+                "cv-editor",
+            ),
+            cover_letter: document(
+                done(outputs.find::<OrSkipped<Letter>>().map(|l| l.done().is_some())),
+                "cover-letter",
+            ),
+            dossier: document(outputs.find::<Dossier>().is_some(), "dossier"),
+        };
+        RunSummary {
+            id: run.id.clone(),
+            status: run.status,
+            tier: fit.as_ref().map_or(run.tier, |f| f.tier.into()),
+            fit_score: fit.map(|f| f.score),
+            finished_at: run.finished_at,
+            links,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct StatusCount {
     pub status: JobStatus,
     pub count: u64,
@@ -389,6 +484,7 @@ pub struct StatusCount {
 
 /// The outcome of one row of an import.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum ImportRow {
     Created { row: usize, id: String },
@@ -398,6 +494,7 @@ pub enum ImportRow {
 
 /// Per-id outcome of a bulk action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct BulkResult {
     pub id: String,
     pub ok: bool,
@@ -407,6 +504,7 @@ pub struct BulkResult {
 
 /// A STAR achievement record of the candidate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct StarRecord {
     pub id: String,
     pub title: String,
@@ -425,6 +523,7 @@ pub struct StarRecord {
 
 /// A STAR record as a user submits it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StarInput {
     pub title: String,
@@ -448,6 +547,7 @@ pub struct StarInput {
 
 /// The basics of a JSON Resume (`basics` object), the part the profile page edits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ProfileBasics {
     pub name: String,
     pub label: String,
@@ -461,6 +561,7 @@ pub struct ProfileBasics {
 
 /// The candidate's master CV: a JSON Resume document, kept whole, plus when it changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Profile {
     pub resume: serde_json::Value,
     pub updated_at: DateTime<Utc>,
@@ -604,6 +705,7 @@ impl RunStatus {
 
 /// A validated run-history query (`GET /api/pipeline-runs`, the Runs page, the store).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct RunQuery {
     pub status: Option<RunStatus>,
     pub job_id: Option<String>,
@@ -663,6 +765,7 @@ string_enum! {
 
 /// One layer's record on a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LayerRun {
     pub name: LayerName,
     pub status: LayerStatus,
@@ -719,6 +822,7 @@ impl LayerRun {
 
 /// A pipeline run: queued in the store, claimed by a worker under a lease.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PipelineRun {
     pub id: String,
     pub job_id: String,
@@ -777,6 +881,7 @@ pub const RERUN_FAILED_SINCE: &str = "24h";
 
 /// A signed-in caller: the stored user's name and role (never the role a token claims).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct UserInfo {
     pub username: String,
     pub role: Role,
@@ -811,6 +916,7 @@ string_enum! {
 /// A session: every token carries the id of one, and a request is served only while its
 /// session is live (not revoked, not expired) and its user is enabled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Session {
     pub id: String,
     pub username: String,
@@ -870,6 +976,13 @@ mod breaker_or_none {
         s.serialize_str(b.map_or("none", BreakerState::as_str))
     }
 
+    #[cfg(feature = "ssr")]
+    pub fn schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut states: Vec<&str> = BreakerState::ALL.iter().map(|b| b.as_str()).collect();
+        states.push("none");
+        schemars::json_schema!({ "type": "string", "enum": states })
+    }
+
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<BreakerState>, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
         match text.as_ref() {
@@ -881,6 +994,7 @@ mod breaker_or_none {
 
 /// `/api/health` in the runbook's shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Health {
     pub overall: HealthStatus,
     pub runner: RunnerHealth,
@@ -896,6 +1010,7 @@ pub struct Health {
 
 /// An external service family in `/api/health`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ExternalHealth {
     pub status: HealthStatus,
     /// Why it is not healthy, in words for the health panel.
@@ -906,15 +1021,18 @@ pub struct ExternalHealth {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ProviderHealth {
     pub name: String,
     pub configured: bool,
     /// `closed`, `open`, `half_open`, or `none` for providers without a breaker.
     #[serde(with = "breaker_or_none")]
+    #[cfg_attr(feature = "ssr", schemars(schema_with = "breaker_or_none::schema"))]
     pub breaker: Option<BreakerState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct RunnerHealth {
     pub status: HealthStatus,
     pub active_runs: u32,
@@ -929,6 +1047,7 @@ pub struct RunnerHealth {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct StoreHealth {
     pub status: HealthStatus,
     pub backend: String,
@@ -938,6 +1057,7 @@ pub struct StoreHealth {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ServiceHealth {
     pub status: HealthStatus,
     /// The PDF renderer: whether Chromium runs with its own sandbox (`None` before its first

@@ -15,12 +15,12 @@ mod star_edit;
 pub use admin::AdminPage;
 pub use cv_editor::{CvEditorPage, CvEditorRoute};
 pub use import::ImportPage;
-pub use job_detail::JobDetailPage;
+pub use job_detail::{JobDetailPage, JobDetailRoute};
 pub use jobs::JobsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
-pub use run_detail::RunDetailPage;
+pub use run_detail::{RunDetailPage, RunDetailRoute};
 pub use runs::RunsPage;
 pub use star_edit::StarEditPage;
 

@@ -58,7 +58,8 @@ impl Backend for Services {
     }
 
     async fn metrics(&self) -> Result<serde_json::Value, AppError> {
-        Services::metrics(self).await
+        let metrics = Services::metrics(self).await?;
+        serde_json::to_value(metrics).map_err(|e| AppError::Internal(format!("metrics: {e}")))
     }
 
     async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {

@@ -12,6 +12,7 @@ mod users;
 
 pub use cv::{KEEP_VERSIONS, document_from_lines};
 pub use jobs::{build_job, dedupe_key, parse_import, split_list};
+pub use metrics::Metrics;
 pub use pdf::{Pdf, PrintOverrides, file_name};
 pub use profile::{build_star, star_input_from_form};
 pub use runs::{MAX_ATTEMPTS, STUCK_ERROR, tier_choice};
@@ -269,10 +270,17 @@ impl Services {
     }
 
     /// The pipeline's layers in order, each with the JSON Schema of the output it stores.
-    pub fn layer_schemas(&self) -> Vec<serde_json::Value> {
+    pub fn layer_schemas(&self) -> Vec<LayerSchema> {
         self.layers()
             .iter()
-            .map(|l| serde_json::json!({"name": l.name(), "output_schema": l.output_schema()}))
+            .map(|l| LayerSchema { name: l.name(), output_schema: l.output_schema() })
             .collect()
     }
+}
+
+/// A layer and the JSON Schema (2020-12) of the output it stores on a run.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct LayerSchema {
+    pub name: LayerName,
+    pub output_schema: serde_json::Value,
 }

@@ -54,7 +54,7 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub id: String,
     pub at: DateTime<Utc>,
@@ -102,6 +102,16 @@ pub trait RunStore: Send + Sync {
     async fn get_run(&self, id: &str) -> StoreResult<Option<PipelineRun>>;
     /// Newest first.
     async fn list_runs(&self, filter: &RunQuery) -> StoreResult<Vec<PipelineRun>>;
+    /// The newest run of each of `job_ids` that has one, in no particular order.
+    async fn latest_runs(&self, job_ids: &[String]) -> StoreResult<Vec<PipelineRun>> {
+        let queries: Vec<RunQuery> = job_ids
+            .iter()
+            .map(|id| RunQuery { job_id: Some(id.clone()), limit: 1, ..Default::default() })
+            .collect();
+        let found = futures_util::future::try_join_all(queries.iter().map(|q| self.list_runs(q)))
+            .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
     /// Atomically takes the oldest claimable queued run (`available_at <= now`) for `worker`:
     /// it becomes processing with a lease until `now + lease` and one more attempt. No two
     /// workers, in this process or another, ever get the same run.

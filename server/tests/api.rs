@@ -6,7 +6,7 @@ use app::model::*;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
-use support::web::{app, assert_error};
+use support::web::{Reply, app, assert_error};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -487,35 +487,140 @@ async fn admin_actions_are_audited() {
 }
 
 #[tokio::test]
-async fn openapi_documents_exactly_the_api_routes() {
+async fn openapi_is_generated_from_the_routes_and_documents_each_fully() {
     let app = app().await;
     let doc = app.get("/api/openapi.json").await.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
+    let operations: usize = paths.values().map(|ops| ops.as_object().unwrap().len()).sum();
+    assert!(
+        paths.len() >= 44 && operations >= 53,
+        "{} paths, {operations} operations",
+        paths.len()
+    );
     for (path, ops) in paths {
-        for method in ops.as_object().unwrap().keys() {
-            let uri = path.replace("{id}", "x");
+        for (method, op) in ops.as_object().unwrap() {
+            let uri = path.replace("{id}", "x").replace("{number}", "1").replace("{username}", "x");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r =
                 app.send(m, &uri, Some(&app.admin), Some(("application/json", "{}".into()))).await;
-            assert_ne!(
-                r.status,
-                StatusCode::METHOD_NOT_ALLOWED,
-                "{method} {path} is documented but not routed"
-            );
-            assert!(
-                !r.text.contains("no such API route"),
-                "{method} {path} is documented but not routed"
-            );
+            assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is not routed");
+            assert!(!r.text.contains("no such API route"), "{method} {path} is not routed");
+            // Every operation names its success with a schema (or says it has no body), and
+            // every status it can answer.
+            let responses = op["responses"].as_object().unwrap();
+            let (ok, answer) = responses.iter().find(|(s, _)| s.starts_with('2')).unwrap();
+            assert!(ok == "204" || answer["content"].is_object(), "{method} {path}: {ok}");
+            if path != "/api/auth/login" {
+                assert!(responses.contains_key("401"), "{method} {path} omits 401");
+            }
+            for (status, answer) in responses.iter().filter(|(s, _)| !s.starts_with('2')) {
+                let schema = &answer["content"]["application/json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/Error", "{method} {path} {status}");
+            }
         }
     }
-    // And every routed API path is documented.
-    let source = include_str!("../src/http/api.rs");
-    for route in source.split(".route(\"").skip(1).filter_map(|s| s.split('"').next()) {
-        if route != "/api/{*rest}" {
-            assert!(paths.contains_key(route), "{route} is routed but not in openapi.json");
-        }
+    let login = &paths["/api/auth/login"]["post"]["requestBody"]["content"]["application/json"];
+    let login = resolve(&doc, &login["schema"]);
+    assert_eq!(login["required"], json!(["username", "password"]));
+}
+
+/// A schema, following one `$ref` into the document.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => doc.pointer(pointer).unwrap(),
+        None => schema,
     }
+}
+
+/// Validates a real answer against the document's schema for that path, method and status.
+fn conforms(doc: &Value, method: &str, path: &str, r: &Reply) {
+    let status = r.status.as_u16().to_string();
+    let answer = &doc["paths"][path][method]["responses"][&status];
+    assert!(answer.is_object(), "{method} {path} answered {status}, which is undocumented");
+    let schema = &answer["content"]["application/json"]["schema"];
+    server::providers::schema::validate_in(doc, schema, &r.json())
+        .unwrap_or_else(|e| panic!("{method} {path} {status}: {e}\n{}", r.text));
+}
+
+#[tokio::test]
+async fn real_answers_match_the_generated_response_schemas() {
+    let app = app().await;
+    app.services.seed_demo(false).await.unwrap();
+    let doc = app.get("/api/openapi.json").await.json();
+    let jobs = app.get("/api/jobs?limit=3").await;
+    conforms(&doc, "get", "/api/jobs", &jobs);
+    let id = jobs.json()["items"][0]["id"].as_str().unwrap().to_string();
+    let queued = app.json(Method::POST, "/run", &app.admin, json!({"job_id": id})).await;
+    conforms(&doc, "post", "/run", &queued);
+    assert!(app.run_next().await);
+    let run_id = queued.json()["run_id"].as_str().unwrap().to_string();
+    // A job reaches its results through its latest run.
+    let job = app.get(&format!("/api/jobs/{id}")).await.json();
+    let latest = &job["latest_run"];
+    assert_eq!(latest["id"], run_id.as_str(), "{job}");
+    assert!(matches!(latest["status"].as_str(), Some("completed" | "partial")), "{latest}");
+    assert!(latest["fit_score"].as_u64().is_some() && latest["tier"].is_string(), "{latest}");
+    assert_eq!(latest["links"]["dossier"], format!("/api/jobs/{id}/dossier/pdf"));
+    assert_eq!(latest["links"]["run"], format!("/api/pipeline-runs/{run_id}"));
+    assert_eq!(job["title"], jobs.json()["items"][0]["title"], "the job's own fields stay flat");
+    let listed = app.get("/api/jobs?limit=3").await.json();
+    assert_eq!(listed["items"][0]["latest_run"]["id"], run_id.as_str());
+    assert!(listed["items"][1]["latest_run"].is_null(), "no run yet: {}", listed["items"][1]);
+    for (path, uri) in [
+        ("/api/jobs/{id}", format!("/api/jobs/{id}")),
+        ("/api/jobs/status-counts", "/api/jobs/status-counts".into()),
+        ("/api/pipeline-runs", format!("/api/pipeline-runs?job_id={id}")),
+        ("/api/pipeline-runs/{id}", format!("/api/pipeline-runs/{run_id}")),
+        ("/api/pipeline/layers", "/api/pipeline/layers".into()),
+        ("/api/health", "/api/health".into()),
+        ("/api/metrics", "/api/metrics".into()),
+        ("/api/auth/me", "/api/auth/me".into()),
+        ("/api/stars", "/api/stars".into()),
+        ("/api/profile/resume", "/api/profile/resume".into()),
+        ("/api/jobs/{id}/cv-editor", format!("/api/jobs/{id}/cv-editor")),
+        ("/api/jobs/{id}/cv-editor/versions", format!("/api/jobs/{id}/cv-editor/versions")),
+        ("/api/admin/users", "/api/admin/users".into()),
+        ("/api/admin/sessions", "/api/admin/sessions".into()),
+        ("/api/admin/audit", "/api/admin/audit".into()),
+        // Errors have their schema too.
+        ("/api/jobs/{id}", "/api/jobs/no-such-job".into()),
+        ("/api/pipeline-runs", "/api/pipeline-runs?status=stuck".into()),
+    ] {
+        conforms(&doc, "get", path, &app.get(&uri).await);
+    }
+    let created = app
+        .json(
+            Method::POST,
+            "/api/jobs",
+            &app.admin,
+            json!({"title": "Data Engineer", "company": "Quillfeather"}),
+        )
+        .await;
+    conforms(&doc, "post", "/api/jobs", &created);
+    let refused = app
+        .json(Method::POST, "/api/jobs", &app.viewer, json!({"title": "T", "company": "C"}))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    conforms(&doc, "post", "/api/jobs", &refused);
+    let imported = app
+        .send(
+            Method::POST,
+            "/api/jobs/import",
+            Some(&app.admin),
+            Some(("text/csv", "title,company\nSRE,Quillfeather\nSRE,Quillfeather\n".into())),
+        )
+        .await;
+    conforms(&doc, "post", "/api/jobs/import", &imported);
+    assert_eq!(imported.json()["duplicates"], 1, "{}", imported.text);
+    let cleared =
+        app.send(Method::POST, "/api/admin/stuck-jobs/clear", Some(&app.admin), None).await;
+    conforms(&doc, "post", "/api/admin/stuck-jobs/clear", &cleared);
+    let paused = app.send(Method::POST, "/api/admin/pipeline/pause", Some(&app.admin), None).await;
+    conforms(&doc, "post", "/api/admin/pipeline/pause", &paused);
+    let refused = app.json(Method::POST, "/run", &app.admin, json!({"job_id": id})).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.text);
+    conforms(&doc, "post", "/run", &refused);
 }
 
 #[tokio::test]

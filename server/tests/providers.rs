@@ -641,7 +641,7 @@ async fn firecrawl_429_opens_its_breaker_for_five_minutes_and_contacts_turn_synt
     assert_eq!(primary[0]["source"], "https://www.linkedin.com/in/ada-example");
     assert_eq!(primary[1]["synthetic"], true, "the other company's recruiter is not taken");
     assert_eq!(h.services.health().await.firecrawl.status, HealthStatus::Healthy);
-    let metrics = h.services.metrics().await.unwrap();
+    let metrics = serde_json::to_value(h.services.metrics().await.unwrap()).unwrap();
     assert_eq!(metrics["rate_limits"]["firecrawl"]["per_minute"]["used"], 2);
     assert_eq!(metrics["rate_limits"]["firecrawl"]["per_day"], json!({"limit": 600, "used": 3}));
     assert_eq!(metrics["rate_limits"]["firecrawl"]["credits_used_today"], 4);

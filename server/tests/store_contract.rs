@@ -204,6 +204,10 @@ mod contract {
             ["run2", "run0"]
         );
         assert_eq!(ids(store.list_runs(&f(None, Some("j1"), 1)).await.unwrap()), ["run1"]);
+        let jobs = ["j1".to_string(), "j2".to_string(), "never-run".to_string()];
+        let mut latest = ids(store.latest_runs(&jobs).await.unwrap());
+        latest.sort();
+        assert_eq!(latest, ["run1", "run2"], "the newest run of each job that has one");
         // Created 10, 9 and 8 minutes ago: a window around the middle one finds only it.
         let window = RunQuery {
             created_from: Some(now() - Duration::seconds(9 * 60 + 30)),

@@ -20,6 +20,7 @@ pub fn contains_phrase(text_words: &[String], phrase: &str) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Coverage {
     pub found: Vec<String>,
     pub missing: Vec<String>,

@@ -3,6 +3,22 @@ use crate::functions::get_job;
 use crate::model::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{LazyRoute, lazy_route};
+
+/// A job with its pipeline panel, loaded lazily: the run view and the typed layer outputs it reads are a separate
+/// WASM chunk (with `cargo leptos build --split`), so the first load does not carry them.
+pub struct JobDetailRoute;
+
+#[lazy_route]
+impl LazyRoute for JobDetailRoute {
+    fn data() -> Self {
+        JobDetailRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <JobDetailPage /> }.into_any()
+    }
+}
 
 #[component]
 pub fn JobDetailPage() -> impl IntoView {

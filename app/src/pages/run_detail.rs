@@ -3,8 +3,24 @@ use crate::functions::get_run;
 use crate::model::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{LazyRoute, lazy_route};
 
 /// One run: the per-layer timeline with outputs, durations, providers and logs.
+/// One run, loaded lazily: the run view and the typed layer outputs it reads are a separate
+/// WASM chunk (with `cargo leptos build --split`), so the first load does not carry them.
+pub struct RunDetailRoute;
+
+#[lazy_route]
+impl LazyRoute for RunDetailRoute {
+    fn data() -> Self {
+        RunDetailRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <RunDetailPage /> }.into_any()
+    }
+}
+
 #[component]
 pub fn RunDetailPage() -> impl IntoView {
     let params = use_params_map();

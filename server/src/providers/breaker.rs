@@ -9,7 +9,7 @@ use std::sync::Mutex;
 pub use app::model::BreakerState;
 
 /// What `/api/metrics` and `/api/health` show.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BreakerStatus {
     pub state: BreakerState,
     /// Consecutive failures since the last success.

@@ -62,7 +62,7 @@ pub struct FireCrawl {
 }
 
 /// What `/api/metrics` shows under `rate_limits.firecrawl`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FireCrawlUse {
     pub per_minute: Value,
     pub per_day: Value,

@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde::Serialize;
 
 /// The latest limits a provider reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RateLimit {
     pub limit_requests: Option<u64>,
     pub remaining_requests: Option<u64>,

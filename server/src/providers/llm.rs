@@ -65,7 +65,7 @@ pub struct Served<T> {
     pub usage: Usage,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Alert {
     pub at: DateTime<Utc>,
     pub provider: String,

@@ -14,7 +14,13 @@ pub fn schema_of<T: schemars::JsonSchema>() -> Value {
 /// `Ok` when `value` conforms; otherwise the first problem, e.g. "`/pain_points/0/confidence`:
 /// expected number, got string".
 pub fn validate(schema: &Value, value: &Value) -> Result<(), String> {
-    Checker { root: schema, depth: 0 }.check(schema, value, "")
+    validate_in(schema, schema, value)
+}
+
+/// As [`validate`], for a schema inside a larger document whose `$ref`s point into `root`
+/// (an OpenAPI document's `#/components/schemas/…`).
+pub fn validate_in(root: &Value, schema: &Value, value: &Value) -> Result<(), String> {
+    Checker { root, depth: 0 }.check(schema, value, "")
 }
 
 struct Checker<'a> {

@@ -265,6 +265,30 @@ impl Services {
         Ok(self.store.list_jobs(query).await?)
     }
 
+    /// A job with where its latest run is (`GET /api/jobs/{id}`).
+    pub async fn job_view(&self, id: &str) -> Result<JobView, AppError> {
+        let job = self.get_job(id).await?;
+        let mut latest = self.store.latest_runs(std::slice::from_ref(&job.id)).await?;
+        Ok(JobView { job, latest_run: latest.pop().map(|r| RunSummary::of(&r)) })
+    }
+
+    /// A page of jobs, each with where its latest run is (`GET /api/jobs`).
+    pub async fn list_job_views(&self, query: &JobQuery) -> Result<Page<JobView>, AppError> {
+        let page = self.list_jobs(query).await?;
+        let ids: Vec<String> = page.items.iter().map(|j| j.id.clone()).collect();
+        let mut latest: std::collections::HashMap<String, PipelineRun> = self
+            .store
+            .latest_runs(&ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.job_id.clone(), r))
+            .collect();
+        Ok(page.map(|job| {
+            let latest_run = latest.remove(&job.id).map(|r| RunSummary::of(&r));
+            JobView { job, latest_run }
+        }))
+    }
+
     pub async fn status_counts(&self) -> Result<Vec<StatusCount>, AppError> {
         Ok(self.store.count_jobs_by_status().await?)
     }

@@ -2,10 +2,16 @@
 //! `/api/health`.
 
 use super::Services;
+use crate::providers::breaker::BreakerStatus;
+use crate::providers::firecrawl::FireCrawlUse;
+use crate::providers::headers::RateLimit;
+use crate::providers::llm::Alert;
 use crate::providers::llm::ProviderState;
 use app::error::AppError;
 use app::model::*;
-use serde_json::{Map, Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Every LLM provider jobintel knows, configured or not.
 const LLM_PROVIDERS: [&str; 3] = ["openrouter", "anthropic", "openai"];
@@ -110,20 +116,19 @@ impl Services {
     }
 
     /// `GET /api/metrics`.
-    pub async fn metrics(&self) -> Result<Value, AppError> {
+    pub async fn metrics(&self) -> Result<Metrics, AppError> {
         let llm = &self.providers.llm;
-        let chain = llm.providers();
-        let mut rate_limits = Map::new();
-        let mut breakers = Map::new();
-        for p in &chain {
-            rate_limits.insert(p.name.clone(), json!(p.rate_limit));
-            breakers.insert(p.name.clone(), json!(p.breaker));
+        let mut rate_limits = BTreeMap::new();
+        let mut circuit_breakers = BTreeMap::new();
+        for p in llm.providers() {
+            rate_limits.insert(p.name.clone(), RateLimitView::Llm(p.rate_limit));
+            circuit_breakers.insert(p.name, p.breaker);
         }
         // FireCrawl's own pacing is always shown (its limits apply as soon as a key is set).
         let firecrawl = &self.providers.firecrawl;
-        rate_limits.insert("firecrawl".into(), json!(firecrawl.usage()));
+        rate_limits.insert("firecrawl".into(), RateLimitView::FireCrawl(firecrawl.usage()));
         if firecrawl.configured() {
-            breakers.insert("firecrawl".into(), json!(firecrawl.breaker()));
+            circuit_breakers.insert("firecrawl".into(), firecrawl.breaker());
         }
         let now = crate::store::now();
         let week = RunQuery {
@@ -143,31 +148,78 @@ impl Services {
             finished.iter().filter(|r| r.created_at >= day_ago).collect();
         let failures = last_day.iter().filter(|r| r.status == RunStatus::Failed).count();
         let runner = self.runner_health().await;
-        Ok(json!({
-            "rate_limits": rate_limits,
-            "llm_cost": {
-                "today_usd": round6(self.providers.control.spent_today().await),
-                "last_7_days_usd": round6(week_total),
-                "per_run_average_usd": round6(average),
-                "per_run_p95_usd": round6(percentile(&costs, 95.0)),
-                "last_run_usd": last_run,
-                "runs_counted": costs.len(),
-                "daily_budget_usd": self.providers.control.daily_budget_usd(),
+        let control = &self.providers.control;
+        Ok(Metrics {
+            rate_limits,
+            llm_cost: LlmCost {
+                today_usd: round6(control.spent_today().await),
+                last_7_days_usd: round6(week_total),
+                per_run_average_usd: round6(average),
+                per_run_p95_usd: round6(percentile(&costs, 95.0)),
+                last_run_usd: last_run,
+                runs_counted: costs.len(),
+                daily_budget_usd: control.daily_budget_usd(),
             },
-            "circuit_breakers": breakers,
-            "pipeline": {
-                "runs_24h": last_day.len(),
-                "failures_24h": failures,
-                "failure_rate_24h": if last_day.is_empty() { 0.0 } else { failures as f64 / last_day.len() as f64 },
-                "active_runs": runner.active_runs,
-                "capacity_percent": runner.capacity_percent,
-                "queued": runner.queued,
-                "paused": runner.paused,
-                "paused_reason": runner.paused_reason,
+            circuit_breakers,
+            pipeline: PipelineFigures {
+                runs_24h: last_day.len(),
+                failures_24h: failures,
+                failure_rate_24h: if last_day.is_empty() {
+                    0.0
+                } else {
+                    failures as f64 / last_day.len() as f64
+                },
+                active_runs: runner.active_runs,
+                capacity_percent: runner.capacity_percent,
+                queued: runner.queued,
+                paused: runner.paused,
+                paused_reason: runner.paused_reason,
             },
-            "alerts": llm.alerts(),
-        }))
+            alerts: llm.alerts(),
+        })
     }
+}
+
+/// `GET /api/metrics` in the runbook's shape.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Metrics {
+    /// Per provider: the limits it last reported (`null` before its first answer), and
+    /// FireCrawl's own pacing.
+    pub rate_limits: BTreeMap<String, RateLimitView>,
+    pub llm_cost: LlmCost,
+    pub circuit_breakers: BTreeMap<String, BreakerStatus>,
+    pub pipeline: PipelineFigures,
+    pub alerts: Vec<Alert>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RateLimitView {
+    Llm(Option<RateLimit>),
+    FireCrawl(FireCrawlUse),
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LlmCost {
+    pub today_usd: f64,
+    pub last_7_days_usd: f64,
+    pub per_run_average_usd: f64,
+    pub per_run_p95_usd: f64,
+    pub last_run_usd: Option<f64>,
+    pub runs_counted: usize,
+    pub daily_budget_usd: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PipelineFigures {
+    pub runs_24h: usize,
+    pub failures_24h: usize,
+    pub failure_rate_24h: f64,
+    pub active_runs: u32,
+    pub capacity_percent: u32,
+    pub queued: u32,
+    pub paused: bool,
+    pub paused_reason: Option<String>,
 }
 
 /// Prometheus text format, one gauge family at a time.
@@ -193,7 +245,6 @@ impl Services {
     pub async fn prometheus(&self) -> Result<String, AppError> {
         let m = self.metrics().await?;
         let health = self.health().await;
-        let num = |v: &Value| v.as_f64().unwrap_or(0.0);
         let mut out = Exposition(String::new());
         let up = |status: HealthStatus| if status.is_up() { 1.0 } else { 0.0 };
         out.family(
@@ -206,47 +257,43 @@ impl Services {
                 (label("service", "firecrawl"), up(health.firecrawl.status)),
             ],
         );
-        let p = &m["pipeline"];
-        for (name, key, help) in [
-            ("pipeline_runs_24h", "runs_24h", "Runs created in the last 24 hours."),
-            ("pipeline_failures_24h", "failures_24h", "Failed runs in the last 24 hours."),
-            ("pipeline_active_runs", "active_runs", "Runs executing in this process."),
+        let p = &m.pipeline;
+        for (name, value, help) in [
+            ("pipeline_runs_24h", p.runs_24h as f64, "Runs created in the last 24 hours."),
+            ("pipeline_failures_24h", p.failures_24h as f64, "Failed runs in the last 24 hours."),
+            ("pipeline_active_runs", p.active_runs.into(), "Runs executing in this process."),
             (
                 "pipeline_capacity_percent",
-                "capacity_percent",
+                p.capacity_percent.into(),
                 "Share of this process's run slots in use.",
             ),
-            ("pipeline_queued", "queued", "Runs waiting to be claimed."),
+            ("pipeline_queued", p.queued.into(), "Runs waiting to be claimed."),
+            (
+                "pipeline_paused",
+                if p.paused { 1.0 } else { 0.0 },
+                "1 while the pipeline is paused.",
+            ),
         ] {
-            out.family(name, help, &[(String::new(), num(&p[key]))]);
+            out.family(name, help, &[(String::new(), value)]);
         }
-        out.family(
-            "pipeline_paused",
-            "1 while the pipeline is paused.",
-            &[(String::new(), if p["paused"] == true { 1.0 } else { 0.0 })],
-        );
-        let c = &m["llm_cost"];
-        out.family(
-            "llm_cost_today_usd",
-            "LLM spend today (UTC).",
-            &[(String::new(), num(&c["today_usd"]))],
-        );
-        out.family(
-            "llm_cost_7d_usd",
-            "LLM spend of runs in the last 7 days.",
-            &[(String::new(), num(&c["last_7_days_usd"]))],
-        );
-        out.family(
-            "llm_cost_per_run_p95_usd",
-            "95th percentile of run cost, last 7 days.",
-            &[(String::new(), num(&c["per_run_p95_usd"]))],
-        );
-        let breakers: Vec<(String, f64)> = m["circuit_breakers"]
-            .as_object()
-            .into_iter()
-            .flatten()
+        let c = &m.llm_cost;
+        for (name, value, help) in [
+            ("llm_cost_today_usd", c.today_usd, "LLM spend today (UTC)."),
+            ("llm_cost_7d_usd", c.last_7_days_usd, "LLM spend of runs in the last 7 days."),
+            (
+                "llm_cost_per_run_p95_usd",
+                c.per_run_p95_usd,
+                "95th percentile of run cost, last 7 days.",
+            ),
+        ] {
+            out.family(name, help, &[(String::new(), value)]);
+        }
+        let breakers: Vec<(String, f64)> = m
+            .circuit_breakers
+            .iter()
             .map(|(name, b)| {
-                (label("provider", name), if b["state"] == "closed" { 0.0 } else { 1.0 })
+                let open = if b.state == BreakerState::Closed { 0.0 } else { 1.0 };
+                (label("provider", name), open)
             })
             .collect();
         out.family(
@@ -254,12 +301,15 @@ impl Services {
             "1 while the provider's circuit breaker is open or half-open.",
             &breakers,
         );
-        let remaining: Vec<(String, f64)> = m["rate_limits"]
-            .as_object()
-            .into_iter()
-            .flatten()
+        let remaining: Vec<(String, f64)> = m
+            .rate_limits
+            .iter()
             .filter_map(|(name, r)| {
-                r["remaining_requests"].as_f64().map(|v| (label("provider", name), v))
+                match r {
+                    RateLimitView::Llm(Some(limit)) => limit.remaining_requests,
+                    _ => None,
+                }
+                .map(|v| (label("provider", name), v as f64))
             })
             .collect();
         out.family(

@@ -47,7 +47,7 @@ pub fn file_name(kind: &str, company: &str, role: &str) -> String {
 
 /// What a PDF request may change for this print: paper, page numbers, margins. Anything not
 /// given keeps the document's own settings.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrintOverrides {
     pub paper: Option<Paper>,
