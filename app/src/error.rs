@@ -135,3 +135,9 @@ impl From<crate::model::UnknownValue> for AppError {
         AppError::Invalid(e.to_string())
     }
 }
+
+impl From<crate::model::BadValue> for AppError {
+    fn from(e: crate::model::BadValue) -> Self {
+        AppError::Invalid(e.0)
+    }
+}

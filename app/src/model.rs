@@ -14,6 +14,17 @@ pub struct UnknownValue {
     pub expected: &'static [&'static str],
 }
 
+/// A value typed by a user that does not parse or is out of range, with why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadValue(pub String);
+
+impl From<UnknownValue> for BadValue {
+    fn from(e: UnknownValue) -> Self {
+        BadValue(e.to_string())
+    }
+}
+
 impl From<UnknownValue> for String {
     fn from(e: UnknownValue) -> String {
         e.to_string()
@@ -250,7 +261,7 @@ impl JobQuery {
         let mut query = JobQuery::default();
         for (key, value) in pairs {
             let value = value.trim();
-            let bad = |message: String| QueryError { parameter: key.to_string(), message };
+            let bad = |e: BadValue| QueryError { parameter: key.to_string(), message: e.0 };
             match key {
                 "status" => {
                     // An empty value is what an untouched HTML select sends.
@@ -343,16 +354,16 @@ impl fmt::Display for QueryError {
     }
 }
 
-fn non_empty(value: &str, max_chars: usize) -> Result<Option<String>, String> {
+fn non_empty(value: &str, max_chars: usize) -> Result<Option<String>, BadValue> {
     if value.chars().count() > max_chars {
-        return Err(format!("longer than {max_chars} characters"));
+        return Err(BadValue(format!("longer than {max_chars} characters")));
     }
     Ok((!value.is_empty()).then(|| value.to_string()))
 }
 
 /// Accepts RFC 3339, and the `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD` forms that HTML date inputs send
 /// (read as UTC).
-pub fn parse_time(value: &str) -> Result<Option<DateTime<Utc>>, String> {
+pub fn parse_time(value: &str) -> Result<Option<DateTime<Utc>>, BadValue> {
     if value.is_empty() {
         return Ok(None);
     }
@@ -367,17 +378,17 @@ pub fn parse_time(value: &str) -> Result<Option<DateTime<Utc>>, String> {
     {
         return Ok(Some(t.and_utc()));
     }
-    Err(format!("`{value}` is not a date-time; use RFC 3339, e.g. 2026-01-31T09:00:00Z"))
+    Err(BadValue(format!("`{value}` is not a date-time; use RFC 3339, e.g. 2026-01-31T09:00:00Z")))
 }
 
-pub fn parse_score(value: &str) -> Result<u8, String> {
+pub fn parse_score(value: &str) -> Result<u8, BadValue> {
     parse_bounded(value, 0, 100).map(|v| v as u8)
 }
 
-fn parse_bounded(value: &str, min: u32, max: u32) -> Result<u32, String> {
+fn parse_bounded(value: &str, min: u32, max: u32) -> Result<u32, BadValue> {
     match value.parse::<u32>() {
         Ok(v) if (min..=max).contains(&v) => Ok(v),
-        _ => Err(format!("`{value}` is not a whole number from {min} to {max}")),
+        _ => Err(BadValue(format!("`{value}` is not a whole number from {min} to {max}"))),
     }
 }
 
@@ -438,41 +449,6 @@ pub struct RunLinks {
     pub cv: Option<String>,
     pub cover_letter: Option<String>,
     pub dossier: Option<String>,
-}
-
-impl RunSummary {
-    pub fn of(run: &PipelineRun) -> Self {
-        use crate::outputs::{Cv, Dossier, Fit, Letter, OrSkipped, RunOutputs};
-        let outputs = RunOutputs::of(&run.layers);
-        let fit = outputs.find::<Fit>();
-        let finished = matches!(run.status, RunStatus::Completed | RunStatus::Partial);
-        let job = encode_component(&run.job_id);
-        let document = |present: bool, path: &str| {
-            (finished && present).then(|| format!("/api/jobs/{job}/{path}/pdf"))
-        };
-        let done = |layer: Option<bool>| layer.unwrap_or(false);
-        let links = RunLinks {
-            run: format!("/api/pipeline-runs/{}", encode_component(&run.id)),
-            events: format!("/api/pipeline-runs/{}/events", encode_component(&run.id)),
-            cv: document(
-                done(outputs.find::<OrSkipped<Cv>>().map(|c| c.done().is_some())),
-                "cv-editor",
-            ),
-            cover_letter: document(
-                done(outputs.find::<OrSkipped<Letter>>().map(|l| l.done().is_some())),
-                "cover-letter",
-            ),
-            dossier: document(outputs.find::<Dossier>().is_some(), "dossier"),
-        };
-        RunSummary {
-            id: run.id.clone(),
-            status: run.status,
-            tier: fit.as_ref().map_or(run.tier, |f| f.tier.into()),
-            fit_score: fit.map(|f| f.score),
-            finished_at: run.finished_at,
-            links,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -734,7 +710,7 @@ impl RunQuery {
         let mut query = RunQuery::default();
         for (key, value) in pairs {
             let value = value.trim();
-            let bad = |message: String| QueryError { parameter: key.to_string(), message };
+            let bad = |e: BadValue| QueryError { parameter: key.to_string(), message: e.0 };
             match key {
                 "status" if value.is_empty() => {}
                 "status" => {

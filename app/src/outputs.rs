@@ -5,7 +5,9 @@
 //! the type of that JSON is fixed by the layer's name through [`LayerOutputType`], so nothing
 //! reads an output by a string key.
 
-use crate::model::{LayerName, LayerRun, Tier};
+use crate::model::{
+    LayerName, LayerRun, PipelineRun, RunLinks, RunStatus, RunSummary, Tier, encode_component,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -79,6 +81,41 @@ impl RunOutputs {
     /// The typed output, or `None` when it is missing or unreadable (the run view).
     pub fn find<T: LayerOutputType>(&self) -> Option<T> {
         self.get().ok()
+    }
+}
+
+impl RunSummary {
+    /// Where `run` is and which of its documents exist.
+    pub fn of(run: &PipelineRun) -> Self {
+        let outputs = RunOutputs::of(&run.layers);
+        let fit = outputs.find::<Fit>();
+        let finished = matches!(run.status, RunStatus::Completed | RunStatus::Partial);
+        let job = encode_component(&run.job_id);
+        let document = |present: bool, path: &str| {
+            (finished && present).then(|| format!("/api/jobs/{job}/{path}/pdf"))
+        };
+        let done = |layer: Option<bool>| layer.unwrap_or(false);
+        let links = RunLinks {
+            run: format!("/api/pipeline-runs/{}", encode_component(&run.id)),
+            events: format!("/api/pipeline-runs/{}/events", encode_component(&run.id)),
+            cv: document(
+                done(outputs.find::<OrSkipped<Cv>>().map(|c| c.done().is_some())),
+                "cv-editor",
+            ),
+            cover_letter: document(
+                done(outputs.find::<OrSkipped<Letter>>().map(|l| l.done().is_some())),
+                "cover-letter",
+            ),
+            dossier: document(outputs.find::<Dossier>().is_some(), "dossier"),
+        };
+        RunSummary {
+            id: run.id.clone(),
+            status: run.status,
+            tier: fit.as_ref().map_or(run.tier, |f| f.tier.into()),
+            fit_score: fit.map(|f| f.score),
+            finished_at: run.finished_at,
+            links,
+        }
     }
 }
 

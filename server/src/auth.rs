@@ -7,8 +7,10 @@
 //! password or role change and disabling a user take effect at once.
 
 use crate::config::{Config, Environment, Secret};
+use crate::error::StartupError;
 use crate::store::PasswordHash;
 use app::error::AppError;
+use app::model::BadValue;
 use app::model::{Session, UserInfo};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -88,12 +90,12 @@ impl Auth {
 
 /// The JWT secret: the configured one, or in development one generated once and kept in the
 /// data directory (mode 0600) so sessions survive restarts.
-pub fn jwt_secret(config: &Config) -> Result<Secret, String> {
+pub fn jwt_secret(config: &Config) -> Result<Secret, StartupError> {
     if let Some(s) = &config.jwt_secret {
         return Ok(s.clone());
     }
     if config.environment == Environment::Production {
-        return Err("JWT_SECRET must be set in production".into());
+        return Err(StartupError::Config("JWT_SECRET must be set in production".into()));
     }
     let path = config.data_dir.join("jwt_secret");
     if let Ok(existing) = std::fs::read_to_string(&path)
@@ -102,9 +104,10 @@ pub fn jwt_secret(config: &Config) -> Result<Secret, String> {
         return Ok(Secret::new(existing.trim()));
     }
     std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+        .map_err(StartupError::io(format!("cannot create {}", config.data_dir.display())))?;
     let secret: String = (0..48).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
-    write_private(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_private(&path, &secret)
+        .map_err(StartupError::io(format!("cannot write {}", path.display())))?;
     Ok(Secret::new(secret))
 }
 
@@ -245,21 +248,22 @@ impl LoginLimiter {
 }
 
 /// Parses a duration like `30d`, `12h`, `45m` or `3600s` (for `token issue --ttl`).
-pub fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
+pub fn parse_ttl(text: &str) -> Result<chrono::Duration, BadValue> {
     let text = text.trim();
     let (number, unit) =
         text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: i64 =
-        number.parse().map_err(|_| format!("`{text}` is not a duration like 30d, 12h, 45m"))?;
+    let n: i64 = number
+        .parse()
+        .map_err(|_| BadValue(format!("`{text}` is not a duration like 30d, 12h, 45m")))?;
     let d = match unit {
         "d" => chrono::Duration::days(n),
         "h" => chrono::Duration::hours(n),
         "m" => chrono::Duration::minutes(n),
         "s" | "" => chrono::Duration::seconds(n),
-        _ => return Err(format!("`{text}`: unknown unit `{unit}`; use d, h, m or s")),
+        _ => return Err(BadValue(format!("`{text}`: unknown unit `{unit}`; use d, h, m or s"))),
     };
     if n <= 0 || d > chrono::Duration::days(366) {
-        return Err(format!("`{text}` must be between 1 second and 366 days"));
+        return Err(BadValue(format!("`{text}` must be between 1 second and 366 days")));
     }
     Ok(d)
 }

@@ -151,7 +151,7 @@ enum TokenCommand {
     Revoke { id: String },
 }
 
-fn read_password(flag: bool) -> Result<String, String> {
+fn read_password(flag: bool) -> Result<String, CommandError> {
     if !flag {
         return Err("pass --password-stdin and write the password to standard input".into());
     }
@@ -164,22 +164,20 @@ fn read_password(flag: bool) -> Result<String, String> {
 
 /// `admin restart-pdf`: `POST /api/admin/pdf/restart` on the running server with a
 /// five-minute token of the first admin user.
-async fn restart_pdf(services: &Services, url: Option<String>) -> Result<(), String> {
+async fn restart_pdf(services: &Services, url: Option<String>) -> Result<(), CommandError> {
     let base = url.unwrap_or_else(|| {
         let addr = services.config.addr;
         let host =
             if addr.ip().is_unspecified() { "127.0.0.1".into() } else { addr.ip().to_string() };
         format!("http://{host}:{}", addr.port())
     });
-    let users = services.list_users().await.map_err(|e| e.to_string())?;
+    let users = services.list_users().await?;
     let admin = users
         .iter()
         .find(|u| u.role == Role::Admin)
         .ok_or("no admin user; create one with `jobintel user create --role admin`")?;
-    let (token, session) = services
-        .issue_token(&admin.username, chrono::Duration::minutes(5), "restart-pdf")
-        .await
-        .map_err(|e| e.to_string())?;
+    let (token, session) =
+        services.issue_token(&admin.username, chrono::Duration::minutes(5), "restart-pdf").await?;
     let endpoint = format!("{}/api/admin/pdf/restart", base.trim_end_matches('/'));
     let reply = reqwest::Client::new()
         .post(&endpoint)
@@ -195,15 +193,46 @@ async fn restart_pdf(services: &Services, url: Option<String>) -> Result<(), Str
     }
     let status = reply.status();
     let body: serde_json::Value = reply.json().await.unwrap_or_default();
-    Err(format!("{endpoint}: {status}: {}", body["error"].as_str().unwrap_or("no message")))
+    let reason = body["error"].as_str().unwrap_or("no message");
+    Err(format!("{endpoint}: {status}: {reason}").into())
+}
+
+/// Why a command failed: the message `main` prints before exiting with 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The command was used wrongly, or what it asked could not be done (said in words).
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Startup(#[from] startup::StartupError),
+    #[error(transparent)]
+    App(#[from] app::error::AppError),
+    #[error(transparent)]
+    Value(#[from] app::model::BadValue),
+    #[error(transparent)]
+    Unknown(#[from] app::model::UnknownValue),
+}
+
+impl From<String> for CommandError {
+    fn from(message: String) -> Self {
+        CommandError::Failed(message)
+    }
+}
+
+impl From<&str> for CommandError {
+    fn from(message: &str) -> Self {
+        CommandError::Failed(message.to_string())
+    }
 }
 
 /// Runs the command; the error is the message to print.
-pub async fn run(cli: Cli) -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+pub async fn run(cli: Cli) -> Result<(), CommandError> {
+    let config = Config::from_env()?;
     telemetry::init(&config);
     match cli.command {
-        Command::Serve => startup::serve(config).await,
+        Command::Serve => Ok(startup::serve(config).await?),
         Command::Tool(tool) => {
             let services = startup::services(config).await?;
             run_tool(&services, tool).await
@@ -211,10 +240,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> {
+async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), CommandError> {
     match tool {
         ToolCommand::SeedDemo { if_empty } => {
-            let r = services.seed_demo(if_empty).await.map_err(|e| e.to_string())?;
+            let r = services.seed_demo(if_empty).await?;
             println!(
                 "demo data: {} jobs, {} STAR records{}{}",
                 r.jobs_created,
@@ -234,111 +263,79 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
             UserCommand::Create { username, role, password_stdin } => {
                 let role: Role = role.parse()?;
                 let password = read_password(password_stdin)?;
-                let u = services
-                    .create_user(Actor::Operator, &username, role, password)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let u = services.create_user(Actor::Operator, &username, role, password).await?;
                 println!("created {} ({})", u.username, u.role);
             }
             UserCommand::List => {
-                for u in services.list_users().await.map_err(|e| e.to_string())? {
+                for u in services.list_users().await? {
                     println!("{}\t{}", u.username, u.role);
                 }
             }
             UserCommand::SetPassword { username, password_stdin } => {
                 let password = read_password(password_stdin)?;
-                services.set_password(&username, password).await.map_err(|e| e.to_string())?;
+                services.set_password(&username, password).await?;
                 println!("password changed for {username}; their sessions are ended");
             }
             UserCommand::SetRole { username, role } => {
                 let role: Role = role.parse()?;
-                services
-                    .set_role(Actor::Operator, &username, role)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                services.set_role(Actor::Operator, &username, role).await?;
                 println!("{username} is now {role}; their sessions are ended");
             }
             UserCommand::Disable { username } => {
-                services
-                    .set_disabled(Actor::Operator, &username, true)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                services.set_disabled(Actor::Operator, &username, true).await?;
                 println!("{username} disabled; their sessions are ended");
             }
             UserCommand::Enable { username } => {
-                services
-                    .set_disabled(Actor::Operator, &username, false)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                services.set_disabled(Actor::Operator, &username, false).await?;
                 println!("{username} enabled");
             }
             UserCommand::Revoke { username } => {
-                let n = services
-                    .revoke_user(Actor::Operator, &username)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let n = services.revoke_user(Actor::Operator, &username).await?;
                 println!("ended {n} sessions of {username}");
             }
         },
-        ToolCommand::Admin { action } => {
-            let e = |e: app::error::AppError| e.to_string();
-            match action {
-                AdminCommand::Pause => {
-                    services.set_paused(Actor::Operator, true).await.map_err(e)?;
-                    println!("pipeline paused");
-                }
-                AdminCommand::Resume => {
-                    services.set_paused(Actor::Operator, false).await.map_err(e)?;
-                    println!("pipeline resumed");
-                }
-                AdminCommand::ClearStuck { older_than } => {
-                    let cleared = services
-                        .clear_stuck(Actor::Operator, parse_ttl(&older_than)?)
-                        .await
-                        .map_err(e)?;
-                    println!("cleared {} stuck runs {}", cleared.len(), cleared.join(" "));
-                }
-                AdminCommand::RerunFailed { since } => {
-                    let queued = services
-                        .rerun_failed(Actor::Operator, parse_ttl(&since)?)
-                        .await
-                        .map_err(e)?;
-                    println!("queued {} retries {}", queued.len(), queued.join(" "));
-                }
-                AdminCommand::ClearCompanyCache { company } => {
-                    let n = services
-                        .clear_company_cache(Actor::Operator, company.as_deref())
-                        .await
-                        .map_err(e)?;
-                    println!("deleted {n} cached companies");
-                }
-                AdminCommand::Firecrawl { state } => {
-                    let on = services
-                        .set_firecrawl(Actor::Operator, state == "enable")
-                        .await
-                        .map_err(e)?;
-                    println!("firecrawl {}", if on { "enabled" } else { "disabled" });
-                }
-                AdminCommand::RestartPdf { url } => {
-                    restart_pdf(services, url).await?;
-                    println!("PDF renderer restarted");
-                }
+        ToolCommand::Admin { action } => match action {
+            AdminCommand::Pause => {
+                services.set_paused(Actor::Operator, true).await?;
+                println!("pipeline paused");
             }
-        }
+            AdminCommand::Resume => {
+                services.set_paused(Actor::Operator, false).await?;
+                println!("pipeline resumed");
+            }
+            AdminCommand::ClearStuck { older_than } => {
+                let cleared =
+                    services.clear_stuck(Actor::Operator, parse_ttl(&older_than)?).await?;
+                println!("cleared {} stuck runs {}", cleared.len(), cleared.join(" "));
+            }
+            AdminCommand::RerunFailed { since } => {
+                let queued = services.rerun_failed(Actor::Operator, parse_ttl(&since)?).await?;
+                println!("queued {} retries {}", queued.len(), queued.join(" "));
+            }
+            AdminCommand::ClearCompanyCache { company } => {
+                let n = services.clear_company_cache(Actor::Operator, company.as_deref()).await?;
+                println!("deleted {n} cached companies");
+            }
+            AdminCommand::Firecrawl { state } => {
+                let on = services.set_firecrawl(Actor::Operator, state == "enable").await?;
+                println!("firecrawl {}", if on { "enabled" } else { "disabled" });
+            }
+            AdminCommand::RestartPdf { url } => {
+                restart_pdf(services, url).await?;
+                println!("PDF renderer restarted");
+            }
+        },
         ToolCommand::Token { action } => match action {
             TokenCommand::Issue { username, ttl, name } => {
                 let ttl = parse_ttl(&ttl)?;
-                let (token, session) =
-                    services.issue_token(&username, ttl, &name).await.map_err(|e| e.to_string())?;
+                let (token, session) = services.issue_token(&username, ttl, &name).await?;
                 // The token alone on standard output, so `TOKEN=$(jobintel token issue …)` works.
                 eprintln!("token {} ({name}) for {username}", session.id);
                 println!("{token}");
             }
             TokenCommand::List { username } => {
-                let tokens = services
-                    .list_sessions(Actor::Operator, username.as_deref(), true)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let tokens =
+                    services.list_sessions(Actor::Operator, username.as_deref(), true).await?;
                 for t in tokens {
                     println!(
                         "{}\t{}\t{}\tcreated {}\texpires {}",
@@ -351,7 +348,7 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), String> 
                 }
             }
             TokenCommand::Revoke { id } => {
-                services.revoke_session(Actor::Operator, &id).await.map_err(|e| e.to_string())?;
+                services.revoke_session(Actor::Operator, &id).await?;
                 println!("token {id} revoked");
             }
         },

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod demo;
+pub mod error;
 pub mod http;
 pub mod pdf;
 pub mod pipeline;

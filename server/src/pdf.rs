@@ -43,6 +43,15 @@ pub enum PdfError {
     Unavailable(String),
 }
 
+/// Why Chromium did not start.
+#[derive(Debug, thiserror::Error)]
+enum LaunchError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Browser(#[from] chromiumoxide::error::CdpError),
+}
+
 struct Chromium {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
@@ -244,7 +253,7 @@ impl Inner {
         &self,
         profile: &std::path::Path,
         sandbox: bool,
-    ) -> Result<(Browser, chromiumoxide::Handler), String> {
+    ) -> Result<(Browser, chromiumoxide::Handler), LaunchError> {
         let _ = std::fs::remove_dir_all(profile);
         let mut config = BrowserConfig::builder()
             .chrome_executable(&self.settings.chromium_path)
@@ -255,8 +264,8 @@ impl Inner {
         if !sandbox {
             config = config.no_sandbox();
         }
-        let config = config.build()?;
-        Browser::launch(config).await.map_err(|e| e.to_string())
+        let config = config.build().map_err(LaunchError::Config)?;
+        Browser::launch(config).await.map_err(LaunchError::Browser)
     }
 
     /// A fresh sandboxed page on the warm browser (launching it first if needed): the spare one

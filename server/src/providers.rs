@@ -58,16 +58,16 @@ impl Providers {
         config: &Config,
         store: SharedStore,
         clock: SharedClock,
-    ) -> Result<SharedProviders, String> {
+    ) -> Result<SharedProviders, crate::error::StartupError> {
         let table = match &config.llm_models_file {
-            Some(path) => ModelTable::load(path)?,
+            Some(path) => ModelTable::load(path)
+                .map_err(|e| crate::error::StartupError::Config(e.to_string()))?,
             None => ModelTable::bundled(),
         };
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(config.llm_timeout_seconds))
             .user_agent(concat!("jobintel/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+            .build()?;
         let client = |p: LlmProvider| -> Option<Arc<dyn ChatClient>> {
             let c = clock.clone();
             let h = http.clone();

@@ -2,6 +2,7 @@
 
 use crate::auth::{self, Auth};
 use crate::config::Config;
+pub use crate::error::StartupError;
 use crate::http;
 use crate::pipeline::{Runner, RunnerSettings};
 use crate::providers::Providers;
@@ -10,11 +11,10 @@ use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 
 /// Opens the store, loads the JWT secret and builds the services.
-pub async fn services(config: Config) -> Result<SharedServices, String> {
+pub async fn services(config: Config) -> Result<SharedServices, StartupError> {
     let secret = auth::jwt_secret(&config)?;
-    let auth = Auth::new(&secret).map_err(|e| e.to_string())?;
-    let store =
-        Services::open_store(&config).await.map_err(|e| format!("cannot open the store: {e}"))?;
+    let auth = Auth::new(&secret).map_err(|e| StartupError::Config(e.to_string()))?;
+    let store = Services::open_store(&config).await.map_err(StartupError::Store)?;
     let providers = Providers::from_config(&config, store.clone(), crate::clock::system())?;
     Ok(Services::new(config, store, auth, providers))
 }
@@ -34,7 +34,7 @@ pub fn leptos_options() -> LeptosOptions {
 }
 
 /// `jobintel serve`.
-pub async fn serve(config: Config) -> Result<(), String> {
+pub async fn serve(config: Config) -> Result<(), StartupError> {
     let addr = config.addr;
     let services = services(config).await?;
     let backend = services.store.backend();
@@ -49,13 +49,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let app = http::router(services.clone(), leptos_options());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(StartupError::io(format!("cannot listen on {addr}")))?;
+    let local = listener.local_addr().map_err(StartupError::io("the listening address"))?;
     tracing::info!(addr = %local, store = backend, "jobintel listening on http://{local}");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| format!("server error: {e}"))?;
+        .map_err(StartupError::io("server error"))?;
     // Runs in flight keep their lease until it expires; another process (or this one after a
     // restart) picks them up, so stopping does not wait for them.
     let _ = stop_runner.send(true);

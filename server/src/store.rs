@@ -108,8 +108,8 @@ pub trait RunStore: Send + Sync {
             .iter()
             .map(|id| RunQuery { job_id: Some(id.clone()), limit: 1, ..Default::default() })
             .collect();
-        let found = futures_util::future::try_join_all(queries.iter().map(|q| self.list_runs(q)))
-            .await?;
+        let found =
+            futures_util::future::try_join_all(queries.iter().map(|q| self.list_runs(q))).await?;
         Ok(found.into_iter().flatten().collect())
     }
     /// Atomically takes the oldest claimable queued run (`available_at <= now`) for `worker`:

@@ -156,7 +156,7 @@ async fn edit_job(
             score: Some(if score.trim().is_empty() {
                 None
             } else {
-                Some(parse_score(score.trim()).map_err(AppError::Invalid)?)
+                Some(parse_score(score.trim())?)
             }),
             tags: Some(crate::services::split_list(&f.get("tags"))),
             description: None,

@@ -8,7 +8,7 @@ use super::chat::{ChatClient, ChatError, ChatReply, ChatRequest, FailureKind, Ro
 use super::headers::RateLimit;
 use super::models::ModelTable;
 use super::prompts::{Prompt, PromptError};
-use super::schema::{self, schema_of};
+use super::schema::{self, SchemaViolation, schema_of};
 use crate::clock::SharedClock;
 use crate::control::ControlPlane;
 use app::model::{LayerName, TierChoice};
@@ -93,6 +93,32 @@ pub struct Llm {
     /// Told what each call cost; decides whether models may be asked (the daily budget).
     control: Arc<ControlPlane>,
     max_tokens: u32,
+}
+
+/// A layer's reason for refusing a model's answer that fits its schema (a quote not in the
+/// posting, a limit passed); the model is told it when asked to repair the answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+impl From<&str> for Refusal {
+    fn from(reason: &str) -> Self {
+        Refusal(reason.to_string())
+    }
+}
+
+/// Why an answer was not taken.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum Rejection {
+    #[error("the answer is not valid JSON ({0})")]
+    NotJson(String),
+    #[error(transparent)]
+    Schema(#[from] SchemaViolation),
+    /// Fits the schema but not the type (a number out of the type's range).
+    #[error("{0}")]
+    NotTheType(String),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
 }
 
 /// Why the router could not give a layer its answer.
@@ -222,7 +248,7 @@ impl Llm {
         layer: LayerName,
         tier: TierChoice,
         prompt: impl FnOnce() -> Result<Prompt, PromptError>,
-        check: impl Fn(&T) -> Result<(), String>,
+        check: impl Fn(&T) -> Result<(), Refusal>,
         offline: impl FnOnce() -> T,
     ) -> Result<Served<T>, AskError>
     where
@@ -266,7 +292,7 @@ impl Llm {
         layer: LayerName,
         tier: TierChoice,
         prompt: &Prompt,
-        check: &impl Fn(&T) -> Result<(), String>,
+        check: &impl Fn(&T) -> Result<(), Refusal>,
         usage: &mut Usage,
     ) -> Attempt<T>
     where
@@ -407,12 +433,13 @@ fn jitter(base: Duration) -> Duration {
 fn parse_answer<T: DeserializeOwned>(
     text: &str,
     schema: &Value,
-    check: &impl Fn(&T) -> Result<(), String>,
-) -> Result<T, String> {
-    let value: Value = serde_json::from_str(text.trim())
-        .map_err(|e| format!("the answer is not valid JSON ({e})"))?;
+    check: &impl Fn(&T) -> Result<(), Refusal>,
+) -> Result<T, Rejection> {
+    let value: Value =
+        serde_json::from_str(text.trim()).map_err(|e| Rejection::NotJson(e.to_string()))?;
     schema::validate(schema, &value)?;
-    let typed: T = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let typed: T =
+        serde_json::from_value(value).map_err(|e| Rejection::NotTheType(e.to_string()))?;
     check(&typed)?;
     Ok(typed)
 }

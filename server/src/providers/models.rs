@@ -23,24 +23,37 @@ pub struct ModelTable {
     models: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
 }
 
+/// Why a models file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelTableError {
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("models.{0} needs an `auto.default` model")]
+    NoDefault(String),
+    #[error("{0}: {1}")]
+    In(String, Box<ModelTableError>),
+}
+
 impl ModelTable {
     pub fn bundled() -> Self {
         Self::parse(BUNDLED).expect("the bundled model table parses (checked by a test)")
     }
 
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let table: ModelTable = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, ModelTableError> {
+        let table: ModelTable =
+            serde_json::from_str(text).map_err(|e| ModelTableError::Unreadable(e.to_string()))?;
         for (provider, tiers) in &table.models {
             if !tiers.get("auto").is_some_and(|t| t.contains_key("default")) {
-                return Err(format!("models.{provider} needs an `auto.default` model"));
+                return Err(ModelTableError::NoDefault(provider.clone()));
             }
         }
         Ok(table)
     }
 
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<Self, ModelTableError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ModelTableError::Unreadable(format!("{}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| ModelTableError::In(path.display().to_string(), Box::new(e)))
     }
 
     /// The model `provider` uses for `layer` at `tier`: the layer's own entry, the tier's
@@ -107,6 +120,6 @@ mod tests {
     #[test]
     fn a_table_without_defaults_is_refused() {
         let err = ModelTable::parse(r#"{"as_of":"x","prices":{},"models":{"openai":{"A":{}}}}"#);
-        assert!(err.unwrap_err().contains("auto.default"));
+        assert!(err.unwrap_err().to_string().contains("auto.default"));
     }
 }

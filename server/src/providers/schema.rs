@@ -13,14 +13,27 @@ pub fn schema_of<T: schemars::JsonSchema>() -> Value {
 
 /// `Ok` when `value` conforms; otherwise the first problem, e.g. "`/pain_points/0/confidence`:
 /// expected number, got string".
-pub fn validate(schema: &Value, value: &Value) -> Result<(), String> {
+pub fn validate(schema: &Value, value: &Value) -> Result<(), SchemaViolation> {
     validate_in(schema, schema, value)
 }
 
 /// As [`validate`], for a schema inside a larger document whose `$ref`s point into `root`
 /// (an OpenAPI document's `#/components/schemas/…`).
-pub fn validate_in(root: &Value, schema: &Value, value: &Value) -> Result<(), String> {
+pub fn validate_in(root: &Value, schema: &Value, value: &Value) -> Result<(), SchemaViolation> {
     Checker { root, depth: 0 }.check(schema, value, "")
+}
+
+/// Where a value breaks its schema, and how.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{path}`: {message}")]
+pub struct SchemaViolation {
+    /// A JSON pointer (`/items/0/confidence`; `/` for the value itself).
+    pub path: String,
+    pub message: String,
+}
+
+fn at(path: &str, message: String) -> SchemaViolation {
+    SchemaViolation { path: if path.is_empty() { "/".into() } else { path.into() }, message }
 }
 
 struct Checker<'a> {
@@ -49,8 +62,8 @@ fn type_matches(expected: &str, v: &Value) -> bool {
 }
 
 impl Checker<'_> {
-    fn check(&mut self, schema: &Value, v: &Value, path: &str) -> Result<(), String> {
-        let fail = |m: String| Err(format!("`{}`: {m}", if path.is_empty() { "/" } else { path }));
+    fn check(&mut self, schema: &Value, v: &Value, path: &str) -> Result<(), SchemaViolation> {
+        let fail = |m: String| Err(at(path, m));
         let s = match schema {
             Value::Bool(true) => return Ok(()),
             Value::Bool(false) => return fail("no value is allowed here".into()),
@@ -63,7 +76,7 @@ impl Checker<'_> {
         }
         let result = self.check_object_schema(s, v, path);
         self.depth -= 1;
-        result.or_else(|m| if m.starts_with('`') { Err(m) } else { fail(m) })
+        result
     }
 
     fn check_object_schema(
@@ -71,12 +84,12 @@ impl Checker<'_> {
         s: &Map<String, Value>,
         v: &Value,
         path: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), SchemaViolation> {
         if let Some(r) = s.get("$ref").and_then(Value::as_str) {
             let target = r
                 .strip_prefix('#')
                 .and_then(|p| self.root.pointer(p))
-                .ok_or_else(|| format!("unresolvable $ref `{r}`"))?;
+                .ok_or_else(|| at(path, format!("unresolvable $ref `{r}`")))?;
             self.check(target, v, path)?;
         }
         if let Some(Value::Array(all)) = s.get("allOf") {
@@ -95,37 +108,40 @@ impl Checker<'_> {
                     }
                 }
                 if matched == 0 {
-                    return Err(format!(
-                        "matches none of the allowed shapes ({})",
-                        errors.join("; ")
-                    ));
+                    let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    let message =
+                        format!("matches none of the allowed shapes ({})", errors.join("; "));
+                    return Err(at(path, message));
                 }
                 if key == "oneOf" && matched > 1 {
-                    return Err("matches more than one of the allowed shapes".into());
+                    return Err(at(path, "matches more than one of the allowed shapes".into()));
                 }
             }
         }
         match s.get("type") {
             Some(Value::String(t)) if !type_matches(t, v) => {
-                return Err(format!("expected {t}, got {}", type_name(v)));
+                return Err(at(path, format!("expected {t}, got {}", type_name(v))));
             }
             Some(Value::Array(ts))
                 if !ts.iter().filter_map(Value::as_str).any(|t| type_matches(t, v)) =>
             {
                 let names: Vec<&str> = ts.iter().filter_map(Value::as_str).collect();
-                return Err(format!("expected {}, got {}", names.join(" or "), type_name(v)));
+                return Err(at(
+                    path,
+                    format!("expected {}, got {}", names.join(" or "), type_name(v)),
+                ));
             }
             _ => {}
         }
         if let Some(Value::Array(allowed)) = s.get("enum")
             && !allowed.contains(v)
         {
-            return Err(format!("{v} is not one of {}", Value::Array(allowed.clone())));
+            return Err(at(path, format!("{v} is not one of {}", Value::Array(allowed.clone()))));
         }
         if let Some(c) = s.get("const")
             && c != v
         {
-            return Err(format!("must be {c}"));
+            return Err(at(path, format!("must be {c}")));
         }
         match v {
             Value::Number(n) => {
@@ -133,12 +149,12 @@ impl Checker<'_> {
                 if let Some(min) = s.get("minimum").and_then(Value::as_f64)
                     && x < min
                 {
-                    return Err(format!("{x} is below the minimum {min}"));
+                    return Err(at(path, format!("{x} is below the minimum {min}")));
                 }
                 if let Some(max) = s.get("maximum").and_then(Value::as_f64)
                     && x > max
                 {
-                    return Err(format!("{x} is above the maximum {max}"));
+                    return Err(at(path, format!("{x} is above the maximum {max}")));
                 }
             }
             Value::String(text) => {
@@ -146,12 +162,12 @@ impl Checker<'_> {
                 if let Some(min) = s.get("minLength").and_then(Value::as_u64)
                     && n < min
                 {
-                    return Err(format!("shorter than {min} characters"));
+                    return Err(at(path, format!("shorter than {min} characters")));
                 }
                 if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
                     && n > max
                 {
-                    return Err(format!("longer than {max} characters"));
+                    return Err(at(path, format!("longer than {max} characters")));
                 }
             }
             Value::Array(items) => {
@@ -159,12 +175,12 @@ impl Checker<'_> {
                 if let Some(min) = s.get("minItems").and_then(Value::as_u64)
                     && n < min
                 {
-                    return Err(format!("fewer than {min} items"));
+                    return Err(at(path, format!("fewer than {min} items")));
                 }
                 if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
                     && n > max
                 {
-                    return Err(format!("more than {max} items"));
+                    return Err(at(path, format!("more than {max} items")));
                 }
                 if let Some(item_schema) = s.get("items") {
                     for (i, item) in items.iter().enumerate() {
@@ -183,12 +199,12 @@ impl Checker<'_> {
         s: &Map<String, Value>,
         fields: &Map<String, Value>,
         path: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), SchemaViolation> {
         let properties = s.get("properties").and_then(Value::as_object);
         if let Some(Value::Array(required)) = s.get("required") {
             for name in required.iter().filter_map(Value::as_str) {
                 if !fields.contains_key(name) {
-                    return Err(format!("missing required field `{name}`"));
+                    return Err(at(path, format!("missing required field `{name}`")));
                 }
             }
         }
@@ -198,7 +214,7 @@ impl Checker<'_> {
                 Some(field_schema) => self.check(field_schema, field, &field_path)?,
                 None => match s.get("additionalProperties") {
                     Some(Value::Bool(false)) => {
-                        return Err(format!("unexpected field `{name}`"));
+                        return Err(at(path, format!("unexpected field `{name}`")));
                     }
                     Some(extra @ Value::Object(_)) => self.check(extra, field, &field_path)?,
                     _ => {}
@@ -260,7 +276,7 @@ mod tests {
             (json!([1, 2]), "`/`: expected object, got array"),
         ];
         for (value, message) in cases {
-            assert_eq!(validate(&schema, &value).unwrap_err(), message);
+            assert_eq!(validate(&schema, &value).unwrap_err().to_string(), message);
         }
     }
 }

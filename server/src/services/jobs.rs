@@ -128,7 +128,7 @@ pub fn build_job(new: NewJob) -> Result<Job, AppError> {
 pub fn parse_import(
     body: &str,
     content_type: &str,
-) -> Result<Vec<Result<NewJob, String>>, AppError> {
+) -> Result<Vec<Result<NewJob, BadValue>>, AppError> {
     let trimmed = body.trim_start();
     if trimmed.is_empty() {
         return Err(AppError::Invalid("the import is empty".into()));
@@ -138,7 +138,7 @@ pub fn parse_import(
             .map_err(|e| AppError::BadRequest(format!("expected a JSON array of jobs: {e}")))?;
         values
             .into_iter()
-            .map(|v| serde_json::from_value::<NewJob>(v).map_err(|e| e.to_string()))
+            .map(|v| serde_json::from_value::<NewJob>(v).map_err(|e| BadValue(e.to_string())))
             .collect::<Vec<_>>()
     } else {
         parse_csv(body)?
@@ -162,7 +162,7 @@ const CSV_COLUMNS: &[&str] = &[
     "notes",
 ];
 
-fn parse_csv(body: &str) -> Result<Vec<Result<NewJob, String>>, AppError> {
+fn parse_csv(body: &str) -> Result<Vec<Result<NewJob, BadValue>>, AppError> {
     let mut reader =
         csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(body.as_bytes());
     let headers: Vec<String> = reader
@@ -185,7 +185,7 @@ fn parse_csv(body: &str) -> Result<Vec<Result<NewJob, String>>, AppError> {
     Ok(reader
         .records()
         .map(|record| {
-            let record = record.map_err(|e| e.to_string())?;
+            let record = record.map_err(|e| BadValue(e.to_string()))?;
             let get = |name: &str| {
                 headers
                     .iter()
@@ -233,7 +233,7 @@ impl Services {
         let mut results = Vec::with_capacity(rows.len());
         for (i, row) in rows.into_iter().enumerate() {
             let row_no = i + 1;
-            let outcome = match row.map_err(AppError::Invalid).and_then(build_job) {
+            let outcome = match row.map_err(AppError::from).and_then(build_job) {
                 Err(e) => ImportRow::Error { row: row_no, message: e.to_string() },
                 Ok(job) => match self.store.insert_job(&job).await {
                     Ok(()) => ImportRow::Created { row: row_no, id: job.id },

@@ -4,6 +4,7 @@ use super::super::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
 use super::{OFFLINE, posting};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
+use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use app::model::LayerName;
 use app::outputs::{Finding, Jd, PainMapping, Pains, RankedStar, Stars};
@@ -344,7 +345,7 @@ fn normalised(s: &str) -> String {
 }
 
 /// Every finding must quote the posting: its evidence is a span of the description.
-fn quotes_the_posting(pains: &Pains, description: &str) -> Result<(), String> {
+fn quotes_the_posting(pains: &Pains, description: &str) -> Result<(), Refusal> {
     let haystack = normalised(description);
     let all = [
         ("pain_points", &pains.pain_points),
@@ -357,10 +358,10 @@ fn quotes_the_posting(pains: &Pains, description: &str) -> Result<(), String> {
             let quote =
                 normalised(f.evidence.trim_matches(|c: char| c == '"' || c.is_whitespace()));
             if quote.is_empty() || !haystack.contains(&quote) {
-                return Err(format!(
+                return Err(Refusal(format!(
                     "`{list}[{i}].evidence` is not a quote from the posting: {:?}",
                     f.evidence
-                ));
+                )));
             }
         }
     }

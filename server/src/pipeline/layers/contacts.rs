@@ -5,6 +5,7 @@ use super::{OFFLINE, effective_tier, generation_skipped};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
+use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use app::model::StarRecord;
 use app::model::{LayerName, Tier};
@@ -267,32 +268,32 @@ pub struct Outreach {
 
 /// The limits, enforced on every message whoever wrote it: one message per contact, notes
 /// within LinkedIn's limit, emails of 95–205 words, no emojis.
-fn within_limits(messages: &Messages, contacts: &[&Contact]) -> Result<(), String> {
+fn within_limits(messages: &Messages, contacts: &[&Contact]) -> Result<(), Refusal> {
     if messages.messages.len() != contacts.len() {
-        return Err(format!(
+        return Err(Refusal(format!(
             "{} messages for {} contacts",
             messages.messages.len(),
             contacts.len()
-        ));
+        )));
     }
     for (i, m) in messages.messages.iter().enumerate() {
         if !contacts.iter().any(|c| c.name == m.contact) {
-            return Err(format!(
+            return Err(Refusal(format!(
                 "`messages[{i}].contact` {:?} is not one of the contacts",
                 m.contact
-            ));
+            )));
         }
         let note = m.linkedin_note.chars().count();
         if note > LINKEDIN_NOTE_MAX {
-            return Err(format!(
+            return Err(Refusal(format!(
                 "`messages[{i}].linkedin_note` has {note} characters; at most {LINKEDIN_NOTE_MAX}"
-            ));
+            )));
         }
         let words = text::word_count(&m.email_body);
         if !(EMAIL_MIN_WORDS..=EMAIL_MAX_WORDS).contains(&words) {
-            return Err(format!(
+            return Err(Refusal(format!(
                 "`messages[{i}].email_body` has {words} words; it needs {EMAIL_MIN_WORDS} to {EMAIL_MAX_WORDS}"
-            ));
+            )));
         }
         for (field, value) in [
             ("linkedin_note", &m.linkedin_note),
@@ -300,7 +301,7 @@ fn within_limits(messages: &Messages, contacts: &[&Contact]) -> Result<(), Strin
             ("email_body", &m.email_body),
         ] {
             if text::strip_emoji(value) != *value {
-                return Err(format!("`messages[{i}].{field}` contains emojis"));
+                return Err(Refusal(format!("`messages[{i}].{field}` contains emojis")));
             }
         }
     }
@@ -374,17 +375,19 @@ pub struct CoverLetter {
 /// The most a cover letter may run to.
 pub const LETTER_MAX_WORDS: usize = 450;
 
-fn letter_ok(letter: &Letter, company: &str, selected: &[&StarRecord]) -> Result<(), String> {
+fn letter_ok(letter: &Letter, company: &str, selected: &[&StarRecord]) -> Result<(), Refusal> {
     if !letter.text.to_lowercase().contains(&company.to_lowercase()) {
-        return Err(format!("the letter does not name the company ({company})"));
+        return Err(Refusal(format!("the letter does not name the company ({company})")));
     }
     if let Some(id) = letter.cited_star_ids.iter().find(|id| !selected.iter().any(|s| &s.id == *id))
     {
-        return Err(format!("`cited_star_ids` names {id:?}, which is not a selected STAR record"));
+        return Err(Refusal(format!(
+            "`cited_star_ids` names {id:?}, which is not a selected STAR record"
+        )));
     }
     let words = text::word_count(&letter.text);
     if words > LETTER_MAX_WORDS {
-        return Err(format!("{words} words; at most {LETTER_MAX_WORDS}"));
+        return Err(Refusal(format!("{words} words; at most {LETTER_MAX_WORDS}")));
     }
     if text::strip_emoji(&letter.text) != letter.text {
         return Err("the letter contains emojis".into());

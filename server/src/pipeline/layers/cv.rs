@@ -7,6 +7,7 @@ use super::contacts::skipped;
 use super::{effective_tier, generation_skipped};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
+use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use app::model::LayerName;
 use app::model::StarRecord;
@@ -266,23 +267,26 @@ fn keeps_the_facts(
     draft: &[CvLine],
     resume: &Value,
     stars: &[StarRecord],
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let violations = grounding_violations(&t.lines, resume, stars);
     if !violations.is_empty() {
-        return Err(format!("grounding check failed: {}", violations.join("; ")));
+        return Err(Refusal(format!("grounding check failed: {}", violations.join("; "))));
     }
     for fact in draft.iter().filter(|l| structural(&l.source)) {
         if !t.lines.iter().any(|l| l.source == fact.source && l.text == fact.text) {
-            return Err(format!("the line from {} must stay exactly {:?}", fact.source, fact.text));
+            return Err(Refusal(format!(
+                "the line from {} must stay exactly {:?}",
+                fact.source, fact.text
+            )));
         }
     }
     if let Some(l) = t.lines.iter().find(|l| {
         structural(&l.source) && !draft.iter().any(|d| d.source == l.source && d.text == l.text)
     }) {
-        return Err(format!(
+        return Err(Refusal(format!(
             "{:?} rewrites a fact from {}; facts are copied, not rephrased",
             l.text, l.source
-        ));
+        )));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use super::{OFFLINE, posting};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
+use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use crate::store::{self, CompanyCacheEntry, SharedStore};
 use app::model::{LayerName, Tier, TierChoice};
@@ -113,19 +114,22 @@ fn from_search(company: &str, hits: &[SearchHit]) -> Company {
 }
 
 /// A model's company research may only cite the URLs the search returned.
-fn cites_the_search(c: &Company, hits: &[SearchHit]) -> Result<(), String> {
+fn cites_the_search(c: &Company, hits: &[SearchHit]) -> Result<(), Refusal> {
     for (i, s) in c.signals.iter().enumerate() {
         match &s.source_url {
             Some(url) if hits.iter().any(|h| &h.url == url) => {}
             Some(url) => {
-                return Err(format!(
+                return Err(Refusal(format!(
                     "`signals[{i}].source_url` {url:?} is not one of the search results"
-                ));
+                )));
             }
-            None => return Err(format!("`signals[{i}].source_url` is missing")),
+            None => return Err(Refusal(format!("`signals[{i}].source_url` is missing"))),
         }
         if !SIGNALS.iter().any(|(k, _)| *k == s.kind) {
-            return Err(format!("`signals[{i}].kind` {:?} is not a known signal kind", s.kind));
+            return Err(Refusal(format!(
+                "`signals[{i}].kind` {:?} is not a known signal kind",
+                s.kind
+            )));
         }
     }
     Ok(())
