@@ -406,3 +406,67 @@ runner_suite!(
     the_loop_never_exceeds_its_capacity_and_honours_pause,
     a_panicking_layer_fails_its_run_and_the_process_keeps_serving,
 );
+
+/// What the JSON log writes, kept for the test to read.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The runbook's "Debug Layer-by-Layer": with `LOG_FORMAT=json` at debug level, each layer
+/// logs its start, its finish (status, duration, provider) and its log lines, and every line
+/// names its run, job, attempt and layer.
+#[tokio::test]
+async fn every_log_line_of_a_run_names_its_run_and_layer() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(true)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    let (store, _dir) = support::sqlite_store().await;
+    let store: SharedStore = Arc::new(store);
+    let probe = Arc::new(Probe::default());
+    let runner =
+        Runner::new(store.clone(), vec![layer(ONE, &probe), layer(TWO, &probe)], settings());
+    let j = job(&store, "Observability Engineer").await;
+    let id = enqueue(&store, &j).await;
+    assert!(runner.step().await.unwrap());
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let of_layer = |name: LayerName, message: &str| {
+        lines
+            .iter()
+            .find(|l| l["message"] == message && l["span"]["layer"] == name.as_str())
+            .unwrap_or_else(|| panic!("no `{message}` line for {name}:\n{text}"))
+    };
+    for name in [ONE, TWO] {
+        let finished = of_layer(name, "layer finished");
+        assert_eq!(finished["status"], "completed");
+        assert_eq!(finished["provider"], "test");
+        assert!(finished["duration_ms"].is_u64());
+        let run = &finished["spans"][0];
+        assert_eq!(
+            (&run["name"], &run["run_id"], &run["job_id"]),
+            (&json!("run"), &json!(id), &json!(j.id))
+        );
+        assert_eq!(run["attempt"], 1);
+        of_layer(name, "layer started");
+        assert_eq!(of_layer(name, "layer log")["line"], format!("{name} done"));
+    }
+    let done = lines.iter().find(|l| l["message"] == "run finished").expect("run finished");
+    assert_eq!(done["spans"][0]["run_id"], json!(id));
+}

@@ -3,7 +3,7 @@
 //! whose lease expired (a crash, `kill -9`) back to the queue or fails them. So no run — and no
 //! job — stays `processing` longer than a lease plus a sweep interval.
 
-use super::{Layer, LayerError, RunContext};
+use super::{Layer, LayerError, LayerOutput, RunContext};
 use crate::store::{self, SharedStore, StoreError};
 use app::error::AppError;
 use app::model::*;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
+use tracing::Instrument;
 
 #[derive(Debug, Clone)]
 pub struct RunnerSettings {
@@ -199,7 +200,33 @@ impl Runner {
             )),
             active: &self.active,
         };
-        self.execute_layers(run, lost_rx).await
+        // Every line logged while the run executes carries the run it belongs to.
+        let span = tracing::info_span!(
+            "run",
+            run_id = %run.id,
+            job_id = %run.job_id,
+            attempt = run.attempt,
+            tier = %run.tier,
+        );
+        self.execute_layers(run, lost_rx).instrument(span).await
+    }
+
+    /// Runs one layer until it answers, fails, panics or the run's time is up.
+    async fn attempt(
+        &self,
+        layer: &dyn Layer,
+        ctx: &RunContext,
+        deadline: tokio::time::Instant,
+    ) -> Result<LayerOutput, LayerError> {
+        tracing::debug!("layer started");
+        // A layer that panics fails like one that returns an error (crates.io's worker
+        // counts panics as failures), so its run finishes instead of staying processing.
+        let attempt = std::panic::AssertUnwindSafe(layer.run(ctx)).catch_unwind();
+        match tokio::time::timeout_at(deadline, attempt).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => Err(LayerError::Panicked(panic_text(&*panic))),
+            Err(_) => Err(LayerError::Timeout),
+        }
     }
 
     async fn execute_layers(
@@ -251,57 +278,44 @@ impl Runner {
             if !self.store.save_run(&run, &worker).await? {
                 return self.finish(run, &worker, Ending::Lost).await;
             }
-            // A layer that panics fails like one that returns an error (crates.io's worker
-            // counts panics as failures), so its run finishes instead of staying processing.
-            let attempt = std::panic::AssertUnwindSafe(layer.run(&ctx)).catch_unwind();
-            let outcome = match tokio::time::timeout_at(deadline, attempt).await {
-                Ok(Err(panic)) => Ok(Err(LayerError::Panicked(panic_text(&*panic)))),
-                Ok(Ok(result)) => Ok(result),
-                Err(elapsed) => Err(elapsed),
-            };
+            let span = tracing::info_span!("layer", layer = %layer.name());
+            let outcome =
+                self.attempt(layer.as_ref(), &ctx, deadline).instrument(span.clone()).await;
             let finished = store::now();
             let record = &mut run.layers[index];
             record.finished_at = Some(finished);
-            record.duration_ms = Some((finished - started).num_milliseconds().max(0) as u64);
+            let duration_ms = (finished - started).num_milliseconds().max(0) as u64;
+            record.duration_ms = Some(duration_ms);
             match outcome {
-                Err(_) => {
-                    let timeout = LayerError::Timeout.to_string();
-                    record.status = LayerStatus::Failed;
-                    record.error = Some(timeout.clone());
-                    return self
-                        .finish(run, &worker, Ending::Finished(RunStatus::Failed, Some(timeout)))
-                        .await;
-                }
-                Ok(Err(e)) => {
+                Err(e) => {
+                    tracing::warn!(parent: &span, error = %e, duration_ms, "layer failed");
                     record.status = LayerStatus::Failed;
                     record.error = Some(e.to_string());
-                    let reason = format!("{}: {e}", layer.name());
+                    // A timeout is the run's, not the layer's: the run says only that.
+                    let reason = match e {
+                        LayerError::Timeout => e.to_string(),
+                        e => format!("{}: {e}", layer.name()),
+                    };
                     return self
                         .finish(run, &worker, Ending::Finished(RunStatus::Failed, Some(reason)))
                         .await;
                 }
-                Ok(Ok(out)) => {
-                    record.status = if out.warning.is_some() {
-                        LayerStatus::Warning
-                    } else {
-                        LayerStatus::Completed
-                    };
-                    if let Some(w) = &out.warning {
+                Ok(out) => {
+                    if out.warning.is_some() {
                         warnings += 1;
-                        record.log.push(format!("warning: {w}"));
                     }
-                    record.log.extend(out.log);
-                    let usage = out.usage;
-                    record.provider = Some(usage.provider);
-                    record.model = usage.model;
-                    record.input_tokens = usage.input_tokens;
-                    record.output_tokens = usage.output_tokens;
-                    record.cost_usd = usage.cost_usd;
-                    record.calls = usage.calls;
-                    record.retries = usage.retries;
-                    record.fallbacks = usage.fallbacks;
-                    record.prompt_version = usage.prompt_version;
-                    record.output = Some(out.value.clone());
+                    record_success(record, &out);
+                    tracing::info!(
+                        parent: &span,
+                        status = %record.status,
+                        duration_ms,
+                        provider = record.provider.as_deref().unwrap_or_default(),
+                        cost_usd = record.cost_usd,
+                        "layer finished"
+                    );
+                    for line in &record.log {
+                        tracing::debug!(parent: &span, line = %line, "layer log");
+                    }
                     ctx.outputs.insert(layer.name(), out.value);
                 }
             }
@@ -359,6 +373,27 @@ impl Runner {
         }
         Ok(())
     }
+}
+
+/// Writes a finished layer's result into its record.
+fn record_success(record: &mut LayerRun, out: &LayerOutput) {
+    record.status =
+        if out.warning.is_some() { LayerStatus::Warning } else { LayerStatus::Completed };
+    if let Some(w) = &out.warning {
+        record.log.push(format!("warning: {w}"));
+    }
+    record.log.extend(out.log.iter().cloned());
+    let usage = &out.usage;
+    record.provider = Some(usage.provider.clone());
+    record.model = usage.model.clone();
+    record.input_tokens = usage.input_tokens;
+    record.output_tokens = usage.output_tokens;
+    record.cost_usd = usage.cost_usd;
+    record.calls = usage.calls;
+    record.retries = usage.retries;
+    record.fallbacks = usage.fallbacks.clone();
+    record.prompt_version = usage.prompt_version.clone();
+    record.output = Some(out.value.clone());
 }
 
 /// Marks `name` running on the run (replacing an earlier failed attempt's record); returns its index.
