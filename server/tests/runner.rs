@@ -7,6 +7,7 @@ mod support;
 use app::model::*;
 use async_trait::async_trait;
 use serde_json::{Value, json};
+use server::clock::Clock;
 use server::pipeline::{Layer, LayerError, LayerOutput, RunContext, Runner, RunnerSettings};
 use server::store::{SharedStore, new_id, now};
 use std::sync::Arc;
@@ -272,18 +273,23 @@ mod scenario {
 
     pub async fn a_crashed_workers_run_is_requeued_and_finished_by_another(store: SharedStore) {
         let probe = Arc::new(Probe::default());
-        let runner = Runner::new(store.clone(), vec![layer(ONE, &probe)], settings());
+        // The runner's clock only moves when told to: the lease expires without any sleep.
+        let clock = server::clock::ManualClock::new(now() + chrono::Duration::seconds(1));
+        let mut s = settings();
+        s.clock = clock.clone();
+        let runner = Runner::new(store.clone(), vec![layer(ONE, &probe)], s);
         let j = job(&store, "Recovered Role").await;
         let id = enqueue(&store, &j).await;
         // A worker claims the run and dies without a word: no heartbeat, no result.
         store
-            .claim_run("crashed-worker", now(), chrono::Duration::milliseconds(200))
+            .claim_run("crashed-worker", clock.now(), chrono::Duration::minutes(5))
             .await
             .unwrap()
             .unwrap();
         assert!(!runner.step().await.unwrap(), "held by the crashed worker");
+        clock.advance(chrono::Duration::minutes(4));
         assert_eq!(runner.sweep().await.unwrap(), 0, "lease not expired yet");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        clock.advance(chrono::Duration::minutes(2));
         assert_eq!(runner.sweep().await.unwrap(), 1);
         assert_eq!(store.get_job(&j.id).await.unwrap().unwrap().status, JobStatus::Queued);
         assert!(runner.step().await.unwrap());

@@ -4,6 +4,7 @@
 //! job — stays `processing` longer than a lease plus a sweep interval.
 
 use super::{Layer, LayerError, LayerOutput, RunContext};
+use crate::clock::SharedClock;
 use crate::store::{self, SharedStore, StoreError};
 use app::error::AppError;
 use app::model::*;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tracing::Instrument;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunnerSettings {
     /// Unique per process, so leases name their holder.
     pub worker_id: String,
@@ -28,6 +29,8 @@ pub struct RunnerSettings {
     pub timeout: Duration,
     /// How long to wait before looking again when the queue is empty.
     pub poll_interval: Duration,
+    /// Claims, leases, sweeps and layer times read it; tests move it instead of sleeping.
+    pub clock: SharedClock,
 }
 
 impl RunnerSettings {
@@ -51,6 +54,7 @@ impl RunnerSettings {
             backoff: chrono::Duration::seconds(30),
             timeout,
             poll_interval: Duration::from_millis(500),
+            clock: crate::clock::system(),
         }
     }
 }
@@ -110,7 +114,7 @@ impl Runner {
     pub async fn step(&self) -> Result<bool, AppError> {
         match self
             .store
-            .claim_run(&self.settings.worker_id, store::now(), self.settings.lease)
+            .claim_run(&self.settings.worker_id, self.settings.clock.now(), self.settings.lease)
             .await?
         {
             Some(run) => {
@@ -125,11 +129,12 @@ impl Runner {
     /// along. Returns how many runs it changed.
     pub async fn sweep(&self) -> Result<usize, AppError> {
         let ttl = chrono::Duration::seconds(store::COMPANY_CACHE_TTL_SECONDS);
-        let purged = self.store.purge_companies(store::now() - ttl).await?;
+        let purged = self.store.purge_companies(self.settings.clock.now() - ttl).await?;
         if purged > 0 {
             tracing::info!(purged, "expired company research removed");
         }
-        let changed = self.store.expire_leases(store::now(), self.settings.backoff).await?;
+        let changed =
+            self.store.expire_leases(self.settings.clock.now(), self.settings.backoff).await?;
         for run in &changed {
             let (status, error) = match run.status {
                 RunStatus::Failed => (JobStatus::Failed, run.error.clone()),
@@ -157,7 +162,7 @@ impl Runner {
                 permit = self.permits.clone().acquire_owned() => {
                     let Ok(permit) = permit else { break };
                     let claimed = match self.is_paused().await {
-                        Ok(false) => self.store.claim_run(&self.settings.worker_id, store::now(), self.settings.lease).await,
+                        Ok(false) => self.store.claim_run(&self.settings.worker_id, self.settings.clock.now(), self.settings.lease).await,
                         Ok(true) => Ok(None),
                         Err(e) => Err(StoreError::Backend(e.to_string())),
                     };
@@ -193,6 +198,7 @@ impl Runner {
         let _executing = Executing {
             heartbeat: tokio::spawn(heartbeat(
                 self.store.clone(),
+                self.settings.clock.clone(),
                 run.id.clone(),
                 self.settings.worker_id.clone(),
                 self.settings.lease,
@@ -273,7 +279,7 @@ impl Runner {
             if *lost.borrow() {
                 return self.finish(run, &worker, Ending::Lost).await;
             }
-            let started = store::now();
+            let started = self.settings.clock.now();
             let index = upsert_layer(&mut run, layer.name(), started);
             if !self.store.save_run(&run, &worker).await? {
                 return self.finish(run, &worker, Ending::Lost).await;
@@ -281,7 +287,7 @@ impl Runner {
             let span = tracing::info_span!("layer", layer = %layer.name());
             let outcome =
                 self.attempt(layer.as_ref(), &ctx, deadline).instrument(span.clone()).await;
-            let finished = store::now();
+            let finished = self.settings.clock.now();
             let record = &mut run.layers[index];
             record.finished_at = Some(finished);
             let duration_ms = (finished - started).num_milliseconds().max(0) as u64;
@@ -334,7 +340,7 @@ impl Runner {
             tracing::info!(run = %run.id, "run no longer held by this worker; stopping");
             return Ok(());
         };
-        let now = store::now();
+        let now = self.settings.clock.now();
         run.status = status;
         run.error = error.clone();
         run.finished_at = Some(now);
@@ -368,7 +374,7 @@ impl Runner {
         if let Some(mut job) = self.store.get_job(job_id).await? {
             job.status = status;
             job.error = if status == JobStatus::Failed { error } else { None };
-            job.updated_at = store::now();
+            job.updated_at = self.settings.clock.now();
             self.store.replace_job(&job).await?;
         }
         Ok(())
@@ -442,6 +448,7 @@ fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 
 async fn heartbeat(
     store: SharedStore,
+    clock: SharedClock,
     id: String,
     worker: String,
     lease: chrono::Duration,
@@ -450,7 +457,7 @@ async fn heartbeat(
     let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(10));
     loop {
         tokio::time::sleep(every).await;
-        match store.renew_lease(&id, &worker, store::now() + lease).await {
+        match store.renew_lease(&id, &worker, clock.now() + lease).await {
             Ok(true) => {}
             Ok(false) => {
                 let _ = lost.send(true);
