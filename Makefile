@@ -75,6 +75,7 @@ lint:
 test-rust:
 	CARGO_TARGET_DIR=$(TEST_TARGET_DIR) cargo test -p app --features ssr
 	CARGO_TARGET_DIR=$(TEST_TARGET_DIR) cargo test -p server
+	scripts/prune-builds.py $(TEST_TARGET_DIR)/debug/deps $(CARGO_TARGET_DIR)/debug/deps
 
 ## End-to-end: a fresh jobintel on a free port with a temporary data directory, Playwright
 ## driving Debian's Chromium, every spec hydrated and with JavaScript disabled.
