@@ -1029,14 +1029,15 @@ async fn provider_admin_actions_need_the_admin_role_and_valid_input() {
         prom.headers[header::CONTENT_TYPE]
             .to_str()
             .unwrap()
-            .starts_with("text/plain; version=0.0.4")
+            .starts_with("application/openmetrics-text; version=1.0.0")
     );
     assert!(
         prom.text.contains("# TYPE jobintel_pipeline_queued gauge\njobintel_pipeline_queued 0\n"),
         "{}",
         prom.text
     );
-    assert!(prom.text.contains("jobintel_service_healthy{service=\"store\"} 1"), "{}", prom.text);
+    assert!(prom.text.contains("jobintel_service_healthy{service=\"store\"} 1.0"), "{}", prom.text);
+    assert!(prom.text.ends_with("# EOF\n"), "{}", prom.text);
     assert_eq!(
         app.send(Method::GET, "/metrics", None, None).await.status,
         StatusCode::UNAUTHORIZED

@@ -9,9 +9,14 @@ use crate::providers::llm::Alert;
 use crate::providers::llm::ProviderState;
 use app::error::AppError;
 use app::model::*;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64};
 
 /// Every LLM provider jobintel knows, configured or not.
 const LLM_PROVIDERS: [&str; 3] = ["openrouter", "anthropic", "openai"];
@@ -222,22 +227,31 @@ pub struct PipelineFigures {
     pub paused_reason: Option<String>,
 }
 
-/// Prometheus text format, one gauge family at a time.
-struct Exposition(String);
+/// One gauge family per figure, written by the Prometheus client crate (OpenMetrics text).
+struct Exposition(Registry);
+
+type Labels = Vec<(&'static str, String)>;
 
 impl Exposition {
-    fn family(&mut self, name: &str, help: &str, samples: &[(String, f64)]) {
-        use std::fmt::Write;
-        let _ = writeln!(self.0, "# HELP jobintel_{name} {help}\n# TYPE jobintel_{name} gauge");
-        for (labels, value) in samples {
-            let _ = writeln!(self.0, "jobintel_{name}{labels} {value}");
-        }
+    fn gauge(&mut self, name: &str, help: &str, value: f64) {
+        let gauge = Gauge::<f64, AtomicU64>::default();
+        gauge.set(value);
+        self.0.register(name, help, gauge);
     }
-}
 
-fn label(key: &str, value: &str) -> String {
-    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
-    format!("{{{key}=\"{escaped}\"}}")
+    fn count(&mut self, name: &str, help: &str, value: i64) {
+        let gauge = Gauge::<i64, AtomicI64>::default();
+        gauge.set(value);
+        self.0.register(name, help, gauge);
+    }
+
+    fn family(&mut self, name: &str, help: &str, samples: Vec<(Labels, f64)>) {
+        let family = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        for (labels, value) in samples {
+            family.get_or_create(&labels).set(value);
+        }
+        self.0.register(name, help, family);
+    }
 }
 
 impl Services {
@@ -245,22 +259,23 @@ impl Services {
     pub async fn prometheus(&self) -> Result<String, AppError> {
         let m = self.metrics().await?;
         let health = self.health().await;
-        let mut out = Exposition(String::new());
+        let mut out = Exposition(Registry::with_prefix("jobintel"));
         let up = |status: HealthStatus| if status.is_up() { 1.0 } else { 0.0 };
+        let service = |name: &str| vec![("service", name.to_string())];
         out.family(
             "service_healthy",
             "1 when the service is healthy (or not configured).",
-            &[
-                (label("service", "store"), up(health.mongodb.status)),
-                (label("service", "runner"), up(health.runner.status)),
-                (label("service", "llm"), up(health.llm.status)),
-                (label("service", "firecrawl"), up(health.firecrawl.status)),
+            vec![
+                (service("store"), up(health.mongodb.status)),
+                (service("runner"), up(health.runner.status)),
+                (service("llm"), up(health.llm.status)),
+                (service("firecrawl"), up(health.firecrawl.status)),
             ],
         );
         let p = &m.pipeline;
         for (name, value, help) in [
-            ("pipeline_runs_24h", p.runs_24h as f64, "Runs created in the last 24 hours."),
-            ("pipeline_failures_24h", p.failures_24h as f64, "Failed runs in the last 24 hours."),
+            ("pipeline_runs_24h", p.runs_24h as i64, "Runs created in the last 24 hours."),
+            ("pipeline_failures_24h", p.failures_24h as i64, "Failed runs in the last 24 hours."),
             ("pipeline_active_runs", p.active_runs.into(), "Runs executing in this process."),
             (
                 "pipeline_capacity_percent",
@@ -268,40 +283,32 @@ impl Services {
                 "Share of this process's run slots in use.",
             ),
             ("pipeline_queued", p.queued.into(), "Runs waiting to be claimed."),
-            (
-                "pipeline_paused",
-                if p.paused { 1.0 } else { 0.0 },
-                "1 while the pipeline is paused.",
-            ),
+            ("pipeline_paused", p.paused.into(), "1 while the pipeline is paused."),
         ] {
-            out.family(name, help, &[(String::new(), value)]);
+            out.count(name, help, value);
         }
         let c = &m.llm_cost;
-        for (name, value, help) in [
-            ("llm_cost_today_usd", c.today_usd, "LLM spend today (UTC)."),
-            ("llm_cost_7d_usd", c.last_7_days_usd, "LLM spend of runs in the last 7 days."),
-            (
-                "llm_cost_per_run_p95_usd",
-                c.per_run_p95_usd,
-                "95th percentile of run cost, last 7 days.",
-            ),
-        ] {
-            out.family(name, help, &[(String::new(), value)]);
-        }
-        let breakers: Vec<(String, f64)> = m
+        out.gauge("llm_cost_today_usd", "LLM spend today (UTC).", c.today_usd);
+        out.gauge("llm_cost_7d_usd", "LLM spend of runs in the last 7 days.", c.last_7_days_usd);
+        out.gauge(
+            "llm_cost_per_run_p95_usd",
+            "95th percentile of run cost, last 7 days.",
+            c.per_run_p95_usd,
+        );
+        let provider = |name: &str| vec![("provider", name.to_string())];
+        let breakers = m
             .circuit_breakers
             .iter()
             .map(|(name, b)| {
-                let open = if b.state == BreakerState::Closed { 0.0 } else { 1.0 };
-                (label("provider", name), open)
+                (provider(name), if b.state == BreakerState::Closed { 0.0 } else { 1.0 })
             })
             .collect();
         out.family(
             "circuit_open",
             "1 while the provider's circuit breaker is open or half-open.",
-            &breakers,
+            breakers,
         );
-        let remaining: Vec<(String, f64)> = m
+        let remaining = m
             .rate_limits
             .iter()
             .filter_map(|(name, r)| {
@@ -309,26 +316,24 @@ impl Services {
                     RateLimitView::Llm(Some(limit)) => limit.remaining_requests,
                     _ => None,
                 }
-                .map(|v| (label("provider", name), v as f64))
+                .map(|v| (provider(name), v as f64))
             })
             .collect();
         out.family(
             "rate_limit_remaining_requests",
             "Requests left in the provider's current window.",
-            &remaining,
+            remaining,
         );
-        Ok(out.0)
+        let mut text = String::new();
+        encode(&mut text, &out.0)
+            .map_err(|e| AppError::Internal(format!("metrics exposition: {e}")))?;
+        Ok(text)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{label, percentile};
-
-    #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(label("provider", "a\"b\\c"), r#"{provider="a\"b\\c"}"#);
-    }
+    use super::percentile;
 
     #[test]
     fn nearest_rank_percentiles() {

@@ -11,6 +11,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 pub fn routes() -> Api {
     Api::new()
         .route(
@@ -36,7 +38,7 @@ pub fn routes() -> Api {
                  (bearer token required)",
             )
             .tag(Tag::Health)
-            .ok_as(200, "text/plain; version=0.0.4", Body::Text("text/plain")),
+            .ok_as(200, "OpenMetrics text", Body::Text(OPENMETRICS)),
             get(prometheus),
         )
 }
@@ -52,5 +54,5 @@ async fn metrics(State(s): State<AppState>) -> ApiResult<Json<Metrics>> {
 /// `GET /metrics`: the same figures in Prometheus' text format (scrape with a bearer token).
 async fn prometheus(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
     let text = s.services.prometheus().await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text))
+    Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text))
 }
