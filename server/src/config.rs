@@ -166,6 +166,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("RATE_LIMIT_IMPORTS_PER_MINUTE", "20", "imports per user and minute (then 429)"),
 ];
 
+/// A variable's default as [`VARIABLES`] writes it: the one place it is written.
+fn default_of(variable: &str) -> &'static str {
+    VARIABLES.iter().find(|(v, _, _)| *v == variable).map_or("", |(_, default, _)| default)
+}
+
 const WEAK_SECRETS: &[&str] =
     &["secret", "changeme", "change-me", "change-me-in-production", "jwt_secret"];
 
@@ -195,12 +200,13 @@ impl Config {
         let (addr_var, addr) = match (get("JOBINTEL_ADDR"), get("LEPTOS_SITE_ADDR")) {
             (Some(a), _) => ("JOBINTEL_ADDR", a),
             (None, Some(a)) => ("LEPTOS_SITE_ADDR", a),
-            (None, None) => ("JOBINTEL_ADDR", "127.0.0.1:3000".into()),
+            (None, None) => ("JOBINTEL_ADDR", default_of("JOBINTEL_ADDR").into()),
         };
         let addr = addr
             .parse()
             .map_err(|e| bad(addr_var, format!("{e}; expected host:port, e.g. 127.0.0.1:3000")))?;
-        let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".into()).to_lowercase();
+        let log_level =
+            get("LOG_LEVEL").unwrap_or_else(|| default_of("LOG_LEVEL").into()).to_lowercase();
         if !["error", "warn", "info", "debug", "trace"].contains(&log_level.as_str()) {
             return Err(bad(
                 "LOG_LEVEL",
@@ -212,13 +218,11 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(v) => return Err(bad("LOG_FORMAT", format!("`{v}`; expected text or json"))),
         };
-        let number = |variable: &'static str,
-                      default: u64,
-                      min: u64,
-                      max: u64|
-         -> Result<u64, ConfigError> {
+        let number = |variable: &'static str, min: u64, max: u64| -> Result<u64, ConfigError> {
             match get(variable) {
-                None => Ok(default),
+                None => default_of(variable)
+                    .parse()
+                    .map_err(|_| bad(variable, "has no numeric default in VARIABLES".into())),
                 Some(v) => match v.parse::<u64>() {
                     Ok(n) if (min..=max).contains(&n) => Ok(n),
                     _ => Err(bad(
@@ -228,7 +232,7 @@ impl Config {
                 },
             }
         };
-        let url = |variable: &'static str, default: &str| -> Result<String, ConfigError> {
+        let url_or = |variable: &'static str, default: &str| -> Result<String, ConfigError> {
             let v = get(variable).unwrap_or_else(|| default.to_string());
             if v.starts_with("http://") || v.starts_with("https://") {
                 Ok(v.trim_end_matches('/').to_string())
@@ -261,7 +265,7 @@ impl Config {
             ));
         }
         let fallback_text =
-            get("LLM_FALLBACK").unwrap_or_else(|| "openrouter,anthropic,openai,offline".into());
+            get("LLM_FALLBACK").unwrap_or_else(|| default_of("LLM_FALLBACK").into());
         let mut llm_fallback = Vec::new();
         let mut offline_seen = false;
         if fallback_text.trim() != "none" {
@@ -336,43 +340,44 @@ impl Config {
         Ok(Config {
             environment,
             addr,
-            data_dir: PathBuf::from(get("JOBINTEL_DATA_DIR").unwrap_or_else(|| "./data".into())),
+            data_dir: PathBuf::from(
+                get("JOBINTEL_DATA_DIR").unwrap_or_else(|| default_of("JOBINTEL_DATA_DIR").into()),
+            ),
             mongodb_uri,
-            mongodb_db: get("MONGODB_DB").unwrap_or_else(|| "jobintel".into()),
+            mongodb_db: get("MONGODB_DB").unwrap_or_else(|| default_of("MONGODB_DB").into()),
             jwt_secret,
             log_level,
             log_format,
-            max_concurrent_runs: number("MAX_CONCURRENT_RUNS", 3, 1, 64)? as u32,
-            pipeline_timeout_seconds: number("PIPELINE_TIMEOUT_SECONDS", 600, 10, 86_400)?,
-            run_lease_seconds: number("RUN_LEASE_SECONDS", 60, 3, 3_600)?,
-            run_sweep_seconds: number("RUN_SWEEP_SECONDS", 30, 1, 3_600)?,
+            max_concurrent_runs: number("MAX_CONCURRENT_RUNS", 1, 64)? as u32,
+            pipeline_timeout_seconds: number("PIPELINE_TIMEOUT_SECONDS", 10, 86_400)?,
+            run_lease_seconds: number("RUN_LEASE_SECONDS", 3, 3_600)?,
+            run_sweep_seconds: number("RUN_SWEEP_SECONDS", 1, 3_600)?,
             primary_llm_provider,
             openai_api_key,
-            openai_base_url: url("OPENAI_BASE_URL", "https://api.openai.com/v1")?,
+            openai_base_url: url_or("OPENAI_BASE_URL", default_of("OPENAI_BASE_URL"))?,
             anthropic_api_key,
-            anthropic_base_url: url("ANTHROPIC_BASE_URL", "https://api.anthropic.com")?,
+            anthropic_base_url: url_or("ANTHROPIC_BASE_URL", default_of("ANTHROPIC_BASE_URL"))?,
             openrouter_api_key,
-            openrouter_base_url: url("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")?,
+            openrouter_base_url: url_or("OPENROUTER_BASE_URL", default_of("OPENROUTER_BASE_URL"))?,
             enable_firecrawl,
             firecrawl_api_key,
-            firecrawl_base_url: url("FIRECRAWL_BASE_URL", "https://api.firecrawl.dev")?,
+            firecrawl_base_url: url_or("FIRECRAWL_BASE_URL", default_of("FIRECRAWL_BASE_URL"))?,
             llm_fallback,
             llm_daily_budget_usd,
-            llm_max_retries: number("LLM_MAX_RETRIES", 2, 0, 10)? as u32,
-            llm_timeout_seconds: number("LLM_TIMEOUT_SECONDS", 60, 1, 3_600)?,
+            llm_max_retries: number("LLM_MAX_RETRIES", 0, 10)? as u32,
+            llm_timeout_seconds: number("LLM_TIMEOUT_SECONDS", 1, 3_600)?,
             llm_models_file: get("LLM_MODELS_FILE").map(PathBuf::from),
-            public_url: url("JOBINTEL_PUBLIC_URL", &format!("http://{addr}"))?,
-            firecrawl_per_minute: number("FIRECRAWL_REQUESTS_PER_MINUTE", 10, 1, 100_000)? as u32,
-            firecrawl_per_day: number("FIRECRAWL_REQUESTS_PER_DAY", 600, 1, 10_000_000)? as u32,
+            public_url: url_or("JOBINTEL_PUBLIC_URL", &format!("http://{addr}"))?,
+            firecrawl_per_minute: number("FIRECRAWL_REQUESTS_PER_MINUTE", 1, 100_000)? as u32,
+            firecrawl_per_day: number("FIRECRAWL_REQUESTS_PER_DAY", 1, 10_000_000)? as u32,
             chromium_path: PathBuf::from(
-                get("CHROMIUM_PATH").unwrap_or_else(|| "/usr/bin/chromium".into()),
+                get("CHROMIUM_PATH").unwrap_or_else(|| default_of("CHROMIUM_PATH").into()),
             ),
-            pdf_max_concurrency: number("PDF_MAX_CONCURRENCY", 4, 1, 64)? as u32,
-            pdf_timeout_seconds: number("PDF_TIMEOUT_SECONDS", 30, 1, 600)?,
-            rate_limit_pdf_per_minute: number("RATE_LIMIT_PDF_PER_MINUTE", 30, 1, 100_000)? as u32,
-            rate_limit_runs_per_minute: number("RATE_LIMIT_RUNS_PER_MINUTE", 30, 1, 100_000)?
-                as u32,
-            rate_limit_imports_per_minute: number("RATE_LIMIT_IMPORTS_PER_MINUTE", 20, 1, 100_000)?
+            pdf_max_concurrency: number("PDF_MAX_CONCURRENCY", 1, 64)? as u32,
+            pdf_timeout_seconds: number("PDF_TIMEOUT_SECONDS", 1, 600)?,
+            rate_limit_pdf_per_minute: number("RATE_LIMIT_PDF_PER_MINUTE", 1, 100_000)? as u32,
+            rate_limit_runs_per_minute: number("RATE_LIMIT_RUNS_PER_MINUTE", 1, 100_000)? as u32,
+            rate_limit_imports_per_minute: number("RATE_LIMIT_IMPORTS_PER_MINUTE", 1, 100_000)?
                 as u32,
         })
     }
@@ -466,6 +471,23 @@ mod tests {
             let row = format!("| `{name}` | {default} |");
             assert!(readme.contains(&row), "README lacks the row starting {row}");
         }
+    }
+
+    #[test]
+    fn every_variable_read_has_its_row_and_defaults_come_from_it() {
+        let source = include_str!("config.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap()];
+        for read in code.split("get(\"").skip(1) {
+            let name = read.split('"').next().unwrap();
+            if name != "LEPTOS_SITE_ADDR" {
+                assert!(VARIABLES.iter().any(|(v, _, _)| *v == name), "{name} has no row");
+            }
+        }
+        let c = config(&[]).unwrap();
+        assert_eq!(c.max_concurrent_runs.to_string(), default_of("MAX_CONCURRENT_RUNS"));
+        assert_eq!(c.pdf_timeout_seconds.to_string(), default_of("PDF_TIMEOUT_SECONDS"));
+        assert_eq!(c.openai_base_url, default_of("OPENAI_BASE_URL"));
+        assert_eq!(c.addr.to_string(), default_of("JOBINTEL_ADDR"));
     }
 
     #[test]
