@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 CRATES = {"app": "app/src", "server": "server/src", "frontend": "frontend/src"}
-LOOKUP = re.compile(r'\["[^"]*"\]|\.get\("')
+# An index by a string key (`value["key"]`, not an array literal `&["a"]`), or `.get("key")`.
+LOOKUP = re.compile(r'(?<=[\w)\]])\["[^"]*"\]|\.get\("')
 RESULT_STRING = re.compile(r"Result<[^;{]*,\s*String>")
 FN = re.compile(r"^\s*(pub(\([^)]*\))?\s+)?(async\s+)?(const\s+)?fn\s+(\w+)")
 
