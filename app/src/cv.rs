@@ -2,6 +2,10 @@
 //! validated at the edge (every error names its field), with a small inline markup
 //! (`**bold**`, `*italic*`, `[text](https://…)`). The print view (`print`) turns it into the
 //! HTML both the live preview and the PDF are made from; `ats` finds the posting's keywords.
+//!
+//! The inline markup parser (`spans`) is deliberately ours: it accepts exactly these three
+//! forms and nothing else, so no user text can become other markup; a Markdown crate would
+//! accept far more (raw HTML among it) and add to the WASM bundle.
 
 pub mod ats;
 pub mod form;

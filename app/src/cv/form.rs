@@ -3,6 +3,9 @@
 //! of shape (`data-action` on buttons). The page renders this HTML on the server and again in
 //! the browser after a change of shape; one delegated listener handles every field, so the WASM
 //! bundle carries no view code per field.
+//!
+//! Deliberately ours: a form generated as HTML (not Leptos views) is what keeps the editor's
+//! lazy chunk small, and no crate builds this document's form.
 
 use super::print::escape;
 use super::*;
