@@ -36,7 +36,11 @@ pub type SharedProviders = Arc<Providers>;
 impl Providers {
     /// Offline only: no keys, no network.
     pub fn offline(store: SharedStore) -> SharedProviders {
-        let clock = crate::clock::system();
+        Providers::offline_with_clock(store, crate::clock::system())
+    }
+
+    /// Offline, on `clock` (which the services read too: tests move it).
+    pub fn offline_with_clock(store: SharedStore, clock: SharedClock) -> SharedProviders {
         let firecrawl = FireCrawl::new(
             FireCrawlSettings {
                 base_url: String::new(),

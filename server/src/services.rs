@@ -146,7 +146,7 @@ impl Services {
     pub async fn audit(&self, actor: &str, action: &str, target: &str, details: serde_json::Value) {
         let entry = AuditEntry {
             id: store::new_id(),
-            at: store::now(),
+            at: self.now(),
             actor: actor.to_string(),
             action: action.to_string(),
             target: target.to_string(),
@@ -164,6 +164,11 @@ impl Services {
     ) -> Result<Vec<AuditEntry>, AppError> {
         require_admin(user)?;
         Ok(self.store.list_audit(limit.clamp(1, 500)).await?)
+    }
+
+    /// The time of the services' clock (the providers' clock: tests can move it).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.providers.clock.now()
     }
 
     /// `/api/health`: a real store round trip with a short timeout. The runner and the PDF
@@ -213,7 +218,7 @@ impl Services {
             pdf_service: self.pdf_health(pdf),
             llm,
             firecrawl: self.firecrawl_health().await,
-            checked_at: store::now(),
+            checked_at: self.now(),
         }
     }
 

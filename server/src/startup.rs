@@ -42,7 +42,11 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
     let runner = Runner::new(
         services.store.clone(),
         services.layers(),
-        RunnerSettings::from_config(&services.config),
+        RunnerSettings {
+            // One clock for the process: the services and the runner read the same time.
+            clock: services.providers.clock.clone(),
+            ..RunnerSettings::from_config(&services.config)
+        },
     );
     let _ = services.runner.set(runner.clone());
     let runner_task = tokio::spawn(runner.run_until(runner_stopped));

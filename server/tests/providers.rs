@@ -587,11 +587,11 @@ impl Harness {
 
     async fn run(&self, job: &app::model::Job) -> app::model::PipelineRun {
         let run = self.services.enqueue_run(&self.user, &job.id, TierChoice::A).await.unwrap();
-        let runner = server::pipeline::Runner::new(
-            self.store.clone(),
-            self.services.layers(),
-            server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
-        );
+        // One clock for the process: the runner claims by the services' (moved) time.
+        let mut settings = server::pipeline::RunnerSettings::new(1, Duration::from_secs(60));
+        settings.clock = self.clock.clone();
+        let runner =
+            server::pipeline::Runner::new(self.store.clone(), self.services.layers(), settings);
         assert!(runner.step().await.unwrap());
         self.store.get_run(&run.id).await.unwrap().unwrap()
     }

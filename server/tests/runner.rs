@@ -476,3 +476,31 @@ async fn every_log_line_of_a_run_names_its_run_and_layer() {
     let done = lines.iter().find(|l| l["message"] == "run finished").expect("run finished");
     assert_eq!(done["spans"][0]["run_id"], json!(id));
 }
+
+/// The runbook's "Clear Stuck Jobs" reads the services' clock: a run claimed now is stuck once
+/// the clock has moved past the threshold, with no sleep and no hand-written timestamps.
+#[tokio::test]
+async fn clearing_stuck_runs_follows_the_services_clock() {
+    use server::services::{Actor, Services};
+    let (store, _dir) = support::sqlite_store().await;
+    let store: SharedStore = Arc::new(store);
+    let clock = server::clock::ManualClock::new(now() + chrono::Duration::seconds(1));
+    let providers = server::providers::Providers::offline_with_clock(store.clone(), clock.clone());
+    let config = server::config::Config::from_lookup(|_| None).unwrap();
+    let auth = server::auth::Auth::new(&server::config::Secret::new("k".repeat(40))).unwrap();
+    let services = Services::new(config, store.clone(), auth, providers);
+    let j = job(&store, "Stuck Role").await;
+    let id = enqueue(&store, &j).await;
+    store.claim_run("gone-worker", clock.now(), chrono::Duration::hours(2)).await.unwrap().unwrap();
+    let thirty_minutes = chrono::Duration::minutes(30);
+    assert!(services.clear_stuck(Actor::Operator, thirty_minutes).await.unwrap().is_empty());
+    clock.advance(chrono::Duration::minutes(31));
+    let cleared = services.clear_stuck(Actor::Operator, thirty_minutes).await.unwrap();
+    assert_eq!(cleared, std::slice::from_ref(&id));
+    let run = run_of(&store, &id).await;
+    assert_eq!(
+        (run.status, run.error.as_deref()),
+        (RunStatus::Failed, Some(server::services::STUCK_ERROR))
+    );
+    assert_eq!(run.finished_at, Some(clock.now()), "stamped by the services' clock");
+}

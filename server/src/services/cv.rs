@@ -221,7 +221,7 @@ impl Services {
         let version = CvVersion {
             job_id: job_id.to_string(),
             number,
-            saved_at: crate::store::now(),
+            saved_at: self.now(),
             saved_by: user.username.clone(),
             sent_at: None,
             restored_from,

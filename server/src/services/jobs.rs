@@ -301,7 +301,7 @@ impl Services {
     ) -> Result<Job, AppError> {
         require_admin(user)?;
         let mut job = self.get_job(id).await?;
-        let now = store::now();
+        let now = self.now();
         if let Some(t) = &patch.title {
             job.title = text("title", t, true, MAX_TITLE)?;
         }

@@ -135,7 +135,7 @@ impl Services {
         if firecrawl.configured() {
             circuit_breakers.insert("firecrawl".into(), firecrawl.breaker());
         }
-        let now = crate::store::now();
+        let now = self.now();
         let week = RunQuery {
             created_from: Some(now - chrono::Duration::days(7)),
             limit: 10_000,

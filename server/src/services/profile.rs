@@ -170,14 +170,14 @@ impl Services {
     pub async fn profile(&self) -> Result<Profile, AppError> {
         Ok(self.store.get_profile().await?.unwrap_or_else(|| Profile {
             resume: json!({"basics": {"name": ""}}),
-            updated_at: store::now(),
+            updated_at: self.now(),
         }))
     }
 
     pub async fn put_resume(&self, user: &UserInfo, resume: Value) -> Result<Profile, AppError> {
         require_admin(user)?;
         check_resume(&resume)?;
-        let profile = Profile { resume, updated_at: store::now() };
+        let profile = Profile { resume, updated_at: self.now() };
         self.store.put_profile(&profile).await?;
         self.audit(&user.actor(), "profile.replace", "master_cv", Value::Null).await;
         Ok(profile)
@@ -224,7 +224,7 @@ impl Services {
             loc.insert("city".into(), Value::String(b.city.clone()));
             loc.insert("countryCode".into(), Value::String(b.country_code.clone()));
         }
-        profile.updated_at = store::now();
+        profile.updated_at = self.now();
         self.store.put_profile(&profile).await?;
         self.audit(&user.actor(), "profile.basics", "master_cv", Value::Null).await;
         Ok(profile)
@@ -248,7 +248,7 @@ impl Services {
         require_admin(user)?;
         let (id, created_at) = match id {
             Some(id) => (id.to_string(), self.get_star(id).await?.created_at),
-            None => (store::new_id(), store::now()),
+            None => (store::new_id(), self.now()),
         };
         let star = build_star(id, created_at, input)?;
         self.store.put_star(&star).await?;

@@ -60,11 +60,11 @@ impl Services {
             ));
         }
         let run =
-            PipelineRun::queued(store::new_id(), job.id.clone(), tier, MAX_ATTEMPTS, store::now());
+            PipelineRun::queued(store::new_id(), job.id.clone(), tier, MAX_ATTEMPTS, self.now());
         self.insert_run(&run).await?;
         job.status = JobStatus::Queued;
         job.error = None;
-        job.updated_at = store::now();
+        job.updated_at = self.now();
         self.store.replace_job(&job).await?;
         self.audit(&user.actor(), "run.queue", &run.id, json!({"job_id": job_id, "tier": tier}))
             .await;
@@ -91,7 +91,7 @@ impl Services {
         require_admin(user)?;
         let run = self
             .store
-            .cancel_run(id, store::now())
+            .cancel_run(id, self.now())
             .await?
             .ok_or_else(|| AppError::not_found("pipeline run", id))?;
         if run.status != RunStatus::Cancelled {
@@ -102,7 +102,7 @@ impl Services {
         }
         if let Some(mut job) = self.store.get_job(&run.job_id).await? {
             job.status = JobStatus::New;
-            job.updated_at = store::now();
+            job.updated_at = self.now();
             self.store.replace_job(&job).await?;
         }
         self.audit(&user.actor(), "run.cancel", id, json!({})).await;
@@ -130,7 +130,7 @@ impl Services {
             old.job_id.clone(),
             old.tier,
             MAX_ATTEMPTS,
-            store::now(),
+            self.now(),
         );
         run.layers = old.layers.into_iter().take_while(|l| l.status.succeeded()).collect();
         self.insert_run(&run).await?;
@@ -152,7 +152,7 @@ impl Services {
         older_than: chrono::Duration,
     ) -> Result<Vec<String>, AppError> {
         let who = actor.admin()?;
-        let threshold = store::now() - older_than;
+        let threshold = self.now() - older_than;
         let processing =
             self.store.list_runs(&RunQuery::with_status(RunStatus::Processing, 1_000)).await?;
         let mut cleared = Vec::new();
@@ -161,13 +161,13 @@ impl Services {
         {
             let stopped = self
                 .store
-                .stop_run(&run.id, RunStatus::Failed, Some(STUCK_ERROR.into()), store::now())
+                .stop_run(&run.id, RunStatus::Failed, Some(STUCK_ERROR.into()), self.now())
                 .await?;
             if stopped.is_some_and(|r| r.error.as_deref() == Some(STUCK_ERROR)) {
                 if let Some(mut job) = self.store.get_job(&run.job_id).await? {
                     job.status = JobStatus::Failed;
                     job.error = Some(STUCK_ERROR.into());
-                    job.updated_at = store::now();
+                    job.updated_at = self.now();
                     self.store.replace_job(&job).await?;
                 }
                 cleared.push(run.id);
@@ -185,7 +185,7 @@ impl Services {
         for mut job in jobs.items.into_iter().filter(|j| j.updated_at < threshold) {
             job.status = JobStatus::Failed;
             job.error = Some(STUCK_ERROR.into());
-            job.updated_at = store::now();
+            job.updated_at = self.now();
             self.store.replace_job(&job).await?;
         }
         self.audit(
@@ -204,7 +204,7 @@ impl Services {
         actor: Actor<'_>,
         since: chrono::Duration,
     ) -> Result<Vec<String>, AppError> {
-        let threshold = store::now() - since;
+        let threshold = self.now() - since;
         let failed = self.store.list_runs(&RunQuery::with_status(RunStatus::Failed, 200)).await?;
         let mut queued = Vec::new();
         let mut seen_jobs = std::collections::BTreeSet::new();

@@ -55,7 +55,7 @@ impl Services {
         let who = actor.admin()?;
         validate_username(username)?;
         auth::validate_password(&password)?;
-        let now = store::now();
+        let now = self.now();
         let user = User {
             id: store::new_id(),
             username: username.to_string(),
@@ -143,7 +143,7 @@ impl Services {
     }
 
     async fn end_sessions_of(&self, username: &str) -> Result<u64, AppError> {
-        let ended = self.store.revoke_user_sessions(username, store::now()).await?;
+        let ended = self.store.revoke_user_sessions(username, self.now()).await?;
         self.auth.sessions.forget(None, username);
         Ok(ended)
     }
@@ -202,7 +202,7 @@ impl Services {
         client: &str,
         ttl: chrono::Duration,
     ) -> Session {
-        let now = store::now();
+        let now = self.now();
         Session {
             id: store::new_id(),
             username: username.to_string(),
@@ -226,7 +226,7 @@ impl Services {
             .store
             .get_session(&claims.sid)
             .await?
-            .filter(|s| s.is_live(store::now()) && s.username == claims.sub)
+            .filter(|s| s.is_live(self.now()) && s.username == claims.sub)
             .ok_or_else(unauthorized)?;
         let user = self
             .store
@@ -246,7 +246,7 @@ impl Services {
     /// Signs out: ends the token's session. A token that no longer verifies has nothing to end.
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
         let Ok(claims) = self.auth.verify(token) else { return Ok(()) };
-        if self.store.revoke_session(&claims.sid, store::now()).await? {
+        if self.store.revoke_session(&claims.sid, self.now()).await? {
             self.audit(&claims.sub, "auth.logout", &claims.sub, json!({"session": claims.sid}))
                 .await;
         }
@@ -287,7 +287,7 @@ impl Services {
         tokens_only: bool,
     ) -> Result<Vec<Session>, AppError> {
         actor.admin()?;
-        let mut sessions = self.store.list_sessions(username, store::now()).await?;
+        let mut sessions = self.store.list_sessions(username, self.now()).await?;
         sessions.retain(|s| !tokens_only || s.kind == SessionKind::Token);
         Ok(sessions)
     }
@@ -297,7 +297,7 @@ impl Services {
         let who = actor.admin()?;
         let session =
             self.store.get_session(id).await?.ok_or_else(|| AppError::not_found("session", id))?;
-        if !self.store.revoke_session(id, store::now()).await? {
+        if !self.store.revoke_session(id, self.now()).await? {
             return Err(AppError::Conflict(format!("session `{id}` has already ended")));
         }
         self.auth.sessions.forget(Some(id), &session.username);
