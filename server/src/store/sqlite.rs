@@ -536,6 +536,26 @@ impl RunStore for SqliteStore {
         .await
     }
 
+    /// One query for a page of jobs: the newest run of each id (by the `runs_job` index).
+    async fn latest_runs(&self, job_ids: &[String]) -> StoreResult<Vec<PipelineRun>> {
+        let ids = serde_json::to_string(job_ids).map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.with(move |c| {
+            let sql = format!(
+                "{RUN_SELECT} WHERE id IN (SELECT (SELECT r.id FROM pipeline_runs r \
+                 WHERE r.job_id = j.value ORDER BY r.created_at DESC, r.id DESC LIMIT 1) \
+                 FROM json_each(?1) j)"
+            );
+            let mut stmt = c.prepare(&sql).map_err(backend)?;
+            let runs = stmt
+                .query_map([ids], run_from_row)
+                .map_err(backend)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?;
+            Ok(runs)
+        })
+        .await
+    }
+
     async fn claim_run(
         &self,
         worker: &str,
