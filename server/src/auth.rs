@@ -5,6 +5,9 @@
 //! whether its user is enabled and which role the user has are read from the store on every
 //! request (through `SessionCache`, for a few seconds at most), so signing out, revoking, a
 //! password or role change and disabling a user take effect at once.
+//!
+//! Nothing here reads the time: expiry, throttling windows and cache ages are checked against
+//! the `now` each caller passes, which is the services' one clock (so tests move it).
 
 use crate::config::{Config, Environment, Secret};
 use crate::error::StartupError;
@@ -14,11 +17,11 @@ use app::model::BadValue;
 use app::model::{Session, UserInfo};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 /// The cookie that carries the same JWT as the Bearer header, for the browser.
 pub const COOKIE: &str = "jobintel_token";
@@ -48,7 +51,8 @@ pub struct Auth {
 impl Auth {
     pub fn new(secret: &Secret) -> Result<Self, AppError> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        // Expiry is checked against the caller's clock in `verify`, not the library's.
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
         // Tokens from before sessions existed carry no `sid` and fail to decode: sign in again.
         let key_error =
@@ -57,7 +61,7 @@ impl Auth {
             encoding: EncodingKey::from_secret(secret.expose().as_bytes()).map_err(key_error)?,
             decoding: DecodingKey::from_secret(secret.expose().as_bytes()).map_err(key_error)?,
             validation,
-            limiter: LoginLimiter::new(5, Duration::from_secs(300)),
+            limiter: LoginLimiter::new(5, Duration::minutes(5)),
             sessions: SessionCache::new(SESSION_CACHE_TTL),
             dummy_hash: hash_password_blocking("not-a-real-password")?,
         })
@@ -75,18 +79,27 @@ impl Auth {
             .map_err(|e| AppError::Internal(format!("cannot sign token: {e}")))
     }
 
-    /// Checks signature (HS256 only), expiry and shape; any failure is one generic 401. Whether
-    /// the session is still live is the caller's second step (`Services::authenticate`).
-    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|_| AppError::Unauthorized("invalid or expired token".into()))
+    /// Checks signature (HS256 only), shape and expiry at `now` (with a few seconds' leeway for
+    /// clocks apart); any failure is one generic 401. Whether the session is still live is the
+    /// caller's second step (`Services::authenticate`).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, AppError> {
+        let invalid = || AppError::Unauthorized("invalid or expired token".into());
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| invalid())?
+            .claims;
+        if claims.exp + TOKEN_LEEWAY_SECONDS < now.timestamp() {
+            return Err(invalid());
+        }
+        Ok(claims)
     }
 
     pub fn dummy_hash(&self) -> &PasswordHash {
         &self.dummy_hash
     }
 }
+
+/// How far past its `exp` a token is still accepted, for clocks a little apart.
+const TOKEN_LEEWAY_SECONDS: i64 = 5;
 
 /// The JWT secret: the configured one, or in development one generated once and kept in the
 /// data directory (mode 0600) so sessions survive restarts.
@@ -163,12 +176,12 @@ pub async fn verify_password(password: String, hash: PasswordHash) -> bool {
 /// How long a checked session is trusted without asking the store again. Revocations made in
 /// this process take effect at once (`forget`); those made by another process sharing the
 /// store, within this time.
-pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
+pub const SESSION_CACHE_TTL: Duration = Duration::seconds(5);
 
 /// Sessions recently found live, with their user as stored then.
 pub struct SessionCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (UserInfo, Instant)>>,
+    entries: Mutex<HashMap<String, (UserInfo, DateTime<Utc>)>>,
 }
 
 impl SessionCache {
@@ -176,18 +189,18 @@ impl SessionCache {
         Self { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
-    pub fn get(&self, session_id: &str) -> Option<UserInfo> {
+    pub fn get(&self, session_id: &str, now: DateTime<Utc>) -> Option<UserInfo> {
         let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(session_id).filter(|(_, at)| at.elapsed() < self.ttl).map(|(u, _)| u.clone())
+        map.get(session_id).filter(|(_, at)| now - *at < self.ttl).map(|(u, _)| u.clone())
     }
 
-    pub fn put(&self, session_id: &str, user: UserInfo) {
+    pub fn put(&self, session_id: &str, user: UserInfo, now: DateTime<Utc>) {
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= 1024 {
             let ttl = self.ttl;
-            map.retain(|_, (_, at)| at.elapsed() < ttl);
+            map.retain(|_, (_, at)| now - *at < ttl);
         }
-        map.insert(session_id.to_string(), (user, Instant::now()));
+        map.insert(session_id.to_string(), (user, now));
     }
 
     /// Forgets one session, or (with `None`) every session of `username`.
@@ -207,7 +220,7 @@ impl SessionCache {
 pub struct LoginLimiter {
     max_failures: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
 }
 
 impl LoginLimiter {
@@ -215,30 +228,33 @@ impl LoginLimiter {
         Self { max_failures, window, failures: Mutex::new(HashMap::new()) }
     }
 
-    /// `Err(RateLimited(seconds))` when any key is at its limit.
-    pub fn check(&self, keys: &[String]) -> Result<(), AppError> {
-        let now = Instant::now();
+    /// `Err(RateLimited(seconds))` when any key is at its limit at `now`.
+    pub fn check(&self, keys: &[String], now: DateTime<Utc>) -> Result<(), AppError> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = Duration::ZERO;
+        let mut wait = Duration::zero();
         for key in keys {
             if let Some(times) = map.get_mut(key) {
-                times.retain(|t| now.duration_since(*t) < self.window);
+                times.retain(|t| now - *t < self.window);
                 if times.len() >= self.max_failures
                     && let Some(oldest) = times.first()
                 {
-                    wait = wait.max(self.window.saturating_sub(now.duration_since(*oldest)));
+                    wait = wait.max(self.window - (now - *oldest));
                 }
             }
         }
         // Forget keys with no recent failures, so the map cannot grow without bound.
         map.retain(|_, times| !times.is_empty());
-        if wait.is_zero() { Ok(()) } else { Err(AppError::RateLimited(wait.as_secs().max(1))) }
+        if wait <= Duration::zero() {
+            Ok(())
+        } else {
+            Err(AppError::RateLimited(wait.num_seconds().max(1) as u64))
+        }
     }
 
-    pub fn record_failure(&self, keys: &[String]) {
+    pub fn record_failure(&self, keys: &[String], now: DateTime<Utc>) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         for key in keys {
-            map.entry(key.clone()).or_default().push(Instant::now());
+            map.entry(key.clone()).or_default().push(now);
         }
     }
 
@@ -248,7 +264,7 @@ impl LoginLimiter {
 }
 
 /// Parses a duration like `30d`, `12h`, `45m` or `3600s` (for `token issue --ttl`).
-pub fn parse_ttl(text: &str) -> Result<chrono::Duration, BadValue> {
+pub fn parse_ttl(text: &str) -> Result<Duration, BadValue> {
     let text = text.trim();
     let (number, unit) =
         text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
@@ -256,13 +272,13 @@ pub fn parse_ttl(text: &str) -> Result<chrono::Duration, BadValue> {
         .parse()
         .map_err(|_| BadValue(format!("`{text}` is not a duration like 30d, 12h, 45m")))?;
     let d = match unit {
-        "d" => chrono::Duration::days(n),
-        "h" => chrono::Duration::hours(n),
-        "m" => chrono::Duration::minutes(n),
-        "s" | "" => chrono::Duration::seconds(n),
+        "d" => Duration::days(n),
+        "h" => Duration::hours(n),
+        "m" => Duration::minutes(n),
+        "s" | "" => Duration::seconds(n),
         _ => return Err(BadValue(format!("`{text}`: unknown unit `{unit}`; use d, h, m or s"))),
     };
-    if n <= 0 || d > chrono::Duration::days(366) {
+    if n <= 0 || d > Duration::days(366) {
         return Err(BadValue(format!("`{text}` must be between 1 second and 366 days")));
     }
     Ok(d)
@@ -276,8 +292,12 @@ mod tests {
         Auth::new(&Secret::new("x".repeat(40))).unwrap()
     }
 
-    fn session(ttl: chrono::Duration) -> Session {
-        let now = chrono::Utc::now();
+    fn t0() -> DateTime<Utc> {
+        "2026-12-01T09:00:00Z".parse().unwrap()
+    }
+
+    fn session(ttl: Duration) -> Session {
+        let now = t0();
         Session {
             id: "s1".into(),
             username: "v".into(),
@@ -293,74 +313,80 @@ mod tests {
     #[test]
     fn issued_token_names_its_user_and_session() {
         let a = auth();
-        let t = a.issue(&session(chrono::Duration::hours(1))).unwrap();
-        let claims = a.verify(&t).unwrap();
+        let t = a.issue(&session(Duration::hours(1))).unwrap();
+        let claims = a.verify(&t, t0()).unwrap();
         assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("v", "s1"));
     }
 
     #[test]
-    fn expired_token_is_rejected() {
+    fn token_expires_by_the_callers_clock_with_a_few_seconds_leeway() {
         let a = auth();
-        let t = a.issue(&session(chrono::Duration::seconds(-120))).unwrap();
-        assert!(matches!(a.verify(&t), Err(AppError::Unauthorized(_))));
+        let t = a.issue(&session(Duration::hours(1))).unwrap();
+        let expiry = t0() + Duration::hours(1);
+        assert!(a.verify(&t, expiry + Duration::seconds(TOKEN_LEEWAY_SECONDS)).is_ok());
+        let late = a.verify(&t, expiry + Duration::seconds(TOKEN_LEEWAY_SECONDS + 1));
+        assert!(matches!(late, Err(AppError::Unauthorized(_))));
     }
 
     #[test]
     fn token_signed_with_another_key_is_rejected() {
         let other = Auth::new(&Secret::new("y".repeat(40))).unwrap();
-        let t = other.issue(&session(chrono::Duration::hours(1))).unwrap();
-        assert!(auth().verify(&t).is_err());
+        let t = other.issue(&session(Duration::hours(1))).unwrap();
+        assert!(auth().verify(&t, t0()).is_err());
     }
 
     #[test]
     fn token_without_a_session_id_is_rejected() {
         let claims = serde_json::json!({"sub": "v", "role": "admin", "iat": 1,
-            "exp": chrono::Utc::now().timestamp() + 3600});
+            "exp": t0().timestamp() + 3600});
         let key = EncodingKey::from_secret("x".repeat(40).as_bytes()).unwrap();
         let t = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
-        assert!(auth().verify(&t).is_err());
+        assert!(auth().verify(&t, t0()).is_err());
     }
 
     #[test]
     fn session_cache_forgets_one_session_or_all_of_a_user() {
-        let c = SessionCache::new(Duration::from_secs(60));
+        let c = SessionCache::new(Duration::seconds(60));
+        let now = t0();
         let v = UserInfo::new("v", app::model::Role::Viewer);
-        c.put("a", v.clone());
-        c.put("b", v.clone());
-        c.put("c", UserInfo::new("w", app::model::Role::Admin));
+        c.put("a", v.clone(), now);
+        c.put("b", v.clone(), now);
+        c.put("c", UserInfo::new("w", app::model::Role::Admin), now);
         c.forget(Some("a"), "v");
-        assert_eq!((c.get("a"), c.get("b")), (None, Some(v)));
+        assert_eq!((c.get("a", now), c.get("b", now)), (None, Some(v)));
         c.forget(None, "v");
-        assert_eq!(c.get("b"), None);
-        assert!(c.get("c").is_some());
-        let expired = SessionCache::new(Duration::ZERO);
-        expired.put("a", UserInfo::new("v", app::model::Role::Viewer));
-        assert_eq!(expired.get("a"), None);
+        assert_eq!(c.get("b", now), None);
+        assert!(c.get("c", now + Duration::seconds(59)).is_some());
+        assert_eq!(c.get("c", now + Duration::seconds(60)), None, "older than its ttl");
     }
 
     #[test]
     fn alg_none_token_is_rejected() {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let exp = chrono::Utc::now().timestamp() + 3600;
+        let exp = t0().timestamp() + 3600;
         let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
         let body = b64.encode(format!(r#"{{"sub":"a","role":"admin","iat":1,"exp":{exp}}}"#));
-        assert!(auth().verify(&format!("{header}.{body}.")).is_err());
+        assert!(auth().verify(&format!("{header}.{body}."), t0()).is_err());
     }
 
     #[test]
     fn limiter_blocks_after_max_failures_and_reports_wait() {
-        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        let l = LoginLimiter::new(2, Duration::seconds(60));
         let keys = vec!["user:a".to_string()];
-        assert!(l.check(&keys).is_ok());
-        l.record_failure(&keys);
-        l.record_failure(&keys);
-        match l.check(&keys) {
-            Err(AppError::RateLimited(s)) => assert!((1..=60).contains(&s)),
+        let now = t0();
+        assert!(l.check(&keys, now).is_ok());
+        l.record_failure(&keys, now);
+        l.record_failure(&keys, now + Duration::seconds(10));
+        match l.check(&keys, now + Duration::seconds(20)) {
+            Err(AppError::RateLimited(s)) => assert_eq!(s, 40, "until the oldest failure leaves"),
             other => panic!("expected RateLimited, got {other:?}"),
         }
+        assert!(l.check(&keys, now + Duration::seconds(60)).is_ok(), "the window moved on");
+        l.record_failure(&keys, now + Duration::seconds(61));
+        assert!(l.check(&keys, now + Duration::seconds(62)).is_err());
         l.clear("user:a");
-        assert!(l.check(&keys).is_ok());
+        assert!(l.check(&keys, now + Duration::seconds(62)).is_ok());
     }
 
     #[tokio::test]
@@ -372,8 +398,8 @@ mod tests {
 
     #[test]
     fn ttl_parses_units_and_rejects_nonsense() {
-        assert_eq!(parse_ttl("30d").unwrap(), chrono::Duration::days(30));
-        assert_eq!(parse_ttl("45m").unwrap(), chrono::Duration::minutes(45));
+        assert_eq!(parse_ttl("30d").unwrap(), Duration::days(30));
+        assert_eq!(parse_ttl("45m").unwrap(), Duration::minutes(45));
         assert!(parse_ttl("soon").is_err());
         assert!(parse_ttl("0h").is_err());
         assert!(parse_ttl("5y").is_err());

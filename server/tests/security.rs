@@ -359,3 +359,30 @@ async fn a_user_flooding_imports_gets_429_while_another_user_is_served() {
     assert_eq!(import(app.viewer.clone(), csv).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get("/api/jobs").await.status, StatusCode::OK, "reads go on");
 }
+
+/// Sign-in reads the services' clock: five failures lock a username for five minutes, the
+/// lock lifts when the clock has moved past them, and a session's token stops working when the
+/// clock passes the session's end, with no sleep.
+#[tokio::test]
+async fn login_throttle_and_session_expiry_follow_the_services_clock() {
+    use server::services::{Actor, SESSION_TTL_HOURS};
+    let clock = server::clock::ManualClock::new("2026-12-01T09:00:00Z".parse().unwrap());
+    let config = server::config::Config::from_lookup(|_| None).unwrap();
+    let (services, _dir) = support::web::services_on(config, clock.clone()).await;
+    services
+        .create_user(Actor::Operator, "ada", Role::Viewer, "ada-password".into())
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let wrong = services.login("ada", "not-her-password", "10.0.0.9").await;
+        assert!(matches!(wrong, Err(app::error::AppError::Unauthorized(_))), "{wrong:?}");
+    }
+    let locked = services.login("ada", "ada-password", "10.0.0.9").await;
+    assert!(matches!(locked, Err(app::error::AppError::RateLimited(300))), "{locked:?}");
+    clock.advance(chrono::Duration::minutes(5));
+    let token = services.login("ada", "ada-password", "10.0.0.9").await.expect("lock lifted");
+    assert_eq!(services.authenticate(&token).await.unwrap().username, "ada");
+    clock.advance(chrono::Duration::hours(SESSION_TTL_HOURS) + chrono::Duration::seconds(10));
+    let expired = services.authenticate(&token).await;
+    assert!(matches!(expired, Err(app::error::AppError::Unauthorized(_))), "{expired:?}");
+}

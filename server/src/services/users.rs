@@ -159,10 +159,10 @@ impl Services {
         client: &str,
     ) -> Result<String, AppError> {
         let keys = [format!("user:{username}"), format!("ip:{client}")];
-        self.auth.limiter.check(&keys)?;
+        self.auth.limiter.check(&keys, self.now())?;
         let refused = || AppError::Unauthorized("wrong username or password".into());
         if username.len() > 64 || password.len() > auth::PASSWORD_MAX {
-            self.auth.limiter.record_failure(&keys);
+            self.auth.limiter.record_failure(&keys, self.now());
             return Err(refused());
         }
         let user = self.store.get_user(username).await?;
@@ -180,7 +180,7 @@ impl Services {
                 self.auth.issue(&session)
             }
             other => {
-                self.auth.limiter.record_failure(&keys);
+                self.auth.limiter.record_failure(&keys, self.now());
                 let reason = match other {
                     None => "unknown user",
                     Some(u) if u.disabled && valid => "user disabled",
@@ -218,8 +218,8 @@ impl Services {
     /// The caller behind a token: its session must be live and its user enabled; the role is
     /// the stored one. Checked sessions are trusted for `auth::SESSION_CACHE_TTL`.
     pub async fn authenticate(&self, token: &str) -> Result<UserInfo, AppError> {
-        let claims = self.auth.verify(token)?;
-        if let Some(user) = self.auth.sessions.get(&claims.sid) {
+        let claims = self.auth.verify(token, self.now())?;
+        if let Some(user) = self.auth.sessions.get(&claims.sid, self.now()) {
             return Ok(user);
         }
         let session = self
@@ -239,13 +239,13 @@ impl Services {
             role: user.role,
             token: (session.kind == SessionKind::Token).then_some(session.name),
         };
-        self.auth.sessions.put(&claims.sid, info.clone());
+        self.auth.sessions.put(&claims.sid, info.clone(), self.now());
         Ok(info)
     }
 
     /// Signs out: ends the token's session. A token that no longer verifies has nothing to end.
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
-        let Ok(claims) = self.auth.verify(token) else { return Ok(()) };
+        let Ok(claims) = self.auth.verify(token, self.now()) else { return Ok(()) };
         if self.store.revoke_session(&claims.sid, self.now()).await? {
             self.audit(&claims.sub, "auth.logout", &claims.sub, json!({"session": claims.sid}))
                 .await;

@@ -46,12 +46,20 @@ impl Reply {
 
 /// Services on a fresh SQLite store with the offline providers and `config` (its data
 /// directory set to the store's).
-pub async fn services(mut config: Config) -> (SharedServices, tempfile::TempDir) {
+pub async fn services(config: Config) -> (SharedServices, tempfile::TempDir) {
+    services_on(config, server::clock::system()).await
+}
+
+/// The same, reading time from `clock` (a `ManualClock` lets a test move it).
+pub async fn services_on(
+    mut config: Config,
+    clock: server::clock::SharedClock,
+) -> (SharedServices, tempfile::TempDir) {
     let (store, dir) = super::sqlite_store().await;
     config.data_dir = dir.path().to_path_buf();
     let auth = Auth::new(&Secret::new("t".repeat(40))).unwrap();
     let store: server::store::SharedStore = std::sync::Arc::new(store);
-    let providers = server::providers::Providers::offline(store.clone());
+    let providers = server::providers::Providers::offline_with_clock(store.clone(), clock);
     (Services::new(config, store, auth, providers), dir)
 }
 
