@@ -159,12 +159,11 @@ pub struct CvBullet {
 }
 
 /// A line's source in the candidate's own records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Provenance {
-    /// `master_cv:<path>` (e.g. `master_cv:work[0].highlights[2]`) or `star:<id>`.
-    pub source: String,
+    pub source: crate::resume::Source,
     /// What the chip shows: "Master CV · Lumen, highlight 3", "STAR · Cut settlement time".
     pub label: String,
 }
@@ -337,13 +336,6 @@ fn storable_contact(url: &str) -> bool {
 
 fn check_provenance(field: &str, p: &Option<Provenance>) -> Result<(), FieldError> {
     let Some(p) = p else { return Ok(()) };
-    if !(p.source.starts_with("master_cv:") || p.source.starts_with("star:")) {
-        return Err(FieldError {
-            field: format!("{field}.source"),
-            message: "must start with `master_cv:` or `star:`".into(),
-        });
-    }
-    check_len(&format!("{field}.source"), &p.source, MAX_LINE)?;
     check_len(&format!("{field}.label"), &p.label, MAX_LINE)
 }
 
@@ -654,10 +646,11 @@ mod tests {
         let mut d = doc();
         d.settings.font_size_pt = f64::NAN;
         assert_eq!(d.validate().unwrap_err().field, "settings.font_size_pt");
-        let mut d = doc();
-        d.sections[0].items[0].provenance =
-            Some(Provenance { source: "http://x".into(), label: "x".into() });
-        assert_eq!(d.validate().unwrap_err().field, "sections[0].items[0].provenance.source");
+        let mut v = serde_json::to_value(doc()).unwrap();
+        v["sections"][0]["items"][0]["provenance"] =
+            serde_json::json!({"source": "http://x", "label": "x"});
+        let e = serde_json::from_value::<CvDocument>(v).unwrap_err();
+        assert!(e.to_string().contains("`http://x` is not a source"), "{e}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 #![recursion_limit = "256"]
 
 #[macro_use]
-mod string_enum;
+pub mod string_enum;
 
 pub mod components;
 pub mod cv;
@@ -13,6 +13,7 @@ pub mod outputs;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod resume;
 
 use components::PageTitle;
 use leptos::prelude::*;

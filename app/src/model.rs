@@ -16,13 +16,7 @@ pub use jobs::*;
 pub use runs::*;
 pub use users::*;
 
-/// A value outside a closed set, with the values that set accepts.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value `{value}`; expected one of: {}", expected.join(", "))]
-pub struct UnknownValue {
-    pub value: String,
-    pub expected: &'static [&'static str],
-}
+pub use crate::string_enum::UnknownValue;
 
 /// A value typed by a user that does not parse or is out of range, with why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -324,8 +324,7 @@ pub struct Letter {
 pub struct CvLine {
     pub section: String,
     pub text: String,
-    /// `master_cv:<path>` (e.g. `master_cv:work[0].highlights[2]`) or `star:<id>`.
-    pub source: String,
+    pub source: crate::resume::Source,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

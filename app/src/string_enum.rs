@@ -1,5 +1,13 @@
 //! `string_enum!`: closed sets written once as Rust enums and their wire strings.
 
+/// A value outside a closed set, with the values that set accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{value}`; expected one of: {}", expected.join(", "))]
+pub struct UnknownValue {
+    pub value: String,
+    pub expected: &'static [&'static str],
+}
+
 /// Defines a string-valued enum with `as_str`, `ALL`, `Display`, a `FromStr` whose error names
 /// the accepted values, and serde through the same strings: the one place each type's text is
 /// written, for the wire, the stores and every parse of user input.
@@ -24,11 +32,11 @@ macro_rules! string_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = $crate::model::UnknownValue;
-            fn from_str(s: &str) -> Result<Self, $crate::model::UnknownValue> {
+            type Err = $crate::string_enum::UnknownValue;
+            fn from_str(s: &str) -> Result<Self, $crate::string_enum::UnknownValue> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err($crate::model::UnknownValue { value: other.to_string(), expected: &[$($text),+] }),
+                    other => Err($crate::string_enum::UnknownValue { value: other.to_string(), expected: &[$($text),+] }),
                 }
             }
         }

@@ -6,8 +6,8 @@
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::{Browser, BrowserConfig};
 use futures_util::StreamExt;
+use server::cv::master_cv_lines;
 use server::pdf::{PdfSettings, Renderer};
-use server::pipeline::layers::master_cv_lines;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,14 +45,14 @@ fn report(name: &str, mut samples: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::var("BENCH_RENDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
-    let resume: serde_json::Value =
+    let resume: app::resume::Resume =
         serde_json::from_str(include_str!("../demo/resume.json")).unwrap();
     // The demo master CV with its experience repeated: two A4 pages.
     let mut lines = master_cv_lines(&resume);
     let experience: Vec<_> = lines.iter().filter(|l| l.section == "experience").cloned().collect();
     let at = lines.iter().rposition(|l| l.section == "experience").map_or(lines.len(), |i| i + 1);
     lines.splice(at..at, experience);
-    let doc = server::services::document_from_lines(&lines, &resume, &[]);
+    let doc = server::cv::document_from_lines(&lines, &resume, &[]);
     let html = server::pdf::print::page(&doc, "Bench CV");
 
     // Warm renderer: launch once, then the same CV n times.

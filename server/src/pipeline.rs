@@ -3,7 +3,6 @@
 
 pub mod layers;
 pub mod runner;
-pub mod text;
 
 pub use runner::{Runner, RunnerSettings};
 
@@ -23,6 +22,8 @@ pub struct RunContext {
     pub profile: Profile,
     pub stars: Vec<StarRecord>,
     pub tier: TierChoice,
+    /// When this attempt started, by the runner's clock (what "today" is for the layers).
+    pub started_at: chrono::DateTime<chrono::Utc>,
     /// Outputs of earlier layers.
     pub outputs: RunOutputs,
 }

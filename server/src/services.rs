@@ -10,7 +10,7 @@ mod providers;
 mod runs;
 mod users;
 
-pub use cv::{KEEP_VERSIONS, document_from_lines};
+pub use cv::KEEP_VERSIONS;
 pub use jobs::{build_job, dedupe_key, parse_import, split_list};
 pub use metrics::Metrics;
 pub use pdf::{Pdf, PrintOverrides, file_name};

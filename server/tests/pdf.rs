@@ -327,7 +327,7 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
         .await
         .unwrap();
     let mut profile = services.profile().await.unwrap();
-    profile.resume["basics"]["name"] = json!("Zoë Åström-Øster");
+    profile.resume.basics.name = Some("Zoë Åström-Øster".into());
     store.put_profile(&profile).await.unwrap();
     let mut job = store.list_jobs(&Default::default()).await.unwrap().items.remove(0);
     job.company = "Café Zürich".into();

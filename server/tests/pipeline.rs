@@ -7,7 +7,8 @@ use app::model::*;
 use serde_json::Value;
 use server::auth::Auth;
 use server::config::{Config, Secret};
-use server::pipeline::layers::{self, grounding_violations};
+use server::cv::grounding_violations;
+use server::pipeline::layers;
 use server::pipeline::{Runner, RunnerSettings};
 use server::providers::schema;
 use server::services::Services;
@@ -94,9 +95,8 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
             assert_eq!(output(&run, "people_mapper")["skipped"], true);
             continue;
         }
-        let cv: Vec<layers_cv::Line> =
+        let lines: Vec<app::outputs::CvLine> =
             serde_json::from_value(output(&run, "cv_generation")["lines"].clone()).unwrap();
-        let lines: Vec<_> = cv.into_iter().map(layers_cv::Line::into_cv_line).collect();
         assert!(lines.iter().any(|l| l.section == "experience"), "{}", job.title);
         assert!(grounding_violations(&lines, &profile.resume, &stars).is_empty(), "{}", job.title);
         for m in output(&run, "outreach")["messages"].as_array().unwrap() {
@@ -124,24 +124,6 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
         let done = store.get_job(&job.id).await.unwrap().unwrap();
         assert_eq!(done.status, JobStatus::Ready, "{}", job.title);
         assert_eq!(done.score.map(u64::from), Some(score), "the fit score is published on the job");
-    }
-}
-
-/// The CV layer's line type, as the test reads it back.
-mod layers_cv {
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    pub struct Line {
-        section: String,
-        text: String,
-        source: String,
-    }
-
-    impl Line {
-        pub fn into_cv_line(self) -> app::outputs::CvLine {
-            app::outputs::CvLine { section: self.section, text: self.text, source: self.source }
-        }
     }
 }
 
@@ -217,16 +199,16 @@ async fn grounding_rejects_invented_numbers_and_missing_sources() {
     let line = |text: &str, source: &str| app::outputs::CvLine {
         section: "experience".into(),
         text: text.into(),
-        source: source.into(),
+        source: source.parse().unwrap(),
     };
     let honest = line(
-        profile.resume["work"][0]["highlights"][0].as_str().unwrap(),
+        &profile.resume.work()[0].highlights.as_ref().unwrap()[0],
         "master_cv:work[0].highlights[0]",
     );
     assert!(
         grounding_violations(std::slice::from_ref(&honest), &profile.resume, &stars).is_empty()
     );
-    let inflated = line(&honest.text.replace("35 ms", "5 ms"), &honest.source);
+    let inflated = line(&honest.text.replace("35 ms", "5 ms"), &honest.source.to_string());
     assert_eq!(grounding_violations(&[inflated], &profile.resume, &stars).len(), 1);
     let invented = line("Led a team of 40 at Globex", "master_cv:work[9].highlights[0]");
     assert!(

@@ -426,14 +426,21 @@ mod contract {
 
     pub async fn profile_is_stored_whole(store: &dyn Store) {
         assert_eq!(store.get_profile().await.unwrap(), None);
-        let p = Profile {
-            resume: serde_json::json!({"basics": {"name": "Åsa Öberg", "location": {"countryCode": "SE"}}, "work": [{"name": "X", "highlights": ["a", "b"]}]}),
-            updated_at: now(),
-        };
+        let resume = serde_json::json!({
+            "basics": {"name": "Åsa Öberg", "location": {"countryCode": "SE", "region": "Skåne"},
+                       "profiles": [{"network": "Mastodon", "username": "asa"}]},
+            "work": [{"name": "X", "highlights": ["a", "b"], "x-team-size": 7}],
+            "education": [],
+            "projects": [{"name": "p", "highlights": ["h"]}],
+            "meta": {"version": "v1.0.0"}
+        });
+        let p =
+            Profile { resume: serde_json::from_value(resume.clone()).unwrap(), updated_at: now() };
         store.put_profile(&p).await.unwrap();
-        assert_eq!(store.get_profile().await.unwrap(), Some(p.clone()));
-        let p2 =
-            Profile { resume: serde_json::json!({"basics": {"name": "B"}}), updated_at: now() };
+        let stored = store.get_profile().await.unwrap().unwrap();
+        assert_eq!(stored, p);
+        assert_eq!(serde_json::to_value(&stored.resume).unwrap(), resume, "unknown fields kept");
+        let p2 = Profile { resume: app::resume::Resume::empty(), updated_at: now() };
         store.put_profile(&p2).await.unwrap();
         assert_eq!(store.get_profile().await.unwrap(), Some(p2));
     }
@@ -612,7 +619,7 @@ mod contract {
                 bullets: vec![app::cv::CvBullet {
                     text: "Cut **latency** 40%".into(),
                     provenance: Some(app::cv::Provenance {
-                        source: "star:s1".into(),
+                        source: "star:s1".parse().unwrap(),
                         label: "STAR · x".into(),
                     }),
                 }],

@@ -333,7 +333,7 @@ fn CvView(cv: Cv) -> impl IntoView {
                 <span class="muted small">{l.section}" "</span>
                 {l.text}
                 " "
-                <span class="chip provenance" title="where this line comes from">{l.source}</span>
+                <span class="chip provenance" title="where this line comes from">{l.source.to_string()}</span>
             </li>
         }
     });

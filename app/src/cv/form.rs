@@ -48,7 +48,7 @@ fn chip(out: &mut String, provenance: &Option<Provenance>) {
             let _ = write!(
                 out,
                 "<span class=\"chip source\" title=\"{}\" data-testid=\"chip\">{}</span>",
-                escape(&p.source),
+                escape(&p.source.to_string()),
                 escape(&p.label)
             );
         }

@@ -388,23 +388,24 @@ pub struct ProfileBasics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Profile {
-    pub resume: serde_json::Value,
+    pub resume: crate::resume::Resume,
     pub updated_at: DateTime<Utc>,
 }
 
 impl Profile {
     pub fn basics(&self) -> ProfileBasics {
-        let b = &self.resume["basics"];
-        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        use crate::resume::text;
+        let b = &self.resume.basics;
+        let location = b.location.clone().unwrap_or_default();
         ProfileBasics {
-            name: s(&b["name"]),
-            label: s(&b["label"]),
-            email: s(&b["email"]),
-            phone: s(&b["phone"]),
-            url: s(&b["url"]),
-            summary: s(&b["summary"]),
-            city: s(&b["location"]["city"]),
-            country_code: s(&b["location"]["countryCode"]),
+            name: text(&b.name).into(),
+            label: text(&b.label).into(),
+            email: text(&b.email).into(),
+            phone: text(&b.phone).into(),
+            url: text(&b.url).into(),
+            summary: text(&b.summary).into(),
+            city: text(&location.city).into(),
+            country_code: text(&location.country_code).into(),
         }
     }
 }

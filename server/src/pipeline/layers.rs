@@ -8,7 +8,7 @@ mod research;
 
 pub use analysis::{JdExtraction, PainPoints, StarSelection};
 pub use contacts::{CoverLetter, Outreach, PeopleMapper};
-pub use cv::{CvGeneration, grounding_violations, master_cv_lines, source_label, structural};
+pub use cv::CvGeneration;
 pub use publish::Publish;
 pub use research::{CompanyResearch, FitScore, RoleResearch};
 

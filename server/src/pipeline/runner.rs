@@ -10,7 +10,6 @@ use app::error::AppError;
 use app::model::*;
 use app::outputs::{Dossier, RunOutputs};
 use futures_util::FutureExt;
-use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -251,13 +250,16 @@ impl Runner {
                 .await;
         };
         self.set_job_status(&job.id, JobStatus::Processing, None).await?;
-        let profile = self.store.get_profile().await?.unwrap_or(Profile {
-            resume: json!({"basics": {"name": ""}}),
-            updated_at: store::now(),
-        });
+        let now = self.settings.clock.now();
+        let profile = self
+            .store
+            .get_profile()
+            .await?
+            .unwrap_or(Profile { resume: app::resume::Resume::empty(), updated_at: now });
         let mut ctx = RunContext {
             job,
             profile,
+            started_at: now,
             stars: self.store.list_stars().await?,
             tier: run.tier,
             outputs: Default::default(),

@@ -4,110 +4,15 @@
 //! client.
 
 use super::Services;
-use crate::pipeline::layers::{master_cv_lines, source_label, structural};
+use crate::cv::{document_from_lines, master_cv_lines, source_label};
 use crate::store::StoreError;
 use app::cv::*;
 use app::error::AppError;
 use app::model::*;
-use app::outputs::{Cv, CvLine, Jd, OrSkipped};
-use serde_json::Value;
+use app::outputs::{Cv, Jd, OrSkipped};
 
 /// Versions kept per job; older ones are dropped unless marked as sent.
 pub const KEEP_VERSIONS: u32 = 200;
-
-/// The pipeline's CV lines (or the master CV's) as an editable document, each line keeping its
-/// source as provenance.
-pub fn document_from_lines(lines: &[CvLine], resume: &Value, stars: &[StarRecord]) -> CvDocument {
-    let provenance = |source: &str| {
-        source_label(source, resume, stars)
-            .map(|label| Provenance { source: source.to_string(), label })
-    };
-    let mut doc = CvDocument::default();
-    for line in lines {
-        let text = line.text.clone();
-        if line.section == "header" {
-            let field = line.source.rsplit('.').next().unwrap_or_default();
-            let link = |url: String| CvLink { label: text.clone(), url };
-            match field {
-                "name" => doc.header.name = text,
-                "label" => doc.header.headline = text,
-                "email" => doc.header.links.push(link(format!("mailto:{}", line.text))),
-                "phone" => {
-                    doc.header.links.push(link(format!("tel:{}", line.text.replace(' ', ""))))
-                }
-                "url" => doc.header.links.push(link(line.text.clone())),
-                _ => doc.header.links.push(link(String::new())),
-            }
-            continue;
-        }
-        let kind = SectionKind::parse(&line.section).unwrap_or(SectionKind::Custom);
-        if doc.sections.last().is_none_or(|s| s.kind != kind) {
-            let title = match kind {
-                SectionKind::Custom => line.section.replace('_', " "),
-                k => k.default_title().to_string(),
-            };
-            doc.sections.push(CvSection { kind, title, items: Vec::new() });
-        }
-        let Some(section) = doc.sections.last_mut() else { continue };
-        let source = line.source.as_str();
-        match kind {
-            SectionKind::Experience if structural(source) => {
-                if source.ends_with(".position") || section.items.is_empty() {
-                    let work = source.trim_end_matches(".position");
-                    let index = work
-                        .rsplit('[')
-                        .next()
-                        .and_then(|i| i.trim_end_matches(']').parse::<usize>().ok());
-                    let location = index
-                        .and_then(|i| resume["work"][i]["location"].as_str())
-                        .unwrap_or_default()
-                        .to_string();
-                    section.items.push(CvItem {
-                        location,
-                        provenance: provenance(work),
-                        ..Default::default()
-                    });
-                }
-                let Some(item) = section.items.last_mut() else { continue };
-                if source.ends_with(".position") {
-                    item.title = text;
-                } else if source.ends_with(".name") {
-                    item.subtitle = text;
-                } else {
-                    item.dates = text;
-                }
-            }
-            SectionKind::Experience => {
-                if section.items.is_empty() {
-                    section.items.push(CvItem::default());
-                }
-                if let Some(item) = section.items.last_mut() {
-                    item.bullets.push(CvBullet { text, provenance: provenance(source) });
-                }
-            }
-            SectionKind::Skills => {
-                let (group, keywords) = text.split_once(": ").unwrap_or(("", &text));
-                section.items.push(CvItem {
-                    title: group.to_string(),
-                    text: keywords.to_string(),
-                    provenance: provenance(source),
-                    ..Default::default()
-                });
-            }
-            SectionKind::Summary => section.items.push(CvItem {
-                text,
-                provenance: provenance(source),
-                ..Default::default()
-            }),
-            _ => section.items.push(CvItem {
-                title: text,
-                provenance: provenance(source),
-                ..Default::default()
-            }),
-        }
-    }
-    doc
-}
 
 /// The posting's keywords: those the CV layer measured coverage of, else the extraction's.
 fn posting_keywords(cv: Option<&Cv>, jd: Option<&Jd>) -> Vec<String> {
@@ -190,7 +95,7 @@ impl Services {
         let stars = self.list_stars().await?;
         let mut labels = Vec::new();
         for (field, p) in document.provenances() {
-            let label = source_label(&p.source, &resume, &stars).ok_or_else(|| {
+            let label = source_label(&resume, &p.source, &stars).ok_or_else(|| {
                 AppError::Invalid(format!(
                     "`{field}.source` names `{}`, which is not in the master CV or the STAR records",
                     p.source
@@ -323,55 +228,5 @@ mod tests {
         assert_eq!(posting_keywords(Some(&cv), Some(&jd)), ["Rust", "Kafka"]);
         assert_eq!(posting_keywords(None, Some(&jd)), ["Go", "rust", "SLOs"]);
         assert!(posting_keywords(None, None).is_empty());
-    }
-
-    #[test]
-    fn pipeline_lines_become_a_document_with_provenance() {
-        let resume = json!({
-            "basics": {"name": "Ada Lovelace", "label": "Engineer", "email": "ada@x.io"},
-            "work": [{"name": "Lumen", "position": "Staff Engineer", "location": "Zürich",
-                      "highlights": ["Cut latency 40%"]}],
-            "skills": [{"name": "Languages", "keywords": ["Rust"]}]
-        });
-        let star =
-            StarRecord { id: "s1".into(), title: "Payments rewrite".into(), ..Default::default() };
-        let l = |section: &str, text: &str, source: &str| CvLine {
-            section: section.into(),
-            text: text.into(),
-            source: source.into(),
-        };
-        let lines = vec![
-            l("header", "Ada Lovelace", "master_cv:basics.name"),
-            l("header", "Engineer", "master_cv:basics.label"),
-            l("header", "ada@x.io", "master_cv:basics.email"),
-            l("experience", "Staff Engineer", "master_cv:work[0].position"),
-            l("experience", "Lumen", "master_cv:work[0].name"),
-            l("experience", "2020-01 – present", "master_cv:work[0]"),
-            l("experience", "Cut latency 40%", "master_cv:work[0].highlights[0]"),
-            l("experience", "Rewrote payments", "star:s1"),
-            l("skills", "Languages: Rust", "master_cv:skills[0]"),
-        ];
-        let doc = document_from_lines(&lines, &resume, &[star]);
-        assert_eq!(doc.header.name, "Ada Lovelace");
-        assert_eq!(doc.header.headline, "Engineer");
-        assert_eq!(doc.header.links[0].url, "mailto:ada@x.io");
-        let job = &doc.sections[0].items[0];
-        assert_eq!(
-            (job.title.as_str(), job.subtitle.as_str(), job.dates.as_str(), job.location.as_str()),
-            ("Staff Engineer", "Lumen", "2020-01 – present", "Zürich")
-        );
-        let chips: Vec<&str> = job
-            .bullets
-            .iter()
-            .map(|b| b.provenance.as_ref().map_or("", |p| p.label.as_str()))
-            .collect();
-        assert_eq!(chips, ["Master CV · Lumen, highlight 1", "STAR · Payments rewrite"]);
-        let skills = &doc.sections[1];
-        assert_eq!(
-            (skills.kind, skills.items[0].title.as_str()),
-            (SectionKind::Skills, "Languages")
-        );
-        assert_eq!(skills.items[0].text, "Rust");
-        assert_eq!(doc.validate(), Ok(()));
     }
 }

@@ -2,8 +2,8 @@
 //! here from stored data, then printed by the renderer.
 
 use super::Services;
+use crate::cv::master_cv_lines;
 use crate::pdf::PdfError;
-use crate::pipeline::layers::master_cv_lines;
 use app::cv::{CvDocument, CvHeader, CvItem, CvSection, CvSettings, Font, Paper, SectionKind};
 use app::error::AppError;
 use app::model::*;
@@ -127,7 +127,7 @@ impl Services {
     async fn candidate_name(&self) -> String {
         let profile = self.profile().await.ok();
         profile
-            .and_then(|p| p.resume["basics"]["name"].as_str().map(str::to_string))
+            .and_then(|p| p.resume.basics.name)
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "Candidate".into())
     }
@@ -197,7 +197,7 @@ impl Services {
         let resume = self.profile().await?.resume;
         let stars = self.list_stars().await?;
         let name = self.candidate_name().await;
-        let mut doc = super::cv::document_from_lines(&master_cv_lines(&resume), &resume, &stars);
+        let mut doc = crate::cv::document_from_lines(&master_cv_lines(&resume), &resume, &stars);
         doc.header.name = name.clone();
         let bytes = self.print(doc, &format!("CV — {name}"), overrides).await?;
         Ok(Pdf {

@@ -5,14 +5,17 @@ use super::{Services, require_admin};
 use crate::store;
 use app::error::AppError;
 use app::model::*;
-use serde_json::{Value, json};
+use app::resume::Resume;
+use serde_json::Value;
 
 const MAX_STAR_TEXT: usize = 5_000;
 const MAX_LIST_ITEMS: usize = 50;
 
 /// A JSON Resume must be an object whose keys are plain names (no `$…` operators, no dots,
 /// which MongoDB would read as paths), nested at most 16 deep.
-fn check_resume(value: &Value) -> Result<(), AppError> {
+/// Then its known fields must have their JSON Resume types (`work[0].highlights[1]` must be a
+/// string); the error names the first one that does not.
+fn check_resume(value: &Value) -> Result<Resume, AppError> {
     fn walk(v: &Value, path: &str, depth: usize) -> Result<(), AppError> {
         if depth > 16 {
             return Err(AppError::Invalid(format!("`{path}` is nested too deeply")));
@@ -47,7 +50,9 @@ fn check_resume(value: &Value) -> Result<(), AppError> {
         },
         _ => return Err(AppError::Invalid("`basics` must be an object with a `name`".into())),
     }
-    walk(value, "resume", 0)
+    walk(value, "resume", 0)?;
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| AppError::Invalid(format!("`resume.{}`: {}", e.path(), e.inner())))
 }
 
 fn check_basics(b: &ProfileBasics) -> Result<(), AppError> {
@@ -168,15 +173,16 @@ pub fn star_input_from_form(get: impl Fn(&str) -> String) -> StarInput {
 impl Services {
     /// The master CV; an empty one until a CV is imported or the basics are saved.
     pub async fn profile(&self) -> Result<Profile, AppError> {
-        Ok(self.store.get_profile().await?.unwrap_or_else(|| Profile {
-            resume: json!({"basics": {"name": ""}}),
-            updated_at: self.now(),
-        }))
+        Ok(self
+            .store
+            .get_profile()
+            .await?
+            .unwrap_or_else(|| Profile { resume: Resume::empty(), updated_at: self.now() }))
     }
 
     pub async fn put_resume(&self, user: &UserInfo, resume: Value) -> Result<Profile, AppError> {
         require_admin(user)?;
-        check_resume(&resume)?;
+        let resume = check_resume(&resume)?;
         let profile = Profile { resume, updated_at: self.now() };
         self.store.put_profile(&profile).await?;
         self.audit(&user.actor(), "profile.replace", "master_cv", Value::Null).await;
@@ -202,28 +208,16 @@ impl Services {
         };
         check_basics(&b)?;
         let mut profile = self.profile().await?;
-        let basics = profile.resume.as_object_mut().and_then(|r| {
-            r.entry("basics").or_insert_with(|| json!({}));
-            r.get_mut("basics").and_then(Value::as_object_mut)
-        });
-        let Some(basics) = basics else {
-            return Err(AppError::Invalid("the stored resume has no `basics` object".into()));
-        };
-        for (k, v) in [
-            ("name", &b.name),
-            ("label", &b.label),
-            ("email", &b.email),
-            ("phone", &b.phone),
-            ("url", &b.url),
-            ("summary", &b.summary),
-        ] {
-            basics.insert(k.into(), Value::String(v.clone()));
-        }
-        let location = basics.entry("location").or_insert_with(|| json!({}));
-        if let Some(loc) = location.as_object_mut() {
-            loc.insert("city".into(), Value::String(b.city.clone()));
-            loc.insert("countryCode".into(), Value::String(b.country_code.clone()));
-        }
+        let basics = &mut profile.resume.basics;
+        basics.name = Some(b.name);
+        basics.label = Some(b.label);
+        basics.email = Some(b.email);
+        basics.phone = Some(b.phone);
+        basics.url = Some(b.url);
+        basics.summary = Some(b.summary);
+        let location = basics.location.get_or_insert_with(Default::default);
+        location.city = Some(b.city);
+        location.country_code = Some(b.country_code);
         profile.updated_at = self.now();
         self.store.put_profile(&profile).await?;
         self.audit(&user.actor(), "profile.basics", "master_cv", Value::Null).await;
@@ -269,6 +263,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn resume_with_operator_keys_is_refused() {
@@ -277,6 +272,13 @@ mod tests {
         assert!(check_resume(&json!({"basics": {"name": "A"}, "work": [{"a.b": 1}]})).is_err());
         assert!(check_resume(&json!([1, 2])).is_err());
         assert!(check_resume(&json!({"basics": {"name": "Ada"}})).is_ok());
+    }
+
+    #[test]
+    fn resume_with_a_mistyped_known_field_names_it() {
+        let bad = json!({"basics": {"name": "A"}, "work": [{"highlights": ["ok", 7]}]});
+        let e = check_resume(&bad).unwrap_err().to_string();
+        assert!(e.contains("`resume.work[0].highlights[1]`"), "{e}");
     }
 
     #[test]

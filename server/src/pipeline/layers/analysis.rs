@@ -1,11 +1,11 @@
 //! Layers 1–3: what the posting asks for, what hurts, and which STAR records answer it.
 
-use super::super::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
 use super::{OFFLINE, posting};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
+use crate::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
 use app::model::LayerName;
 use app::outputs::{Finding, Jd, PainMapping, Pains, RankedStar, Stars};
 use async_trait::async_trait;

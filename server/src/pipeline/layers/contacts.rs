@@ -1,12 +1,12 @@
 //! Layers 7–9: who to contact, what to send them, and the cover letter.
 
-use super::super::text;
 use super::{OFFLINE, effective_tier, generation_skipped};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
+use crate::text;
 use app::model::StarRecord;
 use app::model::{LayerName, Tier};
 use app::outputs::{
@@ -153,11 +153,8 @@ fn selected_stars<'a>(ctx: &'a RunContext, stars: &Stars) -> Vec<&'a StarRecord>
 }
 
 fn candidate_name(ctx: &RunContext) -> String {
-    ctx.profile.resume["basics"]["name"]
-        .as_str()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("The candidate")
-        .to_string()
+    let name = app::resume::text(&ctx.profile.resume.basics.name);
+    if name.is_empty() { "The candidate".into() } else { name.to_string() }
 }
 
 /// Joins sentences into a body of `min..=max` words: optional sentences are added, in order,
@@ -196,7 +193,7 @@ pub fn compose(
     stars: &[&StarRecord],
 ) -> Message {
     let name = candidate_name(ctx);
-    let label = ctx.profile.resume["basics"]["label"].as_str().unwrap_or("engineer").to_string();
+    let label = ctx.profile.resume.basics.label.clone().unwrap_or_else(|| "engineer".into());
     let headline_result =
         stars.first().and_then(|s| s.results.first()).cloned().unwrap_or_default();
     let note = format!(
@@ -339,7 +336,7 @@ impl Layer for Outreach {
                 || {
                     let vars = json!({
                         "contacts": contacts, "jd": jd, "pains": pains, "stars": chosen,
-                        "candidate": ctx.profile.resume["basics"],
+                        "candidate": ctx.profile.resume.basics,
                         "note_max": LINKEDIN_NOTE_MAX, "email_min": EMAIL_MIN_WORDS, "email_max": EMAIL_MAX_WORDS,
                     });
                     prompts::render(self.name(), vars)
@@ -398,7 +395,7 @@ fn letter_ok(letter: &Letter, company: &str, selected: &[&StarRecord]) -> Result
 /// The offline letter: the posting's main pain point answered with STAR results.
 fn write_letter(ctx: &RunContext, jd: &Jd, pains: &Pains, chosen: &[&StarRecord]) -> Letter {
     let name = candidate_name(ctx);
-    let summary = ctx.profile.resume["basics"]["summary"].as_str().unwrap_or_default();
+    let summary = app::resume::text(&ctx.profile.resume.basics.summary);
     let mut paragraphs = vec![
         format!("Dear {} hiring team,", jd.company),
         format!(
@@ -457,7 +454,7 @@ impl Layer for CoverLetter {
                 || {
                     let vars = json!({
                         "company": jd.company, "jd": jd, "pains": pains, "stars": chosen,
-                        "candidate": ctx.profile.resume["basics"],
+                        "candidate": ctx.profile.resume.basics,
                     });
                     prompts::render(self.name(), vars)
                 },

@@ -1,6 +1,5 @@
 //! Layers 4–6: the company, the role, and how well the candidate fits.
 
-use super::super::text::{self, TECH_SKILLS};
 use super::{OFFLINE, posting};
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
@@ -8,8 +7,10 @@ use crate::providers::firecrawl::SearchHit;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use crate::store::{self, CompanyCacheEntry, SharedStore};
+use crate::text::{self, TECH_SKILLS};
 use app::model::{LayerName, Tier, TierChoice};
 use app::outputs::{Company, Fit, FitCategory, Jd, Pains, Role, Signal, Stars};
+use app::resume::Resume;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -334,7 +335,7 @@ pub fn tier(requested: TierChoice, score: u8) -> Tier {
 
 /// Everything the profile says, as text: master CV and STAR records.
 pub fn profile_text(ctx: &RunContext) -> String {
-    let mut parts = vec![ctx.profile.resume.to_string()];
+    let mut parts = vec![ctx.profile.resume.as_text()];
     for s in &ctx.stars {
         parts.push(format!(
             "{} {} {} {}",
@@ -347,15 +348,12 @@ pub fn profile_text(ctx: &RunContext) -> String {
     parts.join(" ")
 }
 
-/// Years since the earliest `startDate` in the master CV.
-fn candidate_years(resume: &Value) -> Option<u32> {
-    let first = resume["work"]
-        .as_array()?
-        .iter()
-        .filter_map(|w| w["startDate"].as_str()?.get(..4)?.parse::<i32>().ok())
-        .min()?;
-    let now: i32 = chrono::Utc::now().format("%Y").to_string().parse().ok()?;
-    Some((now - first).max(0) as u32)
+/// Years from the earliest `startDate` in the master CV to `now`.
+fn candidate_years(resume: &Resume, now: chrono::DateTime<chrono::Utc>) -> Option<u32> {
+    use chrono::Datelike;
+    let year = |w: &app::resume::Work| w.start_date.as_deref()?.get(..4)?.parse::<i32>().ok();
+    let first = resume.work().iter().filter_map(year).min()?;
+    Some((now.year() - first).max(0) as u32)
 }
 
 pub struct FitScore {
@@ -379,7 +377,7 @@ fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars) -> Assessment {
     let asked = &jd.technical_skills;
     let (have, gaps): (Vec<&String>, Vec<&String>) = asked.iter().partition(|s| mine.contains(s));
     let skill_cov = if asked.is_empty() { 0.5 } else { have.len() as f64 / asked.len() as f64 };
-    let years = candidate_years(&ctx.profile.resume);
+    let years = candidate_years(&ctx.profile.resume, ctx.started_at);
     let years_fit = match (jd.years_of_experience, years) {
         (Some(need), Some(got)) if got >= need => 1.0,
         (Some(need), Some(got)) => got as f64 / need as f64,

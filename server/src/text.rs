@@ -1,4 +1,4 @@
-//! Text tools of the offline provider: tokens, sentences, sections, a skill lexicon and BM25.
+//! Text tools of the offline provider and the grounding checks: tokens, sentences, sections, a skill lexicon and BM25.
 //! Everything is deterministic: the same input always gives the same output.
 
 use std::collections::{BTreeMap, BTreeSet};
