@@ -1,5 +1,6 @@
 //! The Leptos server functions' port (`app::ports::Backend`), implemented by `Services`.
 
+use crate::error::ServiceError;
 use crate::http::request_token;
 use crate::services::Services;
 use app::cv::{CvEditorState, CvSave, CvVersion, CvVersionSummary};
@@ -13,19 +14,19 @@ impl Backend for Services {
     async fn authenticate(&self, parts: &http::request::Parts) -> Result<UserInfo, AppError> {
         let token = request_token(&parts.headers)
             .ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
-        Services::authenticate(self, token).await
+        Services::authenticate(self, token).await.map_err(ServiceError::handled)
     }
 
     async fn list_jobs(&self, query: JobQuery) -> Result<JobPage, AppError> {
-        Services::list_jobs(self, &query).await
+        Services::list_jobs(self, &query).await.map_err(ServiceError::handled)
     }
 
     async fn status_counts(&self) -> Result<Vec<StatusCount>, AppError> {
-        Services::status_counts(self).await
+        Services::status_counts(self).await.map_err(ServiceError::handled)
     }
 
     async fn get_job(&self, id: &str) -> Result<Job, AppError> {
-        Services::get_job(self, id).await
+        Services::get_job(self, id).await.map_err(ServiceError::handled)
     }
 
     async fn health(&self) -> Health {
@@ -33,37 +34,37 @@ impl Backend for Services {
     }
 
     async fn profile(&self) -> Result<Profile, AppError> {
-        Services::profile(self).await
+        Services::profile(self).await.map_err(ServiceError::handled)
     }
 
     async fn list_stars(&self) -> Result<Vec<StarRecord>, AppError> {
-        Services::list_stars(self).await
+        Services::list_stars(self).await.map_err(ServiceError::handled)
     }
 
     async fn get_star(&self, id: &str) -> Result<StarRecord, AppError> {
-        Services::get_star(self, id).await
+        Services::get_star(self, id).await.map_err(ServiceError::handled)
     }
 
     async fn job_runs(&self, job_id: &str) -> Result<Vec<PipelineRun>, AppError> {
         let filter = RunQuery { job_id: Some(job_id.to_string()), limit: 5, ..Default::default() };
-        Services::list_runs(self, filter).await
+        Services::list_runs(self, filter).await.map_err(ServiceError::handled)
     }
 
     async fn runs(&self, query: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
-        Services::list_runs(self, query).await
+        Services::list_runs(self, query).await.map_err(ServiceError::handled)
     }
 
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError> {
-        Services::get_run(self, id).await
+        Services::get_run(self, id).await.map_err(ServiceError::handled)
     }
 
     async fn metrics(&self) -> Result<serde_json::Value, AppError> {
-        let metrics = Services::metrics(self).await?;
+        let metrics = Services::metrics(self).await.map_err(ServiceError::handled)?;
         serde_json::to_value(metrics).map_err(|e| AppError::Internal(format!("metrics: {e}")))
     }
 
     async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {
-        Services::cv_editor(self, job_id).await
+        Services::cv_editor(self, job_id).await.map_err(ServiceError::handled)
     }
 
     async fn save_cv(
@@ -72,15 +73,15 @@ impl Backend for Services {
         job_id: &str,
         save: CvSave,
     ) -> Result<CvVersionSummary, AppError> {
-        Services::save_cv(self, user, job_id, save).await
+        Services::save_cv(self, user, job_id, save).await.map_err(ServiceError::handled)
     }
 
     async fn cv_versions(&self, job_id: &str) -> Result<Vec<CvVersionSummary>, AppError> {
-        Services::cv_versions(self, job_id).await
+        Services::cv_versions(self, job_id).await.map_err(ServiceError::handled)
     }
 
     async fn cv_version(&self, job_id: &str, number: u32) -> Result<CvVersion, AppError> {
-        Services::cv_version(self, job_id, number).await
+        Services::cv_version(self, job_id, number).await.map_err(ServiceError::handled)
     }
 
     async fn restore_cv_version(
@@ -89,7 +90,9 @@ impl Backend for Services {
         job_id: &str,
         number: u32,
     ) -> Result<CvVersionSummary, AppError> {
-        Services::restore_cv_version(self, user, job_id, number).await
+        Services::restore_cv_version(self, user, job_id, number)
+            .await
+            .map_err(ServiceError::handled)
     }
 
     async fn mark_cv_sent(
@@ -99,6 +102,8 @@ impl Backend for Services {
         number: u32,
         sent: bool,
     ) -> Result<CvVersionSummary, AppError> {
-        Services::mark_cv_sent(self, user, job_id, number, sent).await
+        Services::mark_cv_sent(self, user, job_id, number, sent)
+            .await
+            .map_err(ServiceError::handled)
     }
 }

@@ -209,6 +209,9 @@ pub enum CommandError {
     Startup(#[from] startup::StartupError),
     #[error(transparent)]
     App(#[from] app::error::AppError),
+    /// The operator at the command line sees a store failure in full.
+    #[error(transparent)]
+    Service(#[from] crate::error::ServiceError),
     #[error(transparent)]
     Value(#[from] app::model::BadValue),
     #[error(transparent)]

@@ -28,8 +28,9 @@ pub async fn read<S: Setting>(store: &dyn Store) -> StoreResult<Option<S>> {
 }
 
 pub async fn write<S: Setting>(store: &dyn Store, setting: &S) -> StoreResult<()> {
-    let value = serde_json::to_value(setting)
-        .map_err(|e| crate::store::StoreError::Backend(format!("setting {}: {e}", S::KEY)))?;
+    let value = serde_json::to_value(setting).map_err(|e| {
+        crate::store::StoreError::Backend(format!("setting {}: {e}", S::KEY).into())
+    })?;
     store.put_setting(S::KEY, &value).await
 }
 

@@ -1,6 +1,7 @@
 //! Demo data (`jobintel seed-demo`, `make run`): a fictional candidate and fictional postings
 //! written for this project. Seeding is idempotent: what already exists is left alone.
 
+use crate::error::ServiceResult;
 use crate::services::{Actor, Services};
 use crate::services::{build_star, dedupe_key};
 use crate::store::{self, StoreError};
@@ -69,7 +70,7 @@ pub fn demo_jobs() -> Result<Vec<Job>, AppError> {
 impl Services {
     /// Loads the demo candidate, STAR records and jobs. With `only_if_empty`, does nothing when
     /// the store already has any job or user (so `make run` never re-adds deleted demo data).
-    pub async fn seed_demo(&self, only_if_empty: bool) -> Result<SeedReport, AppError> {
+    pub async fn seed_demo(&self, only_if_empty: bool) -> ServiceResult<SeedReport> {
         let mut report = SeedReport::default();
         let users = self.store.list_users().await?;
         let any_job = !self

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod security;
 
 use crate::auth::COOKIE;
+use crate::error::ServiceError;
 use crate::services::SharedServices;
 use app::error::AppError;
 use app::model::UserInfo;
@@ -145,20 +146,22 @@ async fn auth_gate(State(state): State<AppState>, mut req: Request, next: Next) 
     }
     let user = match request_token(req.headers()) {
         Some(token) => state.services.authenticate(token).await,
-        None => Err(AppError::Unauthorized("not signed in".into())),
+        None => Err(AppError::Unauthorized("not signed in".into()).into()),
     };
     match user {
         Ok(user) => {
             req.extensions_mut().insert(user);
             next.run(req).await
         }
-        // The store could not say whether the session is live: that is not the caller's fault.
-        Err(e @ AppError::Unavailable(_)) => e.into_response(),
-        Err(_) if path.starts_with("/api/") || path == "/run" || path == "/metrics" => {
+        Err(ServiceError::Refused(_))
+            if path.starts_with("/api/") || path == "/run" || path == "/metrics" =>
+        {
             AppError::Unauthorized("sign in: send `Authorization: Bearer <token>`".into())
                 .into_response()
         }
-        Err(_) => Redirect::to("/login").into_response(),
+        Err(ServiceError::Refused(_)) => Redirect::to("/login").into_response(),
+        // The store could not say whether the session is live: that is not the caller's fault.
+        Err(e) => e.into_response(),
     }
 }
 
@@ -269,5 +272,12 @@ pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
 impl AppState {
     fn secure_cookies(&self) -> bool {
         self.services.config.environment == crate::config::Environment::Production
+    }
+}
+
+/// A service error answers as its wire error; a failure of ours is logged here, once.
+impl IntoResponse for ServiceError {
+    fn into_response(self) -> Response {
+        self.handled().into_response()
     }
 }

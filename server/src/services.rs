@@ -20,7 +20,9 @@ pub use users::SESSION_TTL_HOURS;
 
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::store::{self, AuditEntry, SharedStore, StoreError};
+use crate::error::ServiceResult;
+use crate::error::StartupError;
+use crate::store::{self, AuditEntry, SharedStore};
 use app::error::AppError;
 use app::model::*;
 use std::sync::Arc;
@@ -39,22 +41,6 @@ pub struct Services {
 }
 
 pub type SharedServices = Arc<Services>;
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Duplicate { key, .. } => AppError::Conflict(format!("duplicate {key}")),
-            StoreError::Unavailable(detail) => {
-                tracing::error!(%detail, "store unavailable");
-                AppError::Unavailable("the store is unavailable; try again shortly".into())
-            }
-            StoreError::Backend(detail) => {
-                tracing::error!(%detail, "store error");
-                AppError::Internal("internal error; see the server log".into())
-            }
-        }
-    }
-}
 
 /// Who asks for an admin action. Each such action takes one, so no call can skip the role
 /// check: a signed-in user's stored role is checked; the operator at this machine's command
@@ -97,19 +83,16 @@ const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Services {
     /// Opens the configured store (MongoDB when `MONGODB_URI` is set, else SQLite).
-    pub async fn open_store(config: &Config) -> Result<SharedStore, AppError> {
+    pub async fn open_store(config: &Config) -> Result<SharedStore, StartupError> {
         let store: SharedStore = match &config.mongodb_uri {
             Some(uri) => {
                 Arc::new(store::MongoStore::connect(uri.expose(), &config.mongodb_db).await?)
             }
             None => {
-                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-                    AppError::Unavailable(format!(
-                        "cannot create data directory {}: {e}",
-                        config.data_dir.display()
-                    ))
-                })?;
-                Arc::new(store::SqliteStore::open(&config.data_dir).await?)
+                let dir = &config.data_dir;
+                let context = format!("cannot create data directory {}", dir.display());
+                std::fs::create_dir_all(dir).map_err(StartupError::io(context))?;
+                Arc::new(store::SqliteStore::open(dir).await?)
             }
         };
         Ok(store)
@@ -157,11 +140,7 @@ impl Services {
         }
     }
 
-    pub async fn audit_log(
-        &self,
-        user: &UserInfo,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>, AppError> {
+    pub async fn audit_log(&self, user: &UserInfo, limit: u32) -> ServiceResult<Vec<AuditEntry>> {
         require_admin(user)?;
         Ok(self.store.list_audit(limit.clamp(1, 500)).await?)
     }
@@ -270,7 +249,7 @@ impl Services {
         }
     }
 
-    pub async fn list_runs(&self, filter: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
+    pub async fn list_runs(&self, filter: RunQuery) -> ServiceResult<Vec<PipelineRun>> {
         Ok(self.store.list_runs(&filter).await?)
     }
 

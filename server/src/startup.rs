@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 pub async fn services(config: Config) -> Result<SharedServices, StartupError> {
     let secret = auth::jwt_secret(&config)?;
     let auth = Auth::new(&secret).map_err(|e| StartupError::Config(e.to_string()))?;
-    let store = Services::open_store(&config).await.map_err(StartupError::Store)?;
+    let store = Services::open_store(&config).await?;
     let providers = Providers::from_config(&config, store.clone(), crate::clock::system())?;
     Ok(Services::new(config, store, auth, providers))
 }

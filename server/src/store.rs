@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
+/// The driver's own error (rusqlite, mongodb, serde), or a sentence where there is none.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique key is taken: a job's dedupe key, a username.
@@ -23,10 +26,10 @@ pub enum StoreError {
     Duplicate { key: String, existing_id: Option<String> },
     /// The backend cannot be reached.
     #[error("store unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] BoxError),
     /// Anything else the backend reported.
     #[error("store error: {0}")]
-    Backend(String),
+    Backend(#[source] BoxError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -4,6 +4,8 @@
 
 mod support;
 
+use server::error::ServiceError;
+
 use app::cv::{CvBullet, CvDocument, CvHeader, CvItem, CvSection, Paper, SectionKind};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -214,10 +216,10 @@ async fn a_render_past_its_timeout_fails_and_eight_at_once_all_succeed() {
     let slow = renderer(1, 1, Duration::from_millis(1));
     assert!(matches!(slow.render(&html(&long_cv(2))).await, Err(PdfError::Timeout(_))));
     assert_eq!(
-        app::error::AppError::from(PdfError::Timeout(30)).status(),
+        ServiceError::from(PdfError::Timeout(30)).handled().status(),
         StatusCode::GATEWAY_TIMEOUT
     );
-    let busy = app::error::AppError::from(PdfError::Busy);
+    let busy = ServiceError::from(PdfError::Busy).handled();
     assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         axum::response::IntoResponse::into_response(busy).headers()[header::RETRY_AFTER],

@@ -366,6 +366,7 @@ async fn a_user_flooding_imports_gets_429_while_another_user_is_served() {
 #[tokio::test]
 async fn login_throttle_and_session_expiry_follow_the_services_clock() {
     use server::services::{Actor, SESSION_TTL_HOURS};
+    let wire = server::error::ServiceError::handled;
     let clock = server::clock::ManualClock::new("2026-12-01T09:00:00Z".parse().unwrap());
     let config = server::config::Config::from_lookup(|_| None).unwrap();
     let (services, _dir) = support::web::services_on(config, clock.clone()).await;
@@ -374,15 +375,15 @@ async fn login_throttle_and_session_expiry_follow_the_services_clock() {
         .await
         .unwrap();
     for _ in 0..5 {
-        let wrong = services.login("ada", "not-her-password", "10.0.0.9").await;
+        let wrong = services.login("ada", "not-her-password", "10.0.0.9").await.map_err(wire);
         assert!(matches!(wrong, Err(app::error::AppError::Unauthorized(_))), "{wrong:?}");
     }
-    let locked = services.login("ada", "ada-password", "10.0.0.9").await;
+    let locked = services.login("ada", "ada-password", "10.0.0.9").await.map_err(wire);
     assert!(matches!(locked, Err(app::error::AppError::RateLimited(300))), "{locked:?}");
     clock.advance(chrono::Duration::minutes(5));
     let token = services.login("ada", "ada-password", "10.0.0.9").await.expect("lock lifted");
     assert_eq!(services.authenticate(&token).await.unwrap().username, "ada");
     clock.advance(chrono::Duration::hours(SESSION_TTL_HOURS) + chrono::Duration::seconds(10));
-    let expired = services.authenticate(&token).await;
+    let expired = services.authenticate(&token).await.map_err(wire);
     assert!(matches!(expired, Err(app::error::AppError::Unauthorized(_))), "{expired:?}");
 }

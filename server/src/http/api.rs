@@ -17,7 +17,7 @@ use axum::http::header;
 use axum::routing::{any, get};
 use std::sync::Arc;
 
-type ApiResult<T> = Result<T, AppError>;
+type ApiResult<T> = Result<T, crate::error::ServiceError>;
 
 /// Every REST operation, with its declaration.
 pub fn api() -> Api {

@@ -4,7 +4,6 @@
 //! replays exactly what a client missed.
 
 use super::{AppState, CurrentUser};
-use app::error::AppError;
 use app::model::{LayerStatus, PipelineRun, RunEventKind};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -59,7 +58,7 @@ pub async fn run_events_stream(
     CurrentUser(_): CurrentUser,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, crate::error::ServiceError> {
     state.services.get_run(&id).await?;
     let sent = headers
         .get("last-event-id")

@@ -3,6 +3,7 @@
 //! form works with JavaScript off, and a reload never re-submits.
 
 use super::{AppState, ClientAddr, CurrentUser, session_cookie};
+use crate::error::ServiceError;
 use crate::services::{star_input_from_form, tier_choice};
 use app::error::AppError;
 use app::model::*;
@@ -51,7 +52,7 @@ fn to(path: &str, key: &str, message: &str) -> Response {
 
 /// Redirects to `ok_path` with a notice, or back to `back` with the error.
 fn done<T>(
-    result: Result<T, AppError>,
+    result: Result<T, ServiceError>,
     back: &str,
     ok: impl FnOnce(T) -> (String, String),
 ) -> Response {
@@ -60,7 +61,7 @@ fn done<T>(
             let (path, notice) = ok(v);
             to(&path, "notice", &notice)
         }
-        Err(e) => to(back, "error", &e.to_string()),
+        Err(e) => to(back, "error", &e.handled().to_string()),
     }
 }
 
@@ -90,7 +91,7 @@ async fn login(
             Redirect::to("/jobs"),
         )
             .into_response(),
-        Err(AppError::RateLimited(secs)) => {
+        Err(ServiceError::Refused(AppError::RateLimited(secs))) => {
             Redirect::to(&format!("/login?retry_after={secs}")).into_response()
         }
         Err(_) => Redirect::to("/login?error=1").into_response(),
@@ -102,7 +103,7 @@ async fn logout(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Re
     if let Some(token) = super::request_token(&headers)
         && let Err(e) = s.services.logout(token).await
     {
-        return to("/jobs", "error", &e.to_string());
+        return to("/jobs", "error", &e.handled().to_string());
     }
     ([(header::SET_COOKIE, session_cookie(None, s.secure_cookies()))], Redirect::to("/login"))
         .into_response()
@@ -123,10 +124,10 @@ async fn bulk(
     let result = match action.strip_prefix("status:") {
         Some(status) => match status.parse::<JobStatus>() {
             Ok(st) => s.services.bulk_status(&user, &ids, st).await,
-            Err(e) => Err(AppError::from(e)),
+            Err(e) => Err(AppError::from(e).into()),
         },
         None if action == "delete" => s.services.bulk_delete(&user, &ids).await,
-        None => Err(AppError::Invalid(format!("unknown bulk action `{action}`"))),
+        None => Err(AppError::Invalid(format!("unknown bulk action `{action}`")).into()),
     };
     done(result, &back, |results| {
         let ok = results.iter().filter(|r| r.ok).count();
@@ -164,7 +165,7 @@ async fn edit_job(
     })();
     let result = match parsed {
         Ok(patch) => s.services.update_job(&user, &id, patch).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     done(result, &back, |_| (back.clone(), "Saved.".into()))
 }
@@ -195,7 +196,7 @@ async fn run_job(
     };
     let queued = match queued {
         Ok(tier) => s.services.enqueue_run(&user, &id, tier).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     done(queued, &back, |_| (back.clone(), "Run queued.".into()))
 }
@@ -247,7 +248,7 @@ async fn admin_action(
         let text = if text.trim().is_empty() { default.to_string() } else { text };
         crate::auth::parse_ttl(&text).map_err(|e| AppError::Invalid(format!("`{name}`: {e}")))
     };
-    let result: Result<String, AppError> = match action.as_str() {
+    let result: Result<String, ServiceError> = match action.as_str() {
         "pause" => {
             services.set_paused((&user).into(), true).await.map(|_| "Pipeline paused.".into())
         }
@@ -258,13 +259,13 @@ async fn admin_action(
             Ok(d) => services.clear_stuck((&user).into(), d).await.map(|ids| {
                 format!("{} stuck runs failed (\"Stuck processing - manual reset\").", ids.len())
             }),
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         },
         "rerun-failed" => match duration("since", RERUN_FAILED_SINCE) {
             Ok(d) => services.rerun_failed((&user).into(), d).await.map(|ids| {
                 format!("{} failed runs queued again from their failed layer.", ids.len())
             }),
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         },
         "firecrawl" => {
             let on = f.get("enabled") == "true";
@@ -284,7 +285,7 @@ async fn admin_action(
                 .await
                 .map(|n| format!("{n} cached companies deleted."))
         }
-        other => Err(AppError::NotFound(format!("no admin action `{other}`"))),
+        other => Err(AppError::NotFound(format!("no admin action `{other}`")).into()),
     };
     done(result, back, |notice| (back.to_string(), notice))
 }
@@ -308,8 +309,8 @@ async fn import_paste(
     };
     match s.services.create_job(&user, new).await {
         Ok(job) => to(&format!("/jobs/{}", job.id), "notice", "Job imported."),
-        Err(AppError::Conflict(m)) => to("/import", "error", &m),
-        Err(e) => to("/import", "error", &e.to_string()),
+        Err(ServiceError::Refused(AppError::Conflict(m))) => to("/import", "error", &m),
+        Err(e) => to("/import", "error", &e.handled().to_string()),
     }
 }
 
@@ -346,7 +347,7 @@ async fn import_file(
 ) -> Response {
     let result = match upload_text(multipart).await {
         Ok((body, kind)) => s.services.import_jobs(&user, &body, &kind).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     done(result, "/import", |rows| {
         let created = rows.iter().filter(|r| matches!(r, ImportRow::Created { .. })).count();
@@ -400,9 +401,11 @@ async fn resume(
     let result = match upload_text(multipart).await {
         Ok((text, _)) => match serde_json::from_str(&text) {
             Ok(value) => s.services.put_resume(&user, value).await,
-            Err(e) => Err(AppError::BadRequest(format!("resume.json is not valid JSON: {e}"))),
+            Err(e) => {
+                Err(AppError::BadRequest(format!("resume.json is not valid JSON: {e}")).into())
+            }
         },
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     done(result, "/profile", |_| ("/profile".into(), "Master CV replaced.".into()))
 }

@@ -5,8 +5,7 @@
 
 use super::{Layer, LayerError, LayerOutput, RunContext};
 use crate::clock::SharedClock;
-use crate::store::{self, SharedStore, StoreError};
-use app::error::AppError;
+use crate::store::{self, SharedStore, StoreError, StoreResult};
 use app::model::*;
 use app::outputs::{Dossier, RunOutputs};
 use futures_util::FutureExt;
@@ -104,13 +103,13 @@ impl Runner {
         self.looping.load(Ordering::SeqCst)
     }
 
-    pub async fn is_paused(&self) -> Result<bool, AppError> {
+    pub async fn is_paused(&self) -> StoreResult<bool> {
         Ok(crate::control::pause_state(&*self.store).await?.paused)
     }
 
     /// Claims one run and executes it to the end, in this task. Returns false when nothing
     /// was claimable. Tests drive the runner with this.
-    pub async fn step(&self) -> Result<bool, AppError> {
+    pub async fn step(&self) -> StoreResult<bool> {
         match self
             .store
             .claim_run(&self.settings.worker_id, self.settings.clock.now(), self.settings.lease)
@@ -126,7 +125,7 @@ impl Runner {
 
     /// Sends runs with expired leases back to the queue (or fails them) and moves their jobs
     /// along. Returns how many runs it changed.
-    pub async fn sweep(&self) -> Result<usize, AppError> {
+    pub async fn sweep(&self) -> StoreResult<usize> {
         let ttl = chrono::Duration::seconds(store::COMPANY_CACHE_TTL_SECONDS);
         let purged = self.store.purge_companies(self.settings.clock.now() - ttl).await?;
         if purged > 0 {
@@ -163,7 +162,7 @@ impl Runner {
                     let claimed = match self.is_paused().await {
                         Ok(false) => self.store.claim_run(&self.settings.worker_id, self.settings.clock.now(), self.settings.lease).await,
                         Ok(true) => Ok(None),
-                        Err(e) => Err(StoreError::Backend(e.to_string())),
+                        Err(e) => Err(StoreError::Backend(e.to_string().into())),
                     };
                     match claimed {
                         Ok(Some(run)) => {
@@ -191,7 +190,7 @@ impl Runner {
         self.looping.store(false, Ordering::SeqCst);
     }
 
-    async fn execute(&self, run: PipelineRun) -> Result<(), AppError> {
+    async fn execute(&self, run: PipelineRun) -> StoreResult<()> {
         self.active.fetch_add(1, Ordering::SeqCst);
         let (lost_tx, lost_rx) = watch::channel(false);
         let _executing = Executing {
@@ -238,7 +237,7 @@ impl Runner {
         &self,
         mut run: PipelineRun,
         lost: watch::Receiver<bool>,
-    ) -> Result<(), AppError> {
+    ) -> StoreResult<()> {
         let worker = self.settings.worker_id.clone();
         let Some(job) = self.store.get_job(&run.job_id).await? else {
             return self
@@ -332,12 +331,7 @@ impl Runner {
         self.finish(run, &worker, Ending::Finished(status, None)).await
     }
 
-    async fn finish(
-        &self,
-        mut run: PipelineRun,
-        worker: &str,
-        ending: Ending,
-    ) -> Result<(), AppError> {
+    async fn finish(&self, mut run: PipelineRun, worker: &str, ending: Ending) -> StoreResult<()> {
         let Ending::Finished(status, error) = ending else {
             tracing::info!(run = %run.id, "run no longer held by this worker; stopping");
             return Ok(());
@@ -372,7 +366,7 @@ impl Runner {
         job_id: &str,
         status: JobStatus,
         error: Option<String>,
-    ) -> Result<(), AppError> {
+    ) -> StoreResult<()> {
         if let Some(mut job) = self.store.get_job(job_id).await? {
             job.status = status;
             job.error = if status == JobStatus::Failed { error } else { None };

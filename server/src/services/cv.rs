@@ -5,6 +5,7 @@
 
 use super::Services;
 use crate::cv::{document_from_lines, master_cv_lines, source_label};
+use crate::error::ServiceResult;
 use crate::store::StoreError;
 use app::cv::*;
 use app::error::AppError;
@@ -35,7 +36,7 @@ fn version_not_found(job_id: &str, number: u32) -> AppError {
 impl Services {
     /// The job's tailored CV for the editor: the latest saved version, else the pipeline's
     /// draft, else the master CV.
-    pub async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {
+    pub async fn cv_editor(&self, job_id: &str) -> ServiceResult<CvEditorState> {
         let job = self.get_job(job_id).await?;
         let outputs = self.latest_outputs(job_id).await?;
         let cv = outputs.find::<OrSkipped<Cv>>().and_then(OrSkipped::done);
@@ -62,7 +63,7 @@ impl Services {
 
     /// The document a job's CV starts from: the pipeline's draft (`cv`, the CV layer's output),
     /// or the master CV.
-    async fn cv_draft(&self, cv: Option<Cv>) -> Result<(CvDocument, CvOrigin), AppError> {
+    async fn cv_draft(&self, cv: Option<Cv>) -> ServiceResult<(CvDocument, CvOrigin)> {
         let resume = self.profile().await?.resume;
         let stars = self.list_stars().await?;
         let (lines, origin) = match cv {
@@ -77,7 +78,7 @@ impl Services {
     }
 
     /// The document a job's CV PDF is printed from: the latest saved version, else the draft.
-    pub async fn cv_document(&self, job_id: &str) -> Result<CvDocument, AppError> {
+    pub async fn cv_document(&self, job_id: &str) -> ServiceResult<CvDocument> {
         Ok(match self.store.latest_cv_version(job_id).await? {
             Some(v) => v.document,
             None => {
@@ -89,7 +90,7 @@ impl Services {
 
     /// Checks a document and rewrites its provenance labels from the profile: a source that
     /// does not exist is a 422 naming the field.
-    async fn checked(&self, mut document: CvDocument) -> Result<CvDocument, AppError> {
+    async fn checked(&self, mut document: CvDocument) -> ServiceResult<CvDocument> {
         document.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
         let resume = self.profile().await?.resume;
         let stars = self.list_stars().await?;
@@ -122,7 +123,7 @@ impl Services {
         number: u32,
         document: CvDocument,
         restored_from: Option<u32>,
-    ) -> Result<CvVersionSummary, AppError> {
+    ) -> ServiceResult<CvVersionSummary> {
         let version = CvVersion {
             job_id: job_id.to_string(),
             number,
@@ -135,8 +136,9 @@ impl Services {
         match self.store.insert_cv_version(&version, KEEP_VERSIONS).await {
             Err(StoreError::Duplicate { .. }) => Err(AppError::Conflict(format!(
                 "CV version {number} of job `{job_id}` was just saved elsewhere; reload to continue"
-            ))),
-            other => other.map(|_| CvVersionSummary::from(&version)).map_err(AppError::from),
+            ))
+            .into()),
+            other => Ok(other.map(|_| CvVersionSummary::from(&version))?),
         }
     }
 
@@ -147,7 +149,7 @@ impl Services {
         user: &UserInfo,
         job_id: &str,
         save: CvSave,
-    ) -> Result<CvVersionSummary, AppError> {
+    ) -> ServiceResult<CvVersionSummary> {
         super::require_admin(user)?;
         self.get_job(job_id).await?;
         let document = self.checked(save.document).await?;
@@ -157,22 +159,23 @@ impl Services {
         {
             return Err(AppError::Conflict(format!(
                 "the CV was edited from version {base}, but version {latest} has been saved since; reload to continue"
-            )));
+            )).into());
         }
         self.insert_version(user, job_id, latest + 1, document, None).await
     }
 
-    pub async fn cv_versions(&self, job_id: &str) -> Result<Vec<CvVersionSummary>, AppError> {
+    pub async fn cv_versions(&self, job_id: &str) -> ServiceResult<Vec<CvVersionSummary>> {
         self.get_job(job_id).await?;
         Ok(self.store.list_cv_versions(job_id).await?)
     }
 
-    pub async fn cv_version(&self, job_id: &str, number: u32) -> Result<CvVersion, AppError> {
+    pub async fn cv_version(&self, job_id: &str, number: u32) -> ServiceResult<CvVersion> {
         self.get_job(job_id).await?;
-        self.store
+        Ok(self
+            .store
             .get_cv_version(job_id, number)
             .await?
-            .ok_or_else(|| version_not_found(job_id, number))
+            .ok_or_else(|| version_not_found(job_id, number))?)
     }
 
     /// Makes an old version the newest again (as a new version, so nothing is lost).
@@ -181,7 +184,7 @@ impl Services {
         user: &UserInfo,
         job_id: &str,
         number: u32,
-    ) -> Result<CvVersionSummary, AppError> {
+    ) -> ServiceResult<CvVersionSummary> {
         super::require_admin(user)?;
         let old = self.cv_version(job_id, number).await?;
         let document = self.checked(old.document).await?;
@@ -196,12 +199,12 @@ impl Services {
         job_id: &str,
         number: u32,
         sent: bool,
-    ) -> Result<CvVersionSummary, AppError> {
+    ) -> ServiceResult<CvVersionSummary> {
         super::require_admin(user)?;
         self.get_job(job_id).await?;
         let at = sent.then(crate::store::now);
         if !self.store.mark_cv_version_sent(job_id, number, at).await? {
-            return Err(version_not_found(job_id, number));
+            return Err(version_not_found(job_id, number).into());
         }
         let action = if sent { "cv.mark_sent" } else { "cv.unmark_sent" };
         self.audit(&user.actor(), action, job_id, serde_json::json!({"version": number})).await;

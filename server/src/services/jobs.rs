@@ -1,6 +1,7 @@
 //! Jobs: validation, dedupe, import, edits and bulk actions.
 
 use super::{Services, require_admin};
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 use app::error::AppError;
 use app::model::*;
@@ -213,7 +214,7 @@ fn parse_csv(body: &str) -> Result<Vec<Result<NewJob, BadValue>>, AppError> {
 }
 
 impl Services {
-    pub async fn create_job(&self, user: &UserInfo, new: NewJob) -> Result<Job, AppError> {
+    pub async fn create_job(&self, user: &UserInfo, new: NewJob) -> ServiceResult<Job> {
         require_admin(user)?;
         let job = build_job(new)?;
         self.store.insert_job(&job).await.map_err(|e| duplicate_job(e, &job))?;
@@ -227,7 +228,7 @@ impl Services {
         user: &UserInfo,
         body: &str,
         content_type: &str,
-    ) -> Result<Vec<ImportRow>, AppError> {
+    ) -> ServiceResult<Vec<ImportRow>> {
         require_admin(user)?;
         let rows = parse_import(body, content_type)?;
         let mut results = Vec::with_capacity(rows.len());
@@ -257,23 +258,23 @@ impl Services {
         Ok(results)
     }
 
-    pub async fn get_job(&self, id: &str) -> Result<Job, AppError> {
-        self.store.get_job(id).await?.ok_or_else(|| AppError::not_found("job", id))
+    pub async fn get_job(&self, id: &str) -> ServiceResult<Job> {
+        Ok(self.store.get_job(id).await?.ok_or_else(|| AppError::not_found("job", id))?)
     }
 
-    pub async fn list_jobs(&self, query: &JobQuery) -> Result<JobPage, AppError> {
+    pub async fn list_jobs(&self, query: &JobQuery) -> ServiceResult<JobPage> {
         Ok(self.store.list_jobs(query).await?)
     }
 
     /// A job with where its latest run is (`GET /api/jobs/{id}`).
-    pub async fn job_view(&self, id: &str) -> Result<JobView, AppError> {
+    pub async fn job_view(&self, id: &str) -> ServiceResult<JobView> {
         let job = self.get_job(id).await?;
         let mut latest = self.store.latest_runs(std::slice::from_ref(&job.id)).await?;
         Ok(JobView { job, latest_run: latest.pop().map(|r| RunSummary::of(&r)) })
     }
 
     /// A page of jobs, each with where its latest run is (`GET /api/jobs`).
-    pub async fn list_job_views(&self, query: &JobQuery) -> Result<Page<JobView>, AppError> {
+    pub async fn list_job_views(&self, query: &JobQuery) -> ServiceResult<Page<JobView>> {
         let page = self.list_jobs(query).await?;
         let ids: Vec<String> = page.items.iter().map(|j| j.id.clone()).collect();
         let mut latest: std::collections::HashMap<String, PipelineRun> = self
@@ -289,7 +290,7 @@ impl Services {
         }))
     }
 
-    pub async fn status_counts(&self) -> Result<Vec<StatusCount>, AppError> {
+    pub async fn status_counts(&self) -> ServiceResult<Vec<StatusCount>> {
         Ok(self.store.count_jobs_by_status().await?)
     }
 
@@ -298,7 +299,7 @@ impl Services {
         user: &UserInfo,
         id: &str,
         patch: JobPatch,
-    ) -> Result<Job, AppError> {
+    ) -> ServiceResult<Job> {
         require_admin(user)?;
         let mut job = self.get_job(id).await?;
         let now = self.now();
@@ -339,7 +340,7 @@ impl Services {
         job.updated_at = now;
         match self.store.replace_job(&job).await {
             Ok(true) => {}
-            Ok(false) => return Err(AppError::not_found("job", id)),
+            Ok(false) => return Err(AppError::not_found("job", id).into()),
             Err(e) => return Err(duplicate_job(e, &job)),
         }
         self.audit(
@@ -352,10 +353,10 @@ impl Services {
         Ok(job)
     }
 
-    pub async fn delete_job(&self, user: &UserInfo, id: &str) -> Result<(), AppError> {
+    pub async fn delete_job(&self, user: &UserInfo, id: &str) -> ServiceResult<()> {
         require_admin(user)?;
         if !self.store.delete_job(id).await? {
-            return Err(AppError::not_found("job", id));
+            return Err(AppError::not_found("job", id).into());
         }
         self.store.delete_cv_versions(id).await?;
         self.audit(&user.actor(), "job.delete", id, serde_json::Value::Null).await;
@@ -367,7 +368,7 @@ impl Services {
         user: &UserInfo,
         ids: &[String],
         status: JobStatus,
-    ) -> Result<Vec<BulkResult>, AppError> {
+    ) -> ServiceResult<Vec<BulkResult>> {
         let patch = JobPatch { status: Some(status), ..Default::default() };
         self.bulk(user, ids, |id| {
             let patch = patch.clone();
@@ -380,7 +381,7 @@ impl Services {
         &self,
         user: &UserInfo,
         ids: &[String],
-    ) -> Result<Vec<BulkResult>, AppError> {
+    ) -> ServiceResult<Vec<BulkResult>> {
         self.bulk(user, ids, |id| async move { self.delete_job(user, &id).await }).await
     }
 
@@ -389,17 +390,19 @@ impl Services {
         user: &UserInfo,
         ids: &[String],
         each: F,
-    ) -> Result<Vec<BulkResult>, AppError>
+    ) -> ServiceResult<Vec<BulkResult>>
     where
         F: Fn(String) -> Fut,
-        Fut: std::future::Future<Output = Result<(), AppError>>,
+        Fut: std::future::Future<Output = ServiceResult<()>>,
     {
         require_admin(user)?;
         if ids.is_empty() {
-            return Err(AppError::Invalid("`ids` must name at least one job".into()));
+            return Err(AppError::Invalid("`ids` must name at least one job".into()).into());
         }
         if ids.len() > MAX_BULK_IDS {
-            return Err(AppError::TooLarge(format!("at most {MAX_BULK_IDS} ids per bulk action")));
+            return Err(
+                AppError::TooLarge(format!("at most {MAX_BULK_IDS} ids per bulk action")).into()
+            );
         }
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
@@ -422,7 +425,7 @@ fn set_status(job: &mut Job, status: JobStatus) {
     }
 }
 
-fn duplicate_job(e: StoreError, job: &Job) -> AppError {
+fn duplicate_job(e: StoreError, job: &Job) -> ServiceError {
     match e {
         StoreError::Duplicate { existing_id, .. } => AppError::Conflict(match existing_id {
             Some(id) => {
@@ -432,7 +435,8 @@ fn duplicate_job(e: StoreError, job: &Job) -> AppError {
                 "a job with the same company, title and location already exists ({})",
                 job.dedupe_key
             ),
-        }),
+        })
+        .into(),
         other => other.into(),
     }
 }

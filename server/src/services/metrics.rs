@@ -2,6 +2,7 @@
 //! `/api/health`.
 
 use super::Services;
+use crate::error::ServiceResult;
 use crate::providers::breaker::BreakerStatus;
 use crate::providers::firecrawl::FireCrawlUse;
 use crate::providers::headers::RateLimit;
@@ -121,7 +122,7 @@ impl Services {
     }
 
     /// `GET /api/metrics`.
-    pub async fn metrics(&self) -> Result<Metrics, AppError> {
+    pub async fn metrics(&self) -> ServiceResult<Metrics> {
         let llm = &self.providers.llm;
         let mut rate_limits = BTreeMap::new();
         let mut circuit_breakers = BTreeMap::new();
@@ -256,7 +257,7 @@ impl Exposition {
 
 impl Services {
     /// `GET /metrics`: what `/api/metrics` and `/api/health` say, for Prometheus.
-    pub async fn prometheus(&self) -> Result<String, AppError> {
+    pub async fn prometheus(&self) -> ServiceResult<String> {
         let m = self.metrics().await?;
         let health = self.health().await;
         let mut out = Exposition(Registry::with_prefix("jobintel"));

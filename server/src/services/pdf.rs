@@ -3,7 +3,7 @@
 
 use super::Services;
 use crate::cv::master_cv_lines;
-use crate::pdf::PdfError;
+use crate::error::ServiceResult;
 use app::cv::{CvDocument, CvHeader, CvItem, CvSection, CvSettings, Font, Paper, SectionKind};
 use app::error::AppError;
 use app::model::*;
@@ -14,19 +14,6 @@ use serde::Deserialize;
 pub struct Pdf {
     pub file_name: String,
     pub bytes: Vec<u8>,
-}
-
-impl From<PdfError> for AppError {
-    fn from(e: PdfError) -> Self {
-        match e {
-            PdfError::Busy => AppError::Busy(5),
-            PdfError::Timeout(_) => AppError::Timeout(e.to_string()),
-            PdfError::Unavailable(_) => {
-                tracing::error!(error = %e, "PDF renderer");
-                AppError::Unavailable(e.to_string())
-            }
-        }
-    }
 }
 
 /// `CV_<Company>_<Role>.pdf`: words joined by `_`, characters a file system dislikes dropped.
@@ -89,7 +76,7 @@ fn text_doc(name: &str, headline: &str, text: &str) -> CvDocument {
 
 impl Services {
     /// The admin's "restart PDF renderer": the next render launches a fresh Chromium.
-    pub async fn restart_pdf(&self, actor: &UserInfo) -> Result<(), AppError> {
+    pub async fn restart_pdf(&self, actor: &UserInfo) -> ServiceResult<()> {
         super::require_admin(actor)?;
         self.pdf.restart().await;
         self.audit(&actor.actor(), "pdf.restart", "pdf_service", serde_json::json!({})).await;
@@ -99,7 +86,7 @@ impl Services {
     /// The newest output of each of `layers` among the job's finished runs (one store read).
     /// What the job's finished runs produced: each layer's output from the newest finished
     /// run that has one.
-    pub(super) async fn latest_outputs(&self, job_id: &str) -> Result<RunOutputs, AppError> {
+    pub(super) async fn latest_outputs(&self, job_id: &str) -> ServiceResult<RunOutputs> {
         let runs = self
             .list_runs(RunQuery { job_id: Some(job_id.into()), limit: 20, ..Default::default() })
             .await?;
@@ -120,7 +107,7 @@ impl Services {
     pub(super) async fn latest_output<T: LayerOutputType>(
         &self,
         job_id: &str,
-    ) -> Result<Option<T>, AppError> {
+    ) -> ServiceResult<Option<T>> {
         Ok(self.latest_outputs(job_id).await?.find())
     }
 
@@ -138,7 +125,7 @@ impl Services {
         mut doc: CvDocument,
         title: &str,
         overrides: &PrintOverrides,
-    ) -> Result<Vec<u8>, AppError> {
+    ) -> ServiceResult<Vec<u8>> {
         overrides.apply(&mut doc.settings)?;
         let pdf = self.pdf.render(&crate::pdf::print::page(&doc, title)).await?;
         Ok(crate::pdf::info::with_info(pdf, title, &doc.header.name))
@@ -146,11 +133,7 @@ impl Services {
 
     /// The job's CV as the editor last saved it (the pipeline's draft, or the master CV,
     /// before the first save).
-    pub async fn job_cv_pdf(
-        &self,
-        job_id: &str,
-        overrides: &PrintOverrides,
-    ) -> Result<Pdf, AppError> {
+    pub async fn job_cv_pdf(&self, job_id: &str, overrides: &PrintOverrides) -> ServiceResult<Pdf> {
         let job = self.get_job(job_id).await?;
         let doc = self.cv_document(job_id).await?;
         let title = format!("CV — {} — {}", job.title, job.company);
@@ -162,7 +145,7 @@ impl Services {
         &self,
         job_id: &str,
         overrides: &PrintOverrides,
-    ) -> Result<Pdf, AppError> {
+    ) -> ServiceResult<Pdf> {
         let job = self.get_job(job_id).await?;
         let letter = self.latest_output::<OrSkipped<Letter>>(job_id).await?;
         let letter = letter.and_then(OrSkipped::done).ok_or_else(|| {
@@ -181,7 +164,7 @@ impl Services {
         &self,
         job_id: &str,
         overrides: &PrintOverrides,
-    ) -> Result<Pdf, AppError> {
+    ) -> ServiceResult<Pdf> {
         let job = self.get_job(job_id).await?;
         let dossier = self.latest_output::<Dossier>(job_id).await?.ok_or_else(|| {
             AppError::NotFound(format!("job `{job_id}` has no dossier yet; run the pipeline first"))
@@ -193,7 +176,7 @@ impl Services {
         Ok(Pdf { file_name: file_name("Dossier", &job.company, &job.title), bytes })
     }
 
-    pub async fn master_cv_pdf(&self, overrides: &PrintOverrides) -> Result<Pdf, AppError> {
+    pub async fn master_cv_pdf(&self, overrides: &PrintOverrides) -> ServiceResult<Pdf> {
         let resume = self.profile().await?.resume;
         let stars = self.list_stars().await?;
         let name = self.candidate_name().await;

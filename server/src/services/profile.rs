@@ -2,6 +2,7 @@
 
 use super::jobs::split_list;
 use super::{Services, require_admin};
+use crate::error::ServiceResult;
 use crate::store;
 use app::error::AppError;
 use app::model::*;
@@ -172,7 +173,7 @@ pub fn star_input_from_form(get: impl Fn(&str) -> String) -> StarInput {
 
 impl Services {
     /// The master CV; an empty one until a CV is imported or the basics are saved.
-    pub async fn profile(&self) -> Result<Profile, AppError> {
+    pub async fn profile(&self) -> ServiceResult<Profile> {
         Ok(self
             .store
             .get_profile()
@@ -180,7 +181,7 @@ impl Services {
             .unwrap_or_else(|| Profile { resume: Resume::empty(), updated_at: self.now() }))
     }
 
-    pub async fn put_resume(&self, user: &UserInfo, resume: Value) -> Result<Profile, AppError> {
+    pub async fn put_resume(&self, user: &UserInfo, resume: Value) -> ServiceResult<Profile> {
         require_admin(user)?;
         let resume = check_resume(&resume)?;
         let profile = Profile { resume, updated_at: self.now() };
@@ -190,11 +191,7 @@ impl Services {
     }
 
     /// Saves the basics into the stored resume, keeping everything else in it.
-    pub async fn update_basics(
-        &self,
-        user: &UserInfo,
-        b: ProfileBasics,
-    ) -> Result<Profile, AppError> {
+    pub async fn update_basics(&self, user: &UserInfo, b: ProfileBasics) -> ServiceResult<Profile> {
         require_admin(user)?;
         let b = ProfileBasics {
             name: b.name.trim().into(),
@@ -224,12 +221,12 @@ impl Services {
         Ok(profile)
     }
 
-    pub async fn list_stars(&self) -> Result<Vec<StarRecord>, AppError> {
+    pub async fn list_stars(&self) -> ServiceResult<Vec<StarRecord>> {
         Ok(self.store.list_stars().await?)
     }
 
-    pub async fn get_star(&self, id: &str) -> Result<StarRecord, AppError> {
-        self.store.get_star(id).await?.ok_or_else(|| AppError::not_found("STAR record", id))
+    pub async fn get_star(&self, id: &str) -> ServiceResult<StarRecord> {
+        Ok(self.store.get_star(id).await?.ok_or_else(|| AppError::not_found("STAR record", id))?)
     }
 
     /// Creates (`id` None) or replaces a STAR record.
@@ -238,7 +235,7 @@ impl Services {
         user: &UserInfo,
         id: Option<&str>,
         input: StarInput,
-    ) -> Result<StarRecord, AppError> {
+    ) -> ServiceResult<StarRecord> {
         require_admin(user)?;
         let (id, created_at) = match id {
             Some(id) => (id.to_string(), self.get_star(id).await?.created_at),
@@ -250,10 +247,10 @@ impl Services {
         Ok(star)
     }
 
-    pub async fn delete_star(&self, user: &UserInfo, id: &str) -> Result<(), AppError> {
+    pub async fn delete_star(&self, user: &UserInfo, id: &str) -> ServiceResult<()> {
         require_admin(user)?;
         if !self.store.delete_star(id).await? {
-            return Err(AppError::not_found("STAR record", id));
+            return Err(AppError::not_found("STAR record", id).into());
         }
         self.audit(&user.actor(), "star.delete", id, Value::Null).await;
         Ok(())

@@ -1,6 +1,7 @@
 //! Pipeline runs: queueing, cancel, retry, pause and the runbook's recovery procedures.
 
 use super::{Actor, Services, require_admin};
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 use app::error::AppError;
 use app::model::*;
@@ -20,18 +21,18 @@ pub fn tier_choice(text: &str) -> Result<TierChoice, AppError> {
 }
 
 impl Services {
-    pub async fn paused(&self) -> Result<bool, AppError> {
+    pub async fn paused(&self) -> ServiceResult<bool> {
         Ok(self.pause_state().await?.0)
     }
 
     /// Paused or not, and why when the pipeline paused itself.
-    pub async fn pause_state(&self) -> Result<(bool, Option<String>), AppError> {
+    pub async fn pause_state(&self) -> ServiceResult<(bool, Option<String>)> {
         let state = self.providers.control.pause_state().await?;
         Ok((state.paused, state.reason))
     }
 
     /// Pauses or resumes claiming runs (PDF export keeps working). `actor` None is the CLI.
-    pub async fn set_paused(&self, actor: Actor<'_>, paused: bool) -> Result<(), AppError> {
+    pub async fn set_paused(&self, actor: Actor<'_>, paused: bool) -> ServiceResult<()> {
         let who = actor.admin()?;
         self.providers.control.set_paused(paused).await?;
         self.audit(
@@ -51,13 +52,14 @@ impl Services {
         user: &UserInfo,
         job_id: &str,
         tier: TierChoice,
-    ) -> Result<PipelineRun, AppError> {
+    ) -> ServiceResult<PipelineRun> {
         require_admin(user)?;
         let mut job = self.get_job(job_id).await?;
         if self.paused().await? {
             return Err(AppError::Unavailable(
                 "the pipeline is paused; resume it to queue runs".into(),
-            ));
+            )
+            .into());
         }
         let run =
             PipelineRun::queued(store::new_id(), job.id.clone(), tier, MAX_ATTEMPTS, self.now());
@@ -71,23 +73,24 @@ impl Services {
         Ok(run)
     }
 
-    async fn insert_run(&self, run: &PipelineRun) -> Result<(), AppError> {
+    async fn insert_run(&self, run: &PipelineRun) -> ServiceResult<()> {
         self.store.insert_run(run).await.map_err(|e| match e {
             StoreError::Duplicate { existing_id, .. } => AppError::Conflict(format!(
                 "job `{}` already has an active run{}",
                 run.job_id,
                 existing_id.map(|id| format!(": {id}")).unwrap_or_default()
-            )),
+            ))
+            .into(),
             other => other.into(),
         })
     }
 
-    pub async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError> {
-        self.store.get_run(id).await?.ok_or_else(|| AppError::not_found("pipeline run", id))
+    pub async fn get_run(&self, id: &str) -> ServiceResult<PipelineRun> {
+        Ok(self.store.get_run(id).await?.ok_or_else(|| AppError::not_found("pipeline run", id))?)
     }
 
     /// Cancels a queued or processing run; 409 when it already finished.
-    pub async fn cancel_run(&self, user: &UserInfo, id: &str) -> Result<PipelineRun, AppError> {
+    pub async fn cancel_run(&self, user: &UserInfo, id: &str) -> ServiceResult<PipelineRun> {
         require_admin(user)?;
         let run = self
             .store
@@ -98,7 +101,8 @@ impl Services {
             return Err(AppError::Conflict(format!(
                 "run `{id}` already finished ({})",
                 run.status
-            )));
+            ))
+            .into());
         }
         if let Some(mut job) = self.store.get_job(&run.job_id).await? {
             job.status = JobStatus::New;
@@ -111,19 +115,21 @@ impl Services {
 
     /// Queues a new run of a failed (or cancelled) run's job that starts at the layer that
     /// failed: the layers before it are copied over and not run again.
-    pub async fn retry_run(&self, actor: Actor<'_>, id: &str) -> Result<PipelineRun, AppError> {
+    pub async fn retry_run(&self, actor: Actor<'_>, id: &str) -> ServiceResult<PipelineRun> {
         let who = actor.admin()?;
         let old = self.get_run(id).await?;
         if !matches!(old.status, RunStatus::Failed | RunStatus::Cancelled) {
             return Err(AppError::Conflict(format!(
                 "only failed or cancelled runs are retried; `{id}` is {}",
                 old.status
-            )));
+            ))
+            .into());
         }
         if self.paused().await? {
             return Err(AppError::Unavailable(
                 "the pipeline is paused; resume it to queue runs".into(),
-            ));
+            )
+            .into());
         }
         let mut run = PipelineRun::queued(
             store::new_id(),
@@ -150,7 +156,7 @@ impl Services {
         &self,
         actor: Actor<'_>,
         older_than: chrono::Duration,
-    ) -> Result<Vec<String>, AppError> {
+    ) -> ServiceResult<Vec<String>> {
         let who = actor.admin()?;
         let threshold = self.now() - older_than;
         let processing =
@@ -203,7 +209,7 @@ impl Services {
         &self,
         actor: Actor<'_>,
         since: chrono::Duration,
-    ) -> Result<Vec<String>, AppError> {
+    ) -> ServiceResult<Vec<String>> {
         let threshold = self.now() - since;
         let failed = self.store.list_runs(&RunQuery::with_status(RunStatus::Failed, 200)).await?;
         let mut queued = Vec::new();
@@ -214,7 +220,7 @@ impl Services {
             }
             match self.retry_run(actor, &run.id).await {
                 Ok(new) => queued.push(new.id),
-                Err(AppError::Conflict(_)) => {}
+                Err(ServiceError::Refused(AppError::Conflict(_))) => {}
                 Err(e) => return Err(e),
             }
         }

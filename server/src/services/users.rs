@@ -7,6 +7,7 @@
 
 use super::{Actor, Services};
 use crate::auth::{self, hash_password, verify_password};
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::{self, User};
 use app::error::AppError;
 use app::model::{Role, Session, SessionKind, UserInfo};
@@ -51,7 +52,7 @@ impl Services {
         username: &str,
         role: Role,
         password: String,
-    ) -> Result<UserInfo, AppError> {
+    ) -> ServiceResult<UserInfo> {
         let who = actor.admin()?;
         validate_username(username)?;
         auth::validate_password(&password)?;
@@ -67,7 +68,7 @@ impl Services {
         };
         self.store.insert_user(&user).await.map_err(|e| match e {
             store::StoreError::Duplicate { .. } => {
-                AppError::Conflict(format!("user `{username}` already exists"))
+                ServiceError::from(AppError::Conflict(format!("user `{username}` already exists")))
             }
             other => other.into(),
         })?;
@@ -75,7 +76,7 @@ impl Services {
         Ok(UserInfo::new(user.username, role))
     }
 
-    pub async fn list_users(&self) -> Result<Vec<UserInfo>, AppError> {
+    pub async fn list_users(&self) -> ServiceResult<Vec<UserInfo>> {
         Ok(self
             .store
             .list_users()
@@ -86,11 +87,11 @@ impl Services {
     }
 
     /// Sets a password and ends every session of the user.
-    pub async fn set_password(&self, username: &str, password: String) -> Result<(), AppError> {
+    pub async fn set_password(&self, username: &str, password: String) -> ServiceResult<()> {
         auth::validate_password(&password)?;
         let hash = hash_password(password).await?;
         if !self.store.set_password_hash(username, &hash).await? {
-            return Err(AppError::not_found("user", username));
+            return Err(AppError::not_found("user", username).into());
         }
         let ended = self.end_sessions_of(username).await?;
         self.audit("cli", "user.set_password", username, json!({"sessions_ended": ended})).await;
@@ -103,10 +104,10 @@ impl Services {
         actor: Actor<'_>,
         username: &str,
         role: Role,
-    ) -> Result<(), AppError> {
+    ) -> ServiceResult<()> {
         let who = actor.admin()?;
         if !self.store.set_role(username, role).await? {
-            return Err(AppError::not_found("user", username));
+            return Err(AppError::not_found("user", username).into());
         }
         let ended = self.end_sessions_of(username).await?;
         self.audit(&who, "user.set_role", username, json!({"role": role, "sessions_ended": ended}))
@@ -120,10 +121,10 @@ impl Services {
         actor: Actor<'_>,
         username: &str,
         disabled: bool,
-    ) -> Result<(), AppError> {
+    ) -> ServiceResult<()> {
         let who = actor.admin()?;
         if !self.store.set_disabled(username, disabled).await? {
-            return Err(AppError::not_found("user", username));
+            return Err(AppError::not_found("user", username).into());
         }
         let ended = if disabled { self.end_sessions_of(username).await? } else { 0 };
         let action = if disabled { "user.disable" } else { "user.enable" };
@@ -132,17 +133,17 @@ impl Services {
     }
 
     /// Ends every session of a user (`jobintel user revoke`); returns how many.
-    pub async fn revoke_user(&self, actor: Actor<'_>, username: &str) -> Result<u64, AppError> {
+    pub async fn revoke_user(&self, actor: Actor<'_>, username: &str) -> ServiceResult<u64> {
         let who = actor.admin()?;
         if self.store.get_user(username).await?.is_none() {
-            return Err(AppError::not_found("user", username));
+            return Err(AppError::not_found("user", username).into());
         }
         let ended = self.end_sessions_of(username).await?;
         self.audit(&who, "user.revoke", username, json!({"sessions_ended": ended})).await;
         Ok(ended)
     }
 
-    async fn end_sessions_of(&self, username: &str) -> Result<u64, AppError> {
+    async fn end_sessions_of(&self, username: &str) -> ServiceResult<u64> {
         let ended = self.store.revoke_user_sessions(username, self.now()).await?;
         self.auth.sessions.forget(None, username);
         Ok(ended)
@@ -157,13 +158,13 @@ impl Services {
         username: &str,
         password: &str,
         client: &str,
-    ) -> Result<String, AppError> {
+    ) -> ServiceResult<String> {
         let keys = [format!("user:{username}"), format!("ip:{client}")];
         self.auth.limiter.check(&keys, self.now())?;
         let refused = || AppError::Unauthorized("wrong username or password".into());
         if username.len() > 64 || password.len() > auth::PASSWORD_MAX {
             self.auth.limiter.record_failure(&keys, self.now());
-            return Err(refused());
+            return Err(refused().into());
         }
         let user = self.store.get_user(username).await?;
         let hash = user
@@ -177,7 +178,7 @@ impl Services {
                 let session = self.open_session(&u.username, SessionKind::SignIn, "", client, ttl);
                 self.store.insert_session(&session).await?;
                 self.audit(&u.username, "auth.login", &u.username, json!({"client": client})).await;
-                self.auth.issue(&session)
+                Ok(self.auth.issue(&session)?)
             }
             other => {
                 self.auth.limiter.record_failure(&keys, self.now());
@@ -189,7 +190,7 @@ impl Services {
                 tracing::warn!(username, client, reason, "failed login");
                 let details = json!({"client": client, "reason": reason});
                 self.audit(username, "auth.login_failed", username, details).await;
-                Err(refused())
+                Err(refused().into())
             }
         }
     }
@@ -217,7 +218,7 @@ impl Services {
 
     /// The caller behind a token: its session must be live and its user enabled; the role is
     /// the stored one. Checked sessions are trusted for `auth::SESSION_CACHE_TTL`.
-    pub async fn authenticate(&self, token: &str) -> Result<UserInfo, AppError> {
+    pub async fn authenticate(&self, token: &str) -> ServiceResult<UserInfo> {
         let claims = self.auth.verify(token, self.now())?;
         if let Some(user) = self.auth.sessions.get(&claims.sid, self.now()) {
             return Ok(user);
@@ -244,7 +245,7 @@ impl Services {
     }
 
     /// Signs out: ends the token's session. A token that no longer verifies has nothing to end.
-    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
+    pub async fn logout(&self, token: &str) -> ServiceResult<()> {
         let Ok(claims) = self.auth.verify(token, self.now()) else { return Ok(()) };
         if self.store.revoke_session(&claims.sid, self.now()).await? {
             self.audit(&claims.sub, "auth.logout", &claims.sub, json!({"session": claims.sid}))
@@ -261,7 +262,7 @@ impl Services {
         username: &str,
         ttl: chrono::Duration,
         name: &str,
-    ) -> Result<(String, Session), AppError> {
+    ) -> ServiceResult<(String, Session)> {
         validate_token_name(name)?;
         let user = self
             .store
@@ -269,7 +270,7 @@ impl Services {
             .await?
             .ok_or_else(|| AppError::not_found("user", username))?;
         if user.disabled {
-            return Err(AppError::Conflict(format!("user `{username}` is disabled")));
+            return Err(AppError::Conflict(format!("user `{username}` is disabled")).into());
         }
         let session = self.open_session(&user.username, SessionKind::Token, name, "cli", ttl);
         self.store.insert_session(&session).await?;
@@ -285,7 +286,7 @@ impl Services {
         actor: Actor<'_>,
         username: Option<&str>,
         tokens_only: bool,
-    ) -> Result<Vec<Session>, AppError> {
+    ) -> ServiceResult<Vec<Session>> {
         actor.admin()?;
         let mut sessions = self.store.list_sessions(username, self.now()).await?;
         sessions.retain(|s| !tokens_only || s.kind == SessionKind::Token);
@@ -293,12 +294,12 @@ impl Services {
     }
 
     /// Ends one session or token by id.
-    pub async fn revoke_session(&self, actor: Actor<'_>, id: &str) -> Result<(), AppError> {
+    pub async fn revoke_session(&self, actor: Actor<'_>, id: &str) -> ServiceResult<()> {
         let who = actor.admin()?;
         let session =
             self.store.get_session(id).await?.ok_or_else(|| AppError::not_found("session", id))?;
         if !self.store.revoke_session(id, self.now()).await? {
-            return Err(AppError::Conflict(format!("session `{id}` has already ended")));
+            return Err(AppError::Conflict(format!("session `{id}` has already ended")).into());
         }
         self.auth.sessions.forget(Some(id), &session.username);
         let details = json!({"kind": session.kind, "name": session.name});

@@ -15,16 +15,16 @@ pub struct MongoStore {
     db: Database,
 }
 
-fn backend(e: impl fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn backend(e: impl Into<BoxError>) -> StoreError {
+    StoreError::Backend(e.into())
 }
 
 fn mongo_err(e: mongodb::error::Error) -> StoreError {
     match *e.kind {
         ErrorKind::ServerSelection { .. }
         | ErrorKind::Io(_)
-        | ErrorKind::ConnectionPoolCleared { .. } => StoreError::Unavailable(e.to_string()),
-        _ => StoreError::Backend(e.to_string()),
+        | ErrorKind::ConnectionPoolCleared { .. } => StoreError::Unavailable(e.into()),
+        _ => StoreError::Backend(e.into()),
     }
 }
 
@@ -221,7 +221,7 @@ impl MongoStore {
     pub async fn connect(uri: &str, database: &str) -> StoreResult<Self> {
         let mut options = ClientOptions::parse(uri)
             .await
-            .map_err(|e| StoreError::Unavailable(format!("invalid MONGODB_URI: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("invalid MONGODB_URI: {e}").into()))?;
         options.app_name = Some("jobintel".into());
         options.server_selection_timeout = Some(Duration::from_secs(5));
         options.connect_timeout = Some(Duration::from_secs(5));
@@ -642,7 +642,7 @@ impl RunStore for MongoStore {
                 return Ok(Some(next));
             }
         }
-        Err(StoreError::Backend(format!("run {id} kept changing; stop not applied")))
+        Err(backend(format!("run {id} kept changing; stop not applied")))
     }
 }
 

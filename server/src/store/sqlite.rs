@@ -97,8 +97,8 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
 }
 
-fn backend(e: impl fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn backend(e: impl Into<BoxError>) -> StoreError {
+    StoreError::Backend(e.into())
 }
 
 fn to_json<T: Serialize>(v: &T) -> StoreResult<String> {
@@ -182,7 +182,7 @@ impl SqliteStore {
         let path = dir.join("jobintel.sqlite3");
         let conn = tokio::task::spawn_blocking(move || -> StoreResult<Connection> {
             let mut conn = Connection::open(&path).map_err(|e| {
-                StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
+                StoreError::Unavailable(format!("cannot open {}: {e}", path.display()).into())
             })?;
             conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
             conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
@@ -538,7 +538,7 @@ impl RunStore for SqliteStore {
 
     /// One query for a page of jobs: the newest run of each id (by the `runs_job` index).
     async fn latest_runs(&self, job_ids: &[String]) -> StoreResult<Vec<PipelineRun>> {
-        let ids = serde_json::to_string(job_ids).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let ids = serde_json::to_string(job_ids).map_err(backend)?;
         self.with(move |c| {
             let sql = format!(
                 "{RUN_SELECT} WHERE id IN (SELECT (SELECT r.id FROM pipeline_runs r \

@@ -213,7 +213,8 @@ async fn clear_stuck(
         (Some(_), Some(_)) => {
             return Err(AppError::Invalid(
                 "give `older_than` or `older_than_minutes`, not both".into(),
-            ));
+            )
+            .into());
         }
         (Some(text), None) => crate::auth::parse_ttl(&text)
             .map_err(|e| AppError::Invalid(format!("`older_than`: {e}")))?,
@@ -248,7 +249,7 @@ async fn clear_company_cache(
     for (k, v) in pairs {
         match k.as_str() {
             "company" => company = Some(v),
-            _ => return Err(AppError::BadRequest(format!("invalid query parameter `{k}`"))),
+            _ => return Err(AppError::BadRequest(format!("invalid query parameter `{k}`")).into()),
         }
     }
     let deleted = s.services.clear_company_cache((&user).into(), company.as_deref()).await?;
@@ -301,7 +302,8 @@ async fn list_sessions(
             other => {
                 return Err(AppError::BadRequest(format!(
                     "unknown parameter `{other}`; use username or tokens_only"
-                )));
+                ))
+                .into());
             }
         }
     }

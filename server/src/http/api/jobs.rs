@@ -123,7 +123,8 @@ async fn list_jobs(
     State(s): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<Page<JobView>>> {
-    let query = JobQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let query = JobQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(AppError::from)?;
     Ok(Json(s.services.list_job_views(&query).await?))
 }
 

@@ -191,13 +191,13 @@ async fn queue_runs(
     ApiJson(req): ApiJson<BulkRunRequest>,
 ) -> ApiResult<Json<BulkQueued>> {
     if req.job_ids.is_empty() || req.job_ids.len() > 500 {
-        return Err(AppError::Invalid("`job_ids` must name 1–500 jobs".into()));
+        return Err(AppError::Invalid("`job_ids` must name 1–500 jobs".into()).into());
     }
     let tier = tier_choice(&req.tier);
     let mut results = Vec::with_capacity(req.job_ids.len());
     for id in req.job_ids {
         let queued = match &tier {
-            Ok(tier) => s.services.enqueue_run(&user, &id, *tier).await,
+            Ok(tier) => s.services.enqueue_run(&user, &id, *tier).await.map_err(|e| e.handled()),
             Err(e) => Err(e.clone()),
         };
         results.push(match queued {
@@ -225,7 +225,8 @@ async fn list_runs(
     State(s): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Json<RunList>> {
-    let filter = RunQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let filter = RunQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(AppError::from)?;
     let runs = s.services.list_runs(filter).await?;
     Ok(Json(RunList { count: runs.len(), runs }))
 }
