@@ -85,7 +85,7 @@ pub async fn list_runs(query: RunQuery) -> Result<Vec<PipelineRun>, AppError> {
 }
 
 #[server(prefix = "/sfn")]
-pub async fn get_metrics() -> Result<serde_json::Value, AppError> {
+pub async fn get_metrics() -> Result<Metrics, AppError> {
     let (backend, _) = ssr::session().await?;
     backend.metrics().await
 }

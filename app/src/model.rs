@@ -8,11 +8,13 @@ use std::fmt;
 
 mod health;
 mod jobs;
+mod metrics;
 mod runs;
 mod users;
 
 pub use health::*;
 pub use jobs::*;
+pub use metrics::*;
 pub use runs::*;
 pub use users::*;
 

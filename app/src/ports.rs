@@ -25,7 +25,7 @@ pub trait Backend: Send + Sync {
     async fn runs(&self, query: RunQuery) -> Result<Vec<PipelineRun>, AppError>;
     async fn get_run(&self, id: &str) -> Result<PipelineRun, AppError>;
     /// `/api/metrics`: rate limits, LLM cost, breakers, pipeline figures and alerts.
-    async fn metrics(&self) -> Result<serde_json::Value, AppError>;
+    async fn metrics(&self) -> Result<Metrics, AppError>;
     /// The CV editor: the job's CV document, its versions, saving, restoring, marking sent.
     async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError>;
     async fn save_cv(

@@ -58,9 +58,8 @@ impl Backend for Services {
         Services::get_run(self, id).await.map_err(ServiceError::handled)
     }
 
-    async fn metrics(&self) -> Result<serde_json::Value, AppError> {
-        let metrics = Services::metrics(self).await.map_err(ServiceError::handled)?;
-        serde_json::to_value(metrics).map_err(|e| AppError::Internal(format!("metrics: {e}")))
+    async fn metrics(&self) -> Result<Metrics, AppError> {
+        Services::metrics(self).await.map_err(ServiceError::handled)
     }
 
     async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError> {

@@ -12,7 +12,7 @@ mod users;
 
 pub use cv::KEEP_VERSIONS;
 pub use jobs::{build_job, dedupe_key, parse_import, split_list};
-pub use metrics::Metrics;
+
 pub use pdf::{Pdf, PrintOverrides, file_name};
 pub use profile::{build_star, star_input_from_form};
 pub use runs::{MAX_ATTEMPTS, STUCK_ERROR, tier_choice};

@@ -2,7 +2,6 @@ use crate::components::{Layout, PageTitle};
 use crate::functions::{get_health, get_metrics};
 use crate::model::*;
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// The operations runbook as buttons: each form posts to `/forms/admin/…`, which calls the
 /// same service as the admin API and the `jobintel admin` CLI. Viewers see the state; the
@@ -33,12 +32,12 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
-fn money(v: &Value) -> String {
-    v.as_f64().map_or("–".into(), |x| format!("${x:.4}"))
+fn money(v: f64) -> String {
+    format!("${v:.4}")
 }
 
 #[component]
-fn Procedures(health: Health, metrics: Value) -> impl IntoView {
+fn Procedures(health: Health, metrics: Metrics) -> impl IntoView {
     let runner = health.runner.clone();
     let pipeline_state = if runner.paused {
         format!(
@@ -49,31 +48,18 @@ fn Procedures(health: Health, metrics: Value) -> impl IntoView {
         "Running".to_string()
     };
     let firecrawl = health.firecrawl.status.as_str();
-    let cost = &metrics["llm_cost"];
-    let breakers: Vec<(String, String, String)> = metrics["circuit_breakers"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(name, b)| {
-            (
-                name.clone(),
-                b["state"].as_str().unwrap_or_default().to_string(),
-                b["reason"].as_str().unwrap_or_default().to_string(),
-            )
-        })
+    let cost = &metrics.llm_cost;
+    let breakers: Vec<(String, String, String)> = metrics
+        .circuit_breakers
+        .iter()
+        .map(|(name, b)| (name.clone(), b.state.to_string(), b.reason.clone().unwrap_or_default()))
         .collect();
-    let alerts: Vec<String> = metrics["alerts"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let alerts: Vec<String> = metrics
+        .alerts
+        .iter()
         .map(|a| {
-            format!(
-                "{} · {} · {}: {}",
-                a["at"].as_str().unwrap_or_default(),
-                a["provider"].as_str().unwrap_or_default(),
-                a["kind"].as_str().unwrap_or_default(),
-                a["message"].as_str().unwrap_or_default()
-            )
+            let at = a.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            format!("{at} · {} · {}: {}", a.provider, a.kind, a.message)
         })
         .collect();
     view! {
@@ -103,10 +89,10 @@ fn Procedures(health: Health, metrics: Value) -> impl IntoView {
         <section class="card" data-testid="admin-providers">
             <h2>"Providers and cost"</h2>
             <p>
-                "LLM: " <b>{health.llm.status.as_str()}</b> " · spent today " {money(&cost["today_usd"])}
-                " · last 7 days " {money(&cost["last_7_days_usd"])} " · per run p95 "
-                {money(&cost["per_run_p95_usd"])} " · daily budget "
-                {cost["daily_budget_usd"].as_f64().map_or("none".to_string(), |b| format!("${b:.2}"))}
+                "LLM: " <b>{health.llm.status.as_str()}</b> " · spent today " {money(cost.today_usd)}
+                " · last 7 days " {money(cost.last_7_days_usd)} " · per run p95 "
+                {money(cost.per_run_p95_usd)} " · daily budget "
+                {cost.daily_budget_usd.map_or("none".to_string(), |b| format!("${b:.2}"))}
             </p>
             {(!breakers.is_empty()).then(|| view! {
                 <table class="services">

@@ -7,22 +7,9 @@
 
 use crate::clock::SharedClock;
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
 use std::sync::Mutex;
 
-pub use app::model::BreakerState;
-
-/// What `/api/metrics` and `/api/health` show.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct BreakerStatus {
-    pub state: BreakerState,
-    /// Consecutive failures since the last success.
-    pub failures: u32,
-    pub opened_at: Option<DateTime<Utc>>,
-    pub next_try_at: Option<DateTime<Utc>>,
-    /// Why it opened, e.g. "insufficient_quota".
-    pub reason: Option<String>,
-}
+pub use app::model::{BreakerState, BreakerStatus};
 
 #[derive(Debug)]
 struct Inner {

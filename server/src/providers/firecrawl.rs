@@ -9,6 +9,7 @@ use super::headers;
 use crate::clock::SharedClock;
 use crate::control::{self, FirecrawlSwitch};
 use crate::store::SharedStore;
+pub use app::model::{FireCrawlUse, Window};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -59,15 +60,6 @@ pub struct FireCrawl {
     store: SharedStore,
     breaker: Breaker,
     usage: Mutex<Usage>,
-}
-
-/// What `/api/metrics` shows under `rate_limits.firecrawl`.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct FireCrawlUse {
-    pub per_minute: Value,
-    pub per_day: Value,
-    pub credits_used_today: u64,
-    pub updated_at: Option<DateTime<Utc>>,
 }
 
 pub struct FireCrawlSettings {
@@ -133,8 +125,8 @@ impl FireCrawl {
         let mut u = self.usage.lock().unwrap_or_else(|e| e.into_inner());
         self.roll(&mut u);
         FireCrawlUse {
-            per_minute: json!({"limit": self.per_minute, "used": u.minute.len()}),
-            per_day: json!({"limit": self.per_day, "used": u.requests_today}),
+            per_minute: Window { limit: self.per_minute, used: u.minute.len() as u32 },
+            per_day: Window { limit: self.per_day, used: u.requests_today },
             credits_used_today: u.credits_today,
             updated_at: u.updated_at,
         }

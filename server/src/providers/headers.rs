@@ -2,21 +2,9 @@
 //! as Go durations like `6m0s`), Anthropic's `anthropic-ratelimit-*` (reset as RFC 3339 times),
 //! and `retry-after-ms` / `retry-after` (seconds or an HTTP date).
 
+pub use app::model::RateLimit;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::header::HeaderMap;
-use serde::Serialize;
-
-/// The latest limits a provider reported.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct RateLimit {
-    pub limit_requests: Option<u64>,
-    pub remaining_requests: Option<u64>,
-    pub reset_requests: Option<DateTime<Utc>>,
-    pub limit_tokens: Option<u64>,
-    pub remaining_tokens: Option<u64>,
-    pub reset_tokens: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-}
 
 fn text<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok()).map(str::trim)

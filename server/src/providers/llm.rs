@@ -11,8 +11,9 @@ use super::prompts::{Prompt, PromptError};
 use super::schema::{self, SchemaViolation, schema_of};
 use crate::clock::SharedClock;
 use crate::control::ControlPlane;
+pub use app::model::Alert;
 use app::model::{LayerName, TierChoice};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -63,14 +64,6 @@ pub struct Usage {
 pub struct Served<T> {
     pub value: T,
     pub usage: Usage,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Alert {
-    pub at: DateTime<Utc>,
-    pub provider: String,
-    pub kind: String,
-    pub message: String,
 }
 
 /// A provider's entry in `/api/health` and `/api/metrics`.

@@ -3,10 +3,6 @@
 
 use super::Services;
 use crate::error::ServiceResult;
-use crate::providers::breaker::BreakerStatus;
-use crate::providers::firecrawl::FireCrawlUse;
-use crate::providers::headers::RateLimit;
-use crate::providers::llm::Alert;
 use crate::providers::llm::ProviderState;
 use app::error::AppError;
 use app::model::*;
@@ -14,8 +10,6 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use schemars::JsonSchema;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64};
 
@@ -184,48 +178,6 @@ impl Services {
             alerts: llm.alerts(),
         })
     }
-}
-
-/// `GET /api/metrics` in the runbook's shape.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Metrics {
-    /// Per provider: the limits it last reported (`null` before its first answer), and
-    /// FireCrawl's own pacing.
-    pub rate_limits: BTreeMap<String, RateLimitView>,
-    pub llm_cost: LlmCost,
-    pub circuit_breakers: BTreeMap<String, BreakerStatus>,
-    pub pipeline: PipelineFigures,
-    pub alerts: Vec<Alert>,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(untagged)]
-pub enum RateLimitView {
-    Llm(Option<RateLimit>),
-    FireCrawl(FireCrawlUse),
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct LlmCost {
-    pub today_usd: f64,
-    pub last_7_days_usd: f64,
-    pub per_run_average_usd: f64,
-    pub per_run_p95_usd: f64,
-    pub last_run_usd: Option<f64>,
-    pub runs_counted: usize,
-    pub daily_budget_usd: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct PipelineFigures {
-    pub runs_24h: usize,
-    pub failures_24h: usize,
-    pub failure_rate_24h: f64,
-    pub active_runs: u32,
-    pub capacity_percent: u32,
-    pub queued: u32,
-    pub paused: bool,
-    pub paused_reason: Option<String>,
 }
 
 /// One gauge family per figure, written by the Prometheus client crate (OpenMetrics text).

@@ -3,8 +3,8 @@
 use super::{ApiResult, Op, Tag};
 use crate::http::AppState;
 use crate::http::openapi::{Api, Body};
-use crate::services::Metrics;
 use app::model::Health;
+use app::model::Metrics;
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
