@@ -254,85 +254,122 @@ fn preview_fonts(font: Font) -> String {
     faces_css(font.family(), |face| format!("/fonts/{}", face.file))
 }
 
+impl Ed {
+    fn new(state: &CvEditorState) -> Self {
+        Ed {
+            job_id: StoredValue::new(state.job_id.clone()),
+            doc: RwSignal::new(state.document.clone()),
+            shown: RwSignal::new(state.document.clone()),
+            shape: RwSignal::new(0),
+            version: RwSignal::new(state.version),
+            history: RwSignal::new(0),
+            saved_at: RwSignal::new(state.saved_at),
+            status: RwSignal::new(SaveState::Saved),
+            edits: StoredValue::new(0),
+            undo: RwSignal::new(Vec::new()),
+            redo: RwSignal::new(Vec::new()),
+            last_field: StoredValue::new(String::new()),
+            save_timer: StoredValue::new(None),
+            preview_timer: StoredValue::new(None),
+            export_after_save: StoredValue::new(false),
+            export_form: NodeRef::new(),
+        }
+    }
+}
+
+/// Ctrl+S saves, Ctrl+P exports, leaving with unsaved changes asks first; and a first
+/// measure of the preview, in case it loaded before hydration attached `on:load`.
+#[cfg(feature = "hydrate")]
+fn listen(
+    ed: Ed,
+    iframe: NodeRef<el::Iframe>,
+    viewing: RwSignal<Option<CvVersion>>,
+    pages: RwSignal<Option<usize>>,
+) {
+    use leptos::ev;
+    Effect::new(move |_| {
+        let keys = window_event_listener(ev::keydown, move |e| {
+            if !(e.ctrl_key() || e.meta_key()) {
+                return;
+            }
+            match e.key().to_lowercase().as_str() {
+                "s" => {
+                    e.prevent_default();
+                    ed.save();
+                }
+                "p" => {
+                    e.prevent_default();
+                    ed.export();
+                }
+                _ => {}
+            }
+        });
+        let leaving = window_event_listener(ev::beforeunload, move |e| {
+            if ed.status.try_get_untracked().is_some_and(|s| s != SaveState::Saved) {
+                e.prevent_default();
+                e.set_return_value("");
+            }
+        });
+        on_cleanup(move || {
+            keys.remove();
+            leaving.remove();
+        });
+        set_timeout(move || measure(iframe, ed, viewing, pages), Duration::from_millis(400));
+    });
+}
+
 #[component]
 fn Editor(state: CvEditorState) -> impl IntoView {
-    let ed = Ed {
-        job_id: StoredValue::new(state.job_id.clone()),
-        doc: RwSignal::new(state.document.clone()),
-        shown: RwSignal::new(state.document.clone()),
-        shape: RwSignal::new(0),
-        version: RwSignal::new(state.version),
-        history: RwSignal::new(0),
-        saved_at: RwSignal::new(state.saved_at),
-        status: RwSignal::new(SaveState::Saved),
-        edits: StoredValue::new(0),
-        undo: RwSignal::new(Vec::new()),
-        redo: RwSignal::new(Vec::new()),
-        last_field: StoredValue::new(String::new()),
-        save_timer: StoredValue::new(None),
-        preview_timer: StoredValue::new(None),
-        export_after_save: StoredValue::new(false),
-        export_form: NodeRef::new(),
-    };
+    let ed = Ed::new(&state);
     let job_id = state.job_id.clone();
     let title = format!("CV — {} — {}", state.title, state.company);
     let viewing = RwSignal::new(None::<CvVersion>);
     let pages = RwSignal::new(None::<usize>);
-    let versions = Resource::new(
-        move || (ed.job_id.get_value(), ed.version.get(), ed.history.get()),
-        |(id, _, _)| list_cv_versions(id),
-    );
     let keywords = StoredValue::new(state.keywords.clone());
     let iframe = NodeRef::<el::Iframe>::new();
-
     #[cfg(feature = "hydrate")]
-    {
-        use leptos::ev;
-        Effect::new(move |_| {
-            let keys = window_event_listener(ev::keydown, move |e| {
-                if !(e.ctrl_key() || e.meta_key()) {
-                    return;
+    listen(ed, iframe, viewing, pages);
+    let origin_note = match state.origin {
+        CvOrigin::Saved => None,
+        CvOrigin::Pipeline => Some("Started from the pipeline's tailored draft."),
+        CvOrigin::MasterCv => Some("No run has tailored this CV yet: started from the master CV."),
+    };
+    view! {
+        <PageTitle text=format!("{title} · jobintel") />
+        <p>
+            <a href=format!("/jobs/{job_id}")>"← " {state.title.clone()} " · " {state.company.clone()}</a>
+        </p>
+        <h1>"CV editor"</h1>
+        {origin_note.map(|n| view! { <p class="muted">{n}</p> })}
+        <p class="flash notice no-js-only">
+            "Editing needs JavaScript. The preview and the PDF export work without it."
+        </p>
+        <Toolbar ed pages pdf_action=format!("/api/jobs/{job_id}/cv-editor/pdf") />
+        <div class="cv-editor">
+            // `inner_html` is safe here: `form_html` escapes every stored value and label
+            // (`print::escape`, tested by `the_form_escapes_user_text_and_names_every_field`).
+            <div
+                class="cv-form"
+                inner_html=move || {
+                    ed.shape.track();
+                    form::form_html(&ed.doc.get_untracked())
                 }
-                match e.key().to_lowercase().as_str() {
-                    "s" => {
-                        e.prevent_default();
-                        ed.save();
-                    }
-                    "p" => {
-                        e.prevent_default();
-                        ed.export();
-                    }
-                    _ => {}
-                }
-            });
-            // Leaving (or reloading) with changes not saved yet asks first.
-            let leaving = window_event_listener(ev::beforeunload, move |e| {
-                if ed.status.try_get_untracked().is_some_and(|s| s != SaveState::Saved) {
-                    e.prevent_default();
-                    e.set_return_value("");
-                }
-            });
-            on_cleanup(move || {
-                keys.remove();
-                leaving.remove();
-            });
-            // The first load may have happened before hydration attached `on:load`.
-            set_timeout(move || measure(iframe, ed, viewing, pages), Duration::from_millis(400));
-        });
+                on:input=move |e| on_field(ed, &e)
+                on:click=move |e| on_action(ed, &e)
+            ></div>
+            <div class="cv-side">
+                <Viewing ed viewing />
+                <Preview ed viewing pages iframe title />
+                <AtsPanel ed keywords />
+                <Versions ed viewing />
+            </div>
+        </div>
     }
+}
 
-    let preview_title = title.clone();
-    let preview = move || {
-        let doc = viewing.with(|v| v.as_ref().map(|v| v.document.clone()));
-        let doc = doc.unwrap_or_else(|| ed.shown.get());
-        let faces = preview_fonts(doc.settings.font);
-        html(&doc, &preview_title, Fonts { faces_css: &faces, csp_src: "'self'" })
-    };
-    let on_load = move |_| {
-        measure(iframe, ed, viewing, pages);
-        // Fonts can finish after `load`; measure again once they have.
-        set_timeout(move || measure(iframe, ed, viewing, pages), Duration::from_millis(300));
-    };
+/// Save state, undo and redo, save now, export, and the page count against the budget.
+#[component]
+fn Toolbar(ed: Ed, pages: RwSignal<Option<usize>>, pdf_action: String) -> impl IntoView {
     let save_label = move || match ed.status.get() {
         SaveState::Saved => match (ed.version.get(), ed.saved_at.get()) {
             (Some(n), Some(at)) => format!("Saved · version {n} · {}", at.format("%H:%M:%S UTC")),
@@ -365,22 +402,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
             }
         })
     };
-    let origin_note = match state.origin {
-        CvOrigin::Saved => None,
-        CvOrigin::Pipeline => Some("Started from the pipeline's tailored draft."),
-        CvOrigin::MasterCv => Some("No run has tailored this CV yet: started from the master CV."),
-    };
-    let pdf_action = format!("/api/jobs/{job_id}/cv-editor/pdf");
     view! {
-        <PageTitle text=format!("{title} · jobintel") />
-        <p>
-            <a href=format!("/jobs/{job_id}")>"← " {state.title.clone()} " · " {state.company.clone()}</a>
-        </p>
-        <h1>"CV editor"</h1>
-        {origin_note.map(|n| view! { <p class="muted">{n}</p> })}
-        <p class="flash notice no-js-only">
-            "Editing needs JavaScript. The preview and the PDF export work without it."
-        </p>
         <div class="cv-toolbar">
             <span class=save_class data-testid="save-state" role="status">
                 {save_label}
@@ -420,86 +442,108 @@ fn Editor(state: CvEditorState) -> impl IntoView {
             </form>
             {page_info}
         </div>
-        <div class="cv-editor">
-            // `inner_html` is safe here: `form_html` escapes every stored value and label
-            // (`print::escape`, tested by `the_form_escapes_user_text_and_names_every_field`).
-            <div
-                class="cv-form"
-                inner_html=move || {
-                    ed.shape.track();
-                    form::form_html(&ed.doc.get_untracked())
-                }
-                on:input=move |e| on_field(ed, &e)
-                on:click=move |e| on_action(ed, &e)
-            ></div>
-            <div class="cv-side">
-                {move || {
-                    viewing
-                        .get()
-                        .map(|v| {
-                            let number = v.number;
-                            view! {
-                                <p class="flash notice" data-testid="viewing">
-                                    {format!(
-                                        "Viewing version {number}, saved {}.",
-                                        v.saved_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                                    )} " "
-                                    <button
-                                        type="button"
-                                        on:click=move |_| restore(ed, viewing, number)
-                                    >
-                                        "Restore this version"
-                                    </button>
-                                    " "
-                                    <button type="button" on:click=move |_| viewing.set(None)>
-                                        "Back to editing"
-                                    </button>
-                                </p>
-                            }
-                        })
-                }}
-                <div class="cv-preview-frame">
-                // The preview is the print view (every user string escaped, links only when
-                // `safe_url`), in a frame without `allow-scripts` under the page's CSP.
-                <iframe
-                    class="cv-preview"
-                    title="Print preview"
-                    data-testid="cv-preview"
-                    sandbox="allow-same-origin"
-                    srcdoc=preview
-                    node_ref=iframe
-                    on:load=on_load
-                ></iframe>
-                </div>
-                <AtsPanel ed keywords />
-                <h2>"Versions"</h2>
-                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                    {move || {
-                        versions
-                            .get()
-                            .map(|r| match r {
-                                Ok(list) if list.is_empty() => {
-                                    view! { <p class="muted">"No saved version yet."</p> }.into_any()
-                                }
-                                Ok(list) => {
-                                    view! {
-                                        <ul class="versions" data-testid="versions">
-                                            {list
-                                                .into_iter()
-                                                .map(|v| view! { <VersionRow ed viewing v /> })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                        .into_any()
-                                }
-                                Err(e) => {
-                                    view! { <p class="flash error">{e.to_string()}</p> }.into_any()
-                                }
-                            })
-                    }}
-                </Transition>
-            </div>
+    }
+}
+
+/// The notice over a saved version being looked at, with restore and back.
+#[component]
+fn Viewing(ed: Ed, viewing: RwSignal<Option<CvVersion>>) -> impl IntoView {
+    move || {
+        viewing.get().map(|v| {
+            let number = v.number;
+            view! {
+                <p class="flash notice" data-testid="viewing">
+                    {format!(
+                        "Viewing version {number}, saved {}.",
+                        v.saved_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    )} " "
+                    <button
+                        type="button"
+                        on:click=move |_| restore(ed, viewing, number)
+                    >
+                        "Restore this version"
+                    </button>
+                    " "
+                    <button type="button" on:click=move |_| viewing.set(None)>
+                        "Back to editing"
+                    </button>
+                </p>
+            }
+        })
+    }
+}
+
+/// The print view of the document (or of the version being looked at), measured for pages.
+#[component]
+fn Preview(
+    ed: Ed,
+    viewing: RwSignal<Option<CvVersion>>,
+    pages: RwSignal<Option<usize>>,
+    iframe: NodeRef<el::Iframe>,
+    title: String,
+) -> impl IntoView {
+    let preview = move || {
+        let doc = viewing.with(|v| v.as_ref().map(|v| v.document.clone()));
+        let doc = doc.unwrap_or_else(|| ed.shown.get());
+        let faces = preview_fonts(doc.settings.font);
+        html(&doc, &title, Fonts { faces_css: &faces, csp_src: "'self'" })
+    };
+    let on_load = move |_| {
+        measure(iframe, ed, viewing, pages);
+        // Fonts can finish after `load`; measure again once they have.
+        set_timeout(move || measure(iframe, ed, viewing, pages), Duration::from_millis(300));
+    };
+    view! {
+        <div class="cv-preview-frame">
+        // The preview is the print view (every user string escaped, links only when
+        // `safe_url`), in a frame without `allow-scripts` under the page's CSP.
+        <iframe
+            class="cv-preview"
+            title="Print preview"
+            data-testid="cv-preview"
+            sandbox="allow-same-origin"
+            srcdoc=preview
+            node_ref=iframe
+            on:load=on_load
+        ></iframe>
         </div>
+    }
+}
+
+/// The saved versions, newest first, each viewable and restorable.
+#[component]
+fn Versions(ed: Ed, viewing: RwSignal<Option<CvVersion>>) -> impl IntoView {
+    let versions = Resource::new(
+        move || (ed.job_id.get_value(), ed.version.get(), ed.history.get()),
+        |(id, _, _)| list_cv_versions(id),
+    );
+    view! {
+        <h2>"Versions"</h2>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                versions
+                    .get()
+                    .map(|r| match r {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted">"No saved version yet."</p> }.into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="versions" data-testid="versions">
+                                    {list
+                                        .into_iter()
+                                        .map(|v| view! { <VersionRow ed viewing v /> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => {
+                            view! { <p class="flash error">{e.to_string()}</p> }.into_any()
+                        }
+                    })
+            }}
+        </Transition>
     }
 }
 
