@@ -65,50 +65,93 @@ impl LlmProvider {
     }
 }
 
+/// The whole configuration, one part per subsystem.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
     pub addr: SocketAddr,
+    /// Where this instance is reached (sent to OpenRouter as `HTTP-Referer`; `https://` turns
+    /// on secure cookies and HSTS).
+    pub public_url: String,
+    /// The SQLite file and the generated development secret live here.
     pub data_dir: PathBuf,
+    pub jwt_secret: Option<Secret>,
+    pub store: StoreConfig,
+    pub log: LogConfig,
+    pub runner: RunnerConfig,
+    pub llm: LlmConfig,
+    pub firecrawl: FirecrawlConfig,
+    pub pdf: PdfConfig,
+    pub rate_limits: RateLimitConfig,
+}
+
+/// MongoDB when `uri` is set, else the embedded SQLite store in the data directory.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
     pub mongodb_uri: Option<Secret>,
     pub mongodb_db: String,
-    pub jwt_secret: Option<Secret>,
-    pub log_level: String,
-    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
     pub max_concurrent_runs: u32,
-    pub pipeline_timeout_seconds: u64,
+    pub timeout_seconds: u64,
     /// How long a claimed run stays held without a heartbeat.
-    pub run_lease_seconds: u64,
+    pub lease_seconds: u64,
     /// How often expired leases are looked for.
-    pub run_sweep_seconds: u64,
-    pub primary_llm_provider: LlmProvider,
-    pub openai_api_key: Option<Secret>,
-    pub openai_base_url: String,
-    pub anthropic_api_key: Option<Secret>,
-    pub anthropic_base_url: String,
-    pub openrouter_api_key: Option<Secret>,
-    pub openrouter_base_url: String,
-    pub enable_firecrawl: bool,
-    pub firecrawl_api_key: Option<Secret>,
-    pub firecrawl_base_url: String,
+    pub sweep_seconds: u64,
+}
+
+/// One hosted LLM provider: its key (unset: not configured) and base URL.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub api_key: Option<Secret>,
+    pub base_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    pub primary: LlmProvider,
     /// Providers tried after the primary, in order; `offline` (last) keeps the offline
     /// provider as the final fallback.
-    pub llm_fallback: Vec<LlmProvider>,
-    pub llm_daily_budget_usd: Option<f64>,
-    pub llm_max_retries: u32,
-    pub llm_timeout_seconds: u64,
-    pub llm_models_file: Option<PathBuf>,
-    /// Where this instance is reached (sent to OpenRouter as `HTTP-Referer`).
-    pub public_url: String,
-    pub firecrawl_per_minute: u32,
-    pub firecrawl_per_day: u32,
+    pub fallback: Vec<LlmProvider>,
+    pub openai: Endpoint,
+    pub anthropic: Endpoint,
+    pub openrouter: Endpoint,
+    pub daily_budget_usd: Option<f64>,
+    pub max_retries: u32,
+    pub timeout_seconds: u64,
+    pub models_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FirecrawlConfig {
+    pub enabled: bool,
+    pub api_key: Option<Secret>,
+    pub base_url: String,
+    pub per_minute: u32,
+    pub per_day: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct PdfConfig {
     pub chromium_path: PathBuf,
-    pub pdf_max_concurrency: u32,
-    pub pdf_timeout_seconds: u64,
-    /// Per user and minute: PDF renders, pipeline runs queued, imports.
-    pub rate_limit_pdf_per_minute: u32,
-    pub rate_limit_runs_per_minute: u32,
-    pub rate_limit_imports_per_minute: u32,
+    pub max_concurrency: u32,
+    pub timeout_seconds: u64,
+}
+
+/// Per user and minute: PDF renders, pipeline runs queued, imports.
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    pub pdf_per_minute: u32,
+    pub runs_per_minute: u32,
+    pub imports_per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -340,45 +383,61 @@ impl Config {
         Ok(Config {
             environment,
             addr,
+            public_url: url_or("JOBINTEL_PUBLIC_URL", &format!("http://{addr}"))?,
             data_dir: PathBuf::from(
                 get("JOBINTEL_DATA_DIR").unwrap_or_else(|| default_of("JOBINTEL_DATA_DIR").into()),
             ),
-            mongodb_uri,
-            mongodb_db: get("MONGODB_DB").unwrap_or_else(|| default_of("MONGODB_DB").into()),
             jwt_secret,
-            log_level,
-            log_format,
-            max_concurrent_runs: number("MAX_CONCURRENT_RUNS", 1, 64)? as u32,
-            pipeline_timeout_seconds: number("PIPELINE_TIMEOUT_SECONDS", 10, 86_400)?,
-            run_lease_seconds: number("RUN_LEASE_SECONDS", 3, 3_600)?,
-            run_sweep_seconds: number("RUN_SWEEP_SECONDS", 1, 3_600)?,
-            primary_llm_provider,
-            openai_api_key,
-            openai_base_url: url_or("OPENAI_BASE_URL", default_of("OPENAI_BASE_URL"))?,
-            anthropic_api_key,
-            anthropic_base_url: url_or("ANTHROPIC_BASE_URL", default_of("ANTHROPIC_BASE_URL"))?,
-            openrouter_api_key,
-            openrouter_base_url: url_or("OPENROUTER_BASE_URL", default_of("OPENROUTER_BASE_URL"))?,
-            enable_firecrawl,
-            firecrawl_api_key,
-            firecrawl_base_url: url_or("FIRECRAWL_BASE_URL", default_of("FIRECRAWL_BASE_URL"))?,
-            llm_fallback,
-            llm_daily_budget_usd,
-            llm_max_retries: number("LLM_MAX_RETRIES", 0, 10)? as u32,
-            llm_timeout_seconds: number("LLM_TIMEOUT_SECONDS", 1, 3_600)?,
-            llm_models_file: get("LLM_MODELS_FILE").map(PathBuf::from),
-            public_url: url_or("JOBINTEL_PUBLIC_URL", &format!("http://{addr}"))?,
-            firecrawl_per_minute: number("FIRECRAWL_REQUESTS_PER_MINUTE", 1, 100_000)? as u32,
-            firecrawl_per_day: number("FIRECRAWL_REQUESTS_PER_DAY", 1, 10_000_000)? as u32,
-            chromium_path: PathBuf::from(
-                get("CHROMIUM_PATH").unwrap_or_else(|| default_of("CHROMIUM_PATH").into()),
-            ),
-            pdf_max_concurrency: number("PDF_MAX_CONCURRENCY", 1, 64)? as u32,
-            pdf_timeout_seconds: number("PDF_TIMEOUT_SECONDS", 1, 600)?,
-            rate_limit_pdf_per_minute: number("RATE_LIMIT_PDF_PER_MINUTE", 1, 100_000)? as u32,
-            rate_limit_runs_per_minute: number("RATE_LIMIT_RUNS_PER_MINUTE", 1, 100_000)? as u32,
-            rate_limit_imports_per_minute: number("RATE_LIMIT_IMPORTS_PER_MINUTE", 1, 100_000)?
-                as u32,
+            store: StoreConfig {
+                mongodb_uri,
+                mongodb_db: get("MONGODB_DB").unwrap_or_else(|| default_of("MONGODB_DB").into()),
+            },
+            log: LogConfig { level: log_level, format: log_format },
+            runner: RunnerConfig {
+                max_concurrent_runs: number("MAX_CONCURRENT_RUNS", 1, 64)? as u32,
+                timeout_seconds: number("PIPELINE_TIMEOUT_SECONDS", 10, 86_400)?,
+                lease_seconds: number("RUN_LEASE_SECONDS", 3, 3_600)?,
+                sweep_seconds: number("RUN_SWEEP_SECONDS", 1, 3_600)?,
+            },
+            llm: LlmConfig {
+                primary: primary_llm_provider,
+                fallback: llm_fallback,
+                openai: Endpoint {
+                    api_key: openai_api_key,
+                    base_url: url_or("OPENAI_BASE_URL", default_of("OPENAI_BASE_URL"))?,
+                },
+                anthropic: Endpoint {
+                    api_key: anthropic_api_key,
+                    base_url: url_or("ANTHROPIC_BASE_URL", default_of("ANTHROPIC_BASE_URL"))?,
+                },
+                openrouter: Endpoint {
+                    api_key: openrouter_api_key,
+                    base_url: url_or("OPENROUTER_BASE_URL", default_of("OPENROUTER_BASE_URL"))?,
+                },
+                daily_budget_usd: llm_daily_budget_usd,
+                max_retries: number("LLM_MAX_RETRIES", 0, 10)? as u32,
+                timeout_seconds: number("LLM_TIMEOUT_SECONDS", 1, 3_600)?,
+                models_file: get("LLM_MODELS_FILE").map(PathBuf::from),
+            },
+            firecrawl: FirecrawlConfig {
+                enabled: enable_firecrawl,
+                api_key: firecrawl_api_key,
+                base_url: url_or("FIRECRAWL_BASE_URL", default_of("FIRECRAWL_BASE_URL"))?,
+                per_minute: number("FIRECRAWL_REQUESTS_PER_MINUTE", 1, 100_000)? as u32,
+                per_day: number("FIRECRAWL_REQUESTS_PER_DAY", 1, 10_000_000)? as u32,
+            },
+            pdf: PdfConfig {
+                chromium_path: PathBuf::from(
+                    get("CHROMIUM_PATH").unwrap_or_else(|| default_of("CHROMIUM_PATH").into()),
+                ),
+                max_concurrency: number("PDF_MAX_CONCURRENCY", 1, 64)? as u32,
+                timeout_seconds: number("PDF_TIMEOUT_SECONDS", 1, 600)?,
+            },
+            rate_limits: RateLimitConfig {
+                pdf_per_minute: number("RATE_LIMIT_PDF_PER_MINUTE", 1, 100_000)? as u32,
+                runs_per_minute: number("RATE_LIMIT_RUNS_PER_MINUTE", 1, 100_000)? as u32,
+                imports_per_minute: number("RATE_LIMIT_IMPORTS_PER_MINUTE", 1, 100_000)? as u32,
+            },
         })
     }
 }
@@ -398,9 +457,9 @@ mod tests {
     fn defaults_need_no_variables() {
         let c = config(&[]).unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.max_concurrent_runs, 3);
-        assert_eq!(c.primary_llm_provider, LlmProvider::Offline);
-        assert!(!c.enable_firecrawl);
+        assert_eq!(c.runner.max_concurrent_runs, 3);
+        assert_eq!(c.llm.primary, LlmProvider::Offline);
+        assert!(!c.firecrawl.enabled);
     }
 
     #[test]
@@ -454,14 +513,14 @@ mod tests {
             ("OPENAI_API_KEY", "o"),
         ])
         .unwrap();
-        assert_eq!(c.llm_fallback, [LlmProvider::OpenAi, LlmProvider::Offline]);
+        assert_eq!(c.llm.fallback, [LlmProvider::OpenAi, LlmProvider::Offline]);
         let none = config(&[
             ("OPENAI_API_KEY", "o"),
             ("PRIMARY_LLM_PROVIDER", "openai"),
             ("LLM_FALLBACK", "none"),
         ]);
-        assert!(none.unwrap().llm_fallback.is_empty());
-        assert!(config(&[]).unwrap().llm_fallback.is_empty(), "offline is already the primary");
+        assert!(none.unwrap().llm.fallback.is_empty());
+        assert!(config(&[]).unwrap().llm.fallback.is_empty(), "offline is already the primary");
     }
 
     #[test]
@@ -484,9 +543,9 @@ mod tests {
             }
         }
         let c = config(&[]).unwrap();
-        assert_eq!(c.max_concurrent_runs.to_string(), default_of("MAX_CONCURRENT_RUNS"));
-        assert_eq!(c.pdf_timeout_seconds.to_string(), default_of("PDF_TIMEOUT_SECONDS"));
-        assert_eq!(c.openai_base_url, default_of("OPENAI_BASE_URL"));
+        assert_eq!(c.runner.max_concurrent_runs.to_string(), default_of("MAX_CONCURRENT_RUNS"));
+        assert_eq!(c.pdf.timeout_seconds.to_string(), default_of("PDF_TIMEOUT_SECONDS"));
+        assert_eq!(c.llm.openai.base_url, default_of("OPENAI_BASE_URL"));
         assert_eq!(c.addr.to_string(), default_of("JOBINTEL_ADDR"));
     }
 
@@ -498,11 +557,12 @@ mod tests {
 
     #[test]
     fn firecrawl_defaults_to_enabled_when_a_key_is_set() {
-        assert!(config(&[("FIRECRAWL_API_KEY", "fc-1")]).unwrap().enable_firecrawl);
+        assert!(config(&[("FIRECRAWL_API_KEY", "fc-1")]).unwrap().firecrawl.enabled);
         assert!(
             !config(&[("FIRECRAWL_API_KEY", "fc-1"), ("ENABLE_FIRECRAWL", "false")])
                 .unwrap()
-                .enable_firecrawl
+                .firecrawl
+                .enabled
         );
     }
 }

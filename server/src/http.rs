@@ -50,9 +50,9 @@ impl FromRef<AppState> for LeptosOptions {
 
 pub fn router(services: SharedServices, leptos: LeptosOptions) -> Router {
     let limits = std::sync::Arc::new(limits::RateLimits::new(
-        services.config.rate_limit_pdf_per_minute,
-        services.config.rate_limit_runs_per_minute,
-        services.config.rate_limit_imports_per_minute,
+        services.config.rate_limits.pdf_per_minute,
+        services.config.rate_limits.runs_per_minute,
+        services.config.rate_limits.imports_per_minute,
     ));
     let state = AppState { services: services.clone(), leptos: leptos.clone(), limits };
     let backend: SharedBackend = services;

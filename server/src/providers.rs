@@ -63,13 +63,13 @@ impl Providers {
         store: SharedStore,
         clock: SharedClock,
     ) -> Result<SharedProviders, crate::error::StartupError> {
-        let table = match &config.llm_models_file {
+        let table = match &config.llm.models_file {
             Some(path) => ModelTable::load(path)
                 .map_err(|e| crate::error::StartupError::Config(e.to_string()))?,
             None => ModelTable::bundled(),
         };
         let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(config.llm_timeout_seconds))
+            .timeout(std::time::Duration::from_secs(config.llm.timeout_seconds))
             .user_agent(concat!("jobintel/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let client = |p: LlmProvider| -> Option<Arc<dyn ChatClient>> {
@@ -77,26 +77,26 @@ impl Providers {
             let h = http.clone();
             match p {
                 LlmProvider::Offline => None,
-                LlmProvider::OpenAi => config.openai_api_key.as_ref().map(|k| {
+                LlmProvider::OpenAi => config.llm.openai.api_key.as_ref().map(|k| {
                     Arc::new(openai::OpenAiCompatible::openai(
-                        &config.openai_base_url,
+                        &config.llm.openai.base_url,
                         k.expose(),
                         h,
                         c,
                     )) as Arc<dyn ChatClient>
                 }),
-                LlmProvider::OpenRouter => config.openrouter_api_key.as_ref().map(|k| {
+                LlmProvider::OpenRouter => config.llm.openrouter.api_key.as_ref().map(|k| {
                     Arc::new(openai::OpenAiCompatible::openrouter(
-                        &config.openrouter_base_url,
+                        &config.llm.openrouter.base_url,
                         k.expose(),
                         &config.public_url,
                         h,
                         c,
                     )) as Arc<dyn ChatClient>
                 }),
-                LlmProvider::Anthropic => config.anthropic_api_key.as_ref().map(|k| {
+                LlmProvider::Anthropic => config.llm.anthropic.api_key.as_ref().map(|k| {
                     Arc::new(anthropic::Anthropic::new(
-                        &config.anthropic_base_url,
+                        &config.llm.anthropic.base_url,
                         k.expose(),
                         h,
                         c,
@@ -104,26 +104,26 @@ impl Providers {
                 }),
             }
         };
-        let chain: Vec<Arc<dyn ChatClient>> = std::iter::once(config.primary_llm_provider)
-            .chain(config.llm_fallback.iter().copied())
+        let chain: Vec<Arc<dyn ChatClient>> = std::iter::once(config.llm.primary)
+            .chain(config.llm.fallback.iter().copied())
             .filter_map(client)
             .collect();
         let settings = LlmSettings {
-            offline_fallback: config.primary_llm_provider == LlmProvider::Offline
-                || config.llm_fallback.contains(&LlmProvider::Offline),
-            retry: RetryPolicy { max_retries: config.llm_max_retries, ..RetryPolicy::default() },
+            offline_fallback: config.llm.primary == LlmProvider::Offline
+                || config.llm.fallback.contains(&LlmProvider::Offline),
+            retry: RetryPolicy { max_retries: config.llm.max_retries, ..RetryPolicy::default() },
             ..LlmSettings::default()
         };
         let control =
-            Arc::new(ControlPlane::new(store.clone(), clock.clone(), config.llm_daily_budget_usd));
+            Arc::new(ControlPlane::new(store.clone(), clock.clone(), config.llm.daily_budget_usd));
         let llm = Llm::new(chain, table, settings, control.clone(), clock.clone());
         let firecrawl = FireCrawl::new(
             FireCrawlSettings {
-                base_url: config.firecrawl_base_url.clone(),
-                api_key: config.firecrawl_api_key.as_ref().map(|k| k.expose().to_string()),
-                enabled: config.enable_firecrawl,
-                per_minute: config.firecrawl_per_minute,
-                per_day: config.firecrawl_per_day,
+                base_url: config.firecrawl.base_url.clone(),
+                api_key: config.firecrawl.api_key.as_ref().map(|k| k.expose().to_string()),
+                enabled: config.firecrawl.enabled,
+                per_minute: config.firecrawl.per_minute,
+                per_day: config.firecrawl.per_day,
             },
             http,
             store,

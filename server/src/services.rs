@@ -84,9 +84,9 @@ const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
 impl Services {
     /// Opens the configured store (MongoDB when `MONGODB_URI` is set, else SQLite).
     pub async fn open_store(config: &Config) -> Result<SharedStore, StartupError> {
-        let store: SharedStore = match &config.mongodb_uri {
+        let store: SharedStore = match &config.store.mongodb_uri {
             Some(uri) => {
-                Arc::new(store::MongoStore::connect(uri.expose(), &config.mongodb_db).await?)
+                Arc::new(store::MongoStore::connect(uri.expose(), &config.store.mongodb_db).await?)
             }
             None => {
                 let dir = &config.data_dir;
@@ -105,10 +105,10 @@ impl Services {
         providers: crate::providers::SharedProviders,
     ) -> SharedServices {
         let pdf = crate::pdf::Renderer::new(crate::pdf::PdfSettings {
-            chromium_path: config.chromium_path.clone(),
-            max_concurrency: config.pdf_max_concurrency as usize,
-            queue_limit: 4 * config.pdf_max_concurrency as usize,
-            timeout: Duration::from_secs(config.pdf_timeout_seconds),
+            chromium_path: config.pdf.chromium_path.clone(),
+            max_concurrency: config.pdf.max_concurrency as usize,
+            queue_limit: 4 * config.pdf.max_concurrency as usize,
+            timeout: Duration::from_secs(config.pdf.timeout_seconds),
         });
         Arc::new(Services {
             config,

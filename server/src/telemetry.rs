@@ -11,13 +11,13 @@ pub fn init(config: &Config) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| {
         format!(
             "{level},chromiumoxide=warn,chromiumoxide::handler=off,chromiumoxide::conn=off,mongodb=warn,hyper=warn,tower=warn,h2=warn",
-            level = config.log_level
+            level = config.log.level
         )
     });
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // A second init (tests, CLI after serve) is harmless: keep the first subscriber.
-    let _ = match config.log_format {
+    let _ = match config.log.format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };

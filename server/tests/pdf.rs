@@ -420,7 +420,7 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
 #[tokio::test]
 async fn a_flood_of_pdf_requests_from_one_user_gets_429_while_another_user_is_served() {
     let mut config = server::config::Config::from_lookup(|_| None).unwrap();
-    config.rate_limit_pdf_per_minute = 3;
+    config.rate_limits.pdf_per_minute = 3;
     let (services, _dir) = support::web::services(config).await;
     services.seed_demo(false).await.unwrap();
     for (name, role) in [("flooder", app::model::Role::Admin), ("other", app::model::Role::Viewer)]

@@ -35,11 +35,11 @@ impl RunnerSettings {
     /// The settings `serve` uses, from the configuration.
     pub fn from_config(config: &crate::config::Config) -> Self {
         let mut s = Self::new(
-            config.max_concurrent_runs as usize,
-            Duration::from_secs(config.pipeline_timeout_seconds),
+            config.runner.max_concurrent_runs as usize,
+            Duration::from_secs(config.runner.timeout_seconds),
         );
-        s.lease = chrono::Duration::seconds(config.run_lease_seconds as i64);
-        s.sweep_interval = Duration::from_secs(config.run_sweep_seconds);
+        s.lease = chrono::Duration::seconds(config.runner.lease_seconds as i64);
+        s.sweep_interval = Duration::from_secs(config.runner.sweep_seconds);
         s
     }
 
