@@ -4,7 +4,7 @@
 use crate::error::ServiceResult;
 use crate::services::{Actor, Services};
 use crate::services::{build_star, dedupe_key};
-use crate::store::{self, StoreError};
+use crate::store::StoreError;
 use app::error::AppError;
 use app::model::*;
 use serde::Deserialize;
@@ -43,13 +43,12 @@ pub struct SeedReport {
 }
 
 /// The demo postings as jobs, for tests and the benchmark seeder.
-pub fn demo_jobs() -> Result<Vec<Job>, AppError> {
+pub fn demo_jobs(now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Job>, AppError> {
     let jobs: Vec<DemoJob> =
         serde_json::from_str(JOBS).map_err(|e| AppError::Internal(format!("demo jobs: {e}")))?;
-    let now = store::now();
     jobs.into_iter()
         .map(|d| {
-            let mut job = crate::services::build_job(d.job)?;
+            let mut job = crate::services::build_job(d.job, now)?;
             let at = now - chrono::Duration::hours(d.age_hours);
             job.created_at = at;
             job.updated_at = at;
@@ -90,7 +89,7 @@ impl Services {
         if self.store.get_profile().await?.is_none() {
             let resume = serde_json::from_str(RESUME)
                 .map_err(|e| AppError::Internal(format!("demo resume: {e}")))?;
-            self.store.put_profile(&Profile { resume, updated_at: store::now() }).await?;
+            self.store.put_profile(&Profile { resume, updated_at: self.now() }).await?;
             report.profile_created = true;
         }
         let stars: Vec<DemoStar> = serde_json::from_str(STARS)
@@ -98,12 +97,12 @@ impl Services {
         for (i, s) in stars.into_iter().enumerate() {
             if self.store.get_star(&s.id).await?.is_none() {
                 // Spaced a second apart so the records list in file order.
-                let created = store::now() - chrono::Duration::seconds(100 - i as i64);
-                self.store.put_star(&build_star(s.id, created, s.input)?).await?;
+                let created = self.now() - chrono::Duration::seconds(100 - i as i64);
+                self.store.put_star(&build_star(s.id, created, self.now(), s.input)?).await?;
                 report.stars_created += 1;
             }
         }
-        for job in demo_jobs()? {
+        for job in demo_jobs(self.now())? {
             match self.store.insert_job(&job).await {
                 Ok(()) => report.jobs_created += 1,
                 Err(StoreError::Duplicate { .. }) => {}

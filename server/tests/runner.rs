@@ -104,11 +104,10 @@ fn settings() -> RunnerSettings {
 }
 
 async fn job(store: &SharedStore, title: &str) -> Job {
-    let mut j = server::services::build_job(NewJob {
-        title: title.into(),
-        company: "Acme".into(),
-        ..Default::default()
-    })
+    let mut j = server::services::build_job(
+        NewJob { title: title.into(), company: "Acme".into(), ..Default::default() },
+        now(),
+    )
     .expect("valid job");
     j.status = JobStatus::Queued;
     store.insert_job(&j).await.unwrap();

@@ -202,7 +202,7 @@ impl Services {
     ) -> ServiceResult<CvVersionSummary> {
         super::require_admin(user)?;
         self.get_job(job_id).await?;
-        let at = sent.then(crate::store::now);
+        let at = sent.then(|| self.now());
         if !self.store.mark_cv_version_sent(job_id, number, at).await? {
             return Err(version_not_found(job_id, number).into());
         }

@@ -95,14 +95,13 @@ fn infer_remote(location: &str, title: &str) -> RemotePolicy {
     }
 }
 
-/// Validates a submitted job and builds the stored one.
-pub fn build_job(new: NewJob) -> Result<Job, AppError> {
+/// Validates a submitted job and builds the stored one, created `now`.
+pub fn build_job(new: NewJob, now: chrono::DateTime<chrono::Utc>) -> Result<Job, AppError> {
     let title = text("title", &new.title, true, MAX_TITLE)?;
     let company = text("company", &new.company, true, MAX_TITLE)?;
     let location = text("location", &new.location, false, MAX_TITLE)?;
     let description = text("description", &new.description, false, MAX_DESCRIPTION)?;
     let source = text("source", new.source.as_deref().unwrap_or("manual"), false, 100)?;
-    let now = store::now();
     Ok(Job {
         id: store::new_id(),
         remote_policy: new.remote_policy.unwrap_or_else(|| infer_remote(&location, &title)),
@@ -216,7 +215,7 @@ fn parse_csv(body: &str) -> Result<Vec<Result<NewJob, BadValue>>, AppError> {
 impl Services {
     pub async fn create_job(&self, user: &UserInfo, new: NewJob) -> ServiceResult<Job> {
         require_admin(user)?;
-        let job = build_job(new)?;
+        let job = build_job(new, self.now())?;
         self.store.insert_job(&job).await.map_err(|e| duplicate_job(e, &job))?;
         self.audit(&user.actor(), "job.create", &job.id, serde_json::Value::Null).await;
         Ok(job)
@@ -234,7 +233,7 @@ impl Services {
         let mut results = Vec::with_capacity(rows.len());
         for (i, row) in rows.into_iter().enumerate() {
             let row_no = i + 1;
-            let outcome = match row.map_err(AppError::from).and_then(build_job) {
+            let outcome = match row.map_err(AppError::from).and_then(|new| build_job(new, self.now())) {
                 Err(e) => ImportRow::Error { row: row_no, message: e.to_string() },
                 Ok(job) => match self.store.insert_job(&job).await {
                     Ok(()) => ImportRow::Created { row: row_no, id: job.id },
@@ -456,12 +455,16 @@ mod tests {
     #[test]
     fn empty_title_and_bad_url_and_score_are_invalid() {
         let base = NewJob { title: "T".into(), company: "C".into(), ..Default::default() };
-        assert!(build_job(NewJob { title: "  ".into(), ..base.clone() }).is_err());
+        assert!(build_job(NewJob { title: "  ".into(), ..base.clone() }, store::now()).is_err());
         assert!(
-            build_job(NewJob { url: Some("javascript:alert(1)".into()), ..base.clone() }).is_err()
+            build_job(
+                NewJob { url: Some("javascript:alert(1)".into()), ..base.clone() },
+                store::now()
+            )
+            .is_err()
         );
-        assert!(build_job(NewJob { score: Some(101), ..base.clone() }).is_err());
-        assert!(build_job(base).is_ok());
+        assert!(build_job(NewJob { score: Some(101), ..base.clone() }, store::now()).is_err());
+        assert!(build_job(base, store::now()).is_ok());
     }
 
     #[test]

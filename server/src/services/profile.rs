@@ -126,10 +126,11 @@ fn check_star(input: &StarInput) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Validates a submitted STAR record and builds the stored one.
+/// Validates a submitted STAR record and builds the stored one, saved `now`.
 pub fn build_star(
     id: String,
     created_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     input: StarInput,
 ) -> Result<StarRecord, AppError> {
     check_star(&input)?;
@@ -146,7 +147,7 @@ pub fn build_star(
         skills: clean(input.skills),
         tags: clean(input.tags),
         created_at,
-        updated_at: store::now(),
+        updated_at: now,
     })
 }
 
@@ -241,7 +242,7 @@ impl Services {
             Some(id) => (id.to_string(), self.get_star(id).await?.created_at),
             None => (store::new_id(), self.now()),
         };
-        let star = build_star(id, created_at, input)?;
+        let star = build_star(id, created_at, self.now(), input)?;
         self.store.put_star(&star).await?;
         self.audit(&user.actor(), "star.save", &star.id, Value::Null).await;
         Ok(star)

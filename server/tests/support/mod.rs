@@ -87,7 +87,7 @@ pub async fn sqlite_store() -> (SqliteStore, tempfile::TempDir) {
 /// Queues `n` jobs (copies of the demo postings, under fresh dedupe keys) with a run each.
 pub async fn queue_demo_runs(store: &server::store::SharedStore, n: usize) {
     use app::model::{JobStatus, PipelineRun};
-    let demo = server::demo::demo_jobs().expect("demo jobs");
+    let demo = server::demo::demo_jobs(server::store::now()).expect("demo jobs");
     for i in 0..n {
         let mut job = demo[i % demo.len()].clone();
         job.id = new_id();

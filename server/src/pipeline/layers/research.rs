@@ -6,7 +6,7 @@ use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
-use crate::store::{self, CompanyCacheEntry, SharedStore};
+use crate::store::{CompanyCacheEntry, SharedStore};
 use crate::text::{self, TECH_SKILLS};
 use app::model::{LayerName, Tier, TierChoice};
 use app::outputs::{Company, Fit, FitCategory, Jd, Pains, Role, Signal, Stars};
@@ -173,7 +173,7 @@ impl CompanyResearch {
             .put_company(&CompanyCacheEntry {
                 company: company.clone(),
                 research: value.clone(),
-                cached_at: store::now(),
+                cached_at: self.providers.clock.now(),
             })
             .await?;
         let mut out = LayerOutput::served(&served)?;
