@@ -70,14 +70,22 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/import") view=pages::ImportPage ssr=SsrMode::Async />
-                <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/profile")
+                    view={Lazy::<pages::ProfileRoute>::new()}
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/runs") view=pages::RunsPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/runs/:id")
                     view={Lazy::<pages::RunDetailRoute>::new()}
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin")
+                    view={Lazy::<pages::AdminRoute>::new()}
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/profile/stars/:id") view=pages::StarEditPage ssr=SsrMode::Async />
             </Routes>
         </Router>

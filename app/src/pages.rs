@@ -12,14 +12,14 @@ mod run_detail;
 mod runs;
 mod star_edit;
 
-pub use admin::AdminPage;
+pub use admin::{AdminPage, AdminRoute};
 pub use cv_editor::{CvEditorPage, CvEditorRoute};
 pub use import::ImportPage;
 pub use job_detail::{JobDetailPage, JobDetailRoute};
 pub use jobs::JobsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
-pub use profile::ProfilePage;
+pub use profile::{ProfilePage, ProfileRoute};
 pub use run_detail::{RunDetailPage, RunDetailRoute};
 pub use runs::RunsPage;
 pub use star_edit::StarEditPage;

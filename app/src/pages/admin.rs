@@ -2,6 +2,22 @@ use crate::components::{Layout, PageTitle};
 use crate::functions::{get_health, get_metrics};
 use crate::model::*;
 use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+/// The Admin page, loaded lazily: it and the typed metrics it reads are a WASM chunk of their
+/// own (with `cargo leptos build --split`), so the first load does not carry them.
+pub struct AdminRoute;
+
+#[lazy_route]
+impl LazyRoute for AdminRoute {
+    fn data() -> Self {
+        AdminRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AdminPage /> }.into_any()
+    }
+}
 
 /// The operations runbook as buttons: each form posts to `/forms/admin/…`, which calls the
 /// same service as the admin API and the `jobintel admin` CLI. Viewers see the state; the

@@ -2,6 +2,22 @@ use crate::components::{Layout, PageTitle, TextArea};
 use crate::functions::{get_profile, list_stars};
 use crate::model::*;
 use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+/// The Profile page, loaded lazily: it and the typed master CV it reads are a WASM chunk of
+/// their own (with `cargo leptos build --split`).
+pub struct ProfileRoute;
+
+#[lazy_route]
+impl LazyRoute for ProfileRoute {
+    fn data() -> Self {
+        ProfileRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ProfilePage /> }.into_any()
+    }
+}
 
 /// The master CV (JSON Resume basics, import/export) and the STAR records.
 #[component]
