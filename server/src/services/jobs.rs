@@ -233,17 +233,18 @@ impl Services {
         let mut results = Vec::with_capacity(rows.len());
         for (i, row) in rows.into_iter().enumerate() {
             let row_no = i + 1;
-            let outcome = match row.map_err(AppError::from).and_then(|new| build_job(new, self.now())) {
-                Err(e) => ImportRow::Error { row: row_no, message: e.to_string() },
-                Ok(job) => match self.store.insert_job(&job).await {
-                    Ok(()) => ImportRow::Created { row: row_no, id: job.id },
-                    Err(StoreError::Duplicate { existing_id, .. }) => ImportRow::Duplicate {
-                        row: row_no,
-                        existing_id: existing_id.unwrap_or_default(),
+            let outcome =
+                match row.map_err(AppError::from).and_then(|new| build_job(new, self.now())) {
+                    Err(e) => ImportRow::Error { row: row_no, message: e.to_string() },
+                    Ok(job) => match self.store.insert_job(&job).await {
+                        Ok(()) => ImportRow::Created { row: row_no, id: job.id },
+                        Err(StoreError::Duplicate { existing_id, .. }) => ImportRow::Duplicate {
+                            row: row_no,
+                            existing_id: existing_id.unwrap_or_default(),
+                        },
+                        Err(e) => return Err(e.into()),
                     },
-                    Err(e) => return Err(e.into()),
-                },
-            };
+                };
             results.push(outcome);
         }
         let created = results.iter().filter(|r| matches!(r, ImportRow::Created { .. })).count();
