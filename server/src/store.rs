@@ -72,7 +72,8 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompanyCacheEntry {
     pub company: String,
-    pub research: serde_json::Value,
+    /// The `company_research` layer's output, as it was when cached.
+    pub research: app::outputs::Company,
     pub cached_at: DateTime<Utc>,
 }
 

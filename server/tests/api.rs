@@ -997,7 +997,12 @@ async fn provider_admin_actions_need_the_admin_role_and_valid_input() {
         .store
         .put_company(&server::store::CompanyCacheEntry {
             company: "Acme Corp".into(),
-            research: json!({"summary": "x"}),
+            research: app::outputs::Company {
+                company: "cached".into(),
+                summary: "x".into(),
+                signals: vec![],
+                source: "web".into(),
+            },
             cached_at: chrono::Utc::now(),
         })
         .await

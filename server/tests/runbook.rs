@@ -96,7 +96,12 @@ async fn runbook_python_snippets_work_on_jobintel_data() {
         store
             .put_company(&CompanyCacheEntry {
                 company: name.into(),
-                research: serde_json::json!({"summary": research}),
+                research: app::outputs::Company {
+                    company: "cached".into(),
+                    summary: research.into(),
+                    signals: vec![],
+                    source: "web".into(),
+                },
                 cached_at: now(),
             })
             .await

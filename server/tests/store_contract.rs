@@ -448,7 +448,12 @@ mod contract {
     pub async fn company_cache_expires_and_clears(store: &dyn Store) {
         let entry = |name: &str, age_days: i64| CompanyCacheEntry {
             company: name.into(),
-            research: serde_json::json!({"summary": format!("About {name}")}),
+            research: app::outputs::Company {
+                company: "cached".into(),
+                summary: format!("About {name}"),
+                signals: vec![],
+                source: "web".into(),
+            },
             cached_at: now() - Duration::days(age_days),
         };
         let acme = entry("Acme Corp", 1);

@@ -169,19 +169,19 @@ impl CompanyResearch {
         found.company = company.clone();
         found.source = WEB_SOURCE.into();
         let value = encode(&found)?;
+        let signals = found.signals.len();
         self.store
             .put_company(&CompanyCacheEntry {
                 company: company.clone(),
-                research: value.clone(),
+                research: found,
                 cached_at: self.providers.clock.now(),
             })
             .await?;
         let mut out = LayerOutput::served(&served)?;
         out.value = value;
         out.log.push(format!(
-            "{} search results via FireCrawl, {} signals; cached for {company}",
-            hits.len(),
-            found.signals.len()
+            "{} search results via FireCrawl, {signals} signals; cached for {company}",
+            hits.len()
         ));
         Ok(out)
     }
@@ -201,8 +201,8 @@ impl Layer for CompanyResearch {
         let company = &ctx.job.company;
         let cached = self.store.get_company(company).await?;
         // Offline research comes from the posting, so only cached web research is worth reusing.
-        if let Some(entry) = cached.filter(|e| e.research["source"] == WEB_SOURCE) {
-            let mut out = LayerOutput::new(entry.research, "cache");
+        if let Some(entry) = cached.filter(|e| e.research.source == WEB_SOURCE) {
+            let mut out = LayerOutput::new(encode(&entry.research)?, "cache");
             out.log.push(format!(
                 "company cache hit for {company} (cached {})",
                 entry.cached_at.to_rfc3339()
