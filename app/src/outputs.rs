@@ -308,6 +308,9 @@ pub struct Message {
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Messages {
     pub messages: Vec<Message>,
+    /// What the fact gate took out of the messages, claim by claim.
+    #[serde(default)]
+    pub blocked: Vec<BlockedClaim>,
 }
 
 /// `cover_letter`.
@@ -317,6 +320,29 @@ pub struct Letter {
     pub text: String,
     /// The STAR records whose results the letter cites.
     pub cited_star_ids: Vec<String>,
+    /// What the fact gate took out of the letter, claim by claim.
+    #[serde(default)]
+    pub blocked: Vec<BlockedClaim>,
+}
+
+string_enum! {
+    /// A kind of claim the fact gate checks against a sentence's sources.
+    ClaimKind {
+        Number => "number",
+        Technology => "technology",
+        Employer => "employer",
+        Degree => "degree",
+    }
+}
+
+/// A sentence the fact gate kept out of a document: one of its claims no source supports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct BlockedClaim {
+    pub sentence: String,
+    pub kind: ClaimKind,
+    /// The claim itself: "2009", "Kubernetes", "Google".
+    pub claim: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod control;
 pub mod cv;
 pub mod demo;
 pub mod error;
+pub mod facts;
 pub mod http;
 pub mod pdf;
 pub mod pipeline;

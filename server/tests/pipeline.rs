@@ -120,6 +120,11 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
         }
         let letter = output(&run, "cover_letter")["text"].as_str().unwrap();
         assert!(letter.starts_with(&format!("Dear {} hiring team,", job.company)), "{letter}");
+        // The offline writers pass the fact gate: nothing of theirs is blocked.
+        for layer in ["cover_letter", "outreach"] {
+            let blocked = &output(&run, layer)["blocked"];
+            assert_eq!(blocked, &serde_json::json!([]), "{}: {layer} blocked {blocked}", job.title);
+        }
         assert!(output(&run, "publish")["dossier"].as_str().unwrap().contains(&job.title));
         let done = store.get_job(&job.id).await.unwrap().unwrap();
         assert_eq!(done.status, JobStatus::Ready, "{}", job.title);

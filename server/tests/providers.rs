@@ -854,3 +854,89 @@ async fn concurrent_layers_add_up_their_spend() {
     assert!(costs.iter().all(|c| (c - one_call).abs() < 1e-12));
     assert!((control.spent_today().await - 10.0 * one_call).abs() < 1e-12, "no increment lost");
 }
+
+/// A model that lies in the cover letter, mixing true and invented sentences: the invented
+/// ones never reach the stored letter, the true ones do, and the run lists what was blocked.
+/// When only lies come back, the grounded offline letter stands in, never an empty one.
+#[tokio::test]
+async fn a_lying_models_claims_never_reach_the_cover_letter() {
+    const LIES: &str = "I led Kubernetes and AWS migrations at Google since 2008, increasing \
+        revenue by 300%. I tuned CUDA kernels for the trading desk. I hold a PhD in distributed \
+        systems.";
+    const TRUTH: &str = "At Fjordpay AB I led the rewrite of the double-entry ledger in Rust, \
+        cutting p99 posting latency from 420 ms to 35 ms. I introduced SLOs and error budgets \
+        for the services my team ran, and I mentor engineers through design reviews.";
+    let mixed = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let flag = mixed.clone();
+    let fake = FakeServer::start(move |_, body| {
+        if layer_of(body) != "cover_letter" {
+            return openai_error(400, "invalid_request_error", "unsupported", "not this layer");
+        }
+        let middle = if flag.load(std::sync::atomic::Ordering::SeqCst) {
+            format!("{LIES} {TRUTH}")
+        } else {
+            LIES.to_string()
+        };
+        let text = format!(
+            "Dear Lumen Bank hiring team,\n\n{middle}\n\nI would welcome the chance to discuss \
+             how I could help Lumen Bank.\n\nKind regards,\nMara Lindqvist"
+        );
+        openai_answer(MODEL, &json!({"text": text, "cited_star_ids": []}), 3000, 400)
+    })
+    .await;
+    let base = format!("{}/v1", fake.url);
+    let h = Harness::new(&[
+        ("PRIMARY_LLM_PROVIDER", "openai"),
+        ("OPENAI_API_KEY", "sk-test"),
+        ("OPENAI_BASE_URL", &base),
+    ])
+    .await;
+    let job = h.job("Lumen Bank").await;
+
+    let run = h.run(&job).await;
+    let letter_layer = layer(&run, "cover_letter");
+    assert_eq!(letter_layer.provider.as_deref(), Some("openai"), "{:?}", letter_layer.fallbacks);
+    let letter: app::outputs::Letter =
+        serde_json::from_value(letter_layer.output.clone().unwrap()).unwrap();
+    for invented in ["Google", "2008", "300", "CUDA", "PhD"] {
+        assert!(!letter.text.contains(invented), "{invented} reached the letter:\n{}", letter.text);
+    }
+    assert!(
+        letter.text.contains("from 420 ms to 35 ms"),
+        "the true sentence survives:\n{}",
+        letter.text
+    );
+    assert!(letter.text.contains("I mentor engineers"), "{}", letter.text);
+    let blocked: Vec<(app::outputs::ClaimKind, &str)> =
+        letter.blocked.iter().map(|b| (b.kind, b.claim.as_str())).collect();
+    use app::outputs::ClaimKind::*;
+    for claim in [
+        (Employer, "Google"),
+        (Number, "2008"),
+        (Number, "300"),
+        (Technology, "CUDA"),
+        (Degree, "phd"),
+    ] {
+        assert!(blocked.contains(&claim), "{claim:?} not listed in {blocked:?}");
+    }
+    assert!(
+        letter_layer.log.iter().any(|l| l.starts_with("fact gate: ")),
+        "{:?}",
+        letter_layer.log
+    );
+
+    mixed.store(false, std::sync::atomic::Ordering::SeqCst);
+    let run = h.run(&job).await;
+    let letter: app::outputs::Letter =
+        serde_json::from_value(layer(&run, "cover_letter").output.clone().unwrap()).unwrap();
+    assert!(letter.text.starts_with("Dear Lumen Bank hiring team,"), "{}", letter.text);
+    assert!(
+        letter.text.contains("Your posting describes this need"),
+        "the offline letter:\n{}",
+        letter.text
+    );
+    for invented in ["Google", "2008", "300", "CUDA", "PhD"] {
+        assert!(!letter.text.contains(invented), "{invented} reached the letter");
+    }
+    assert!(!letter.blocked.is_empty());
+}

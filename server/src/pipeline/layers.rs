@@ -67,3 +67,53 @@ fn effective_tier(ctx: &RunContext) -> TierChoice {
 fn generation_skipped(ctx: &RunContext) -> Result<bool, LayerError> {
     Ok(ctx.prior::<Fit>()?.tier == Tier::D)
 }
+
+/// The fact gate for this run's documents (`crate::facts`): what the candidate's records say,
+/// and what the posting and the research say besides.
+pub(super) fn fact_gate(ctx: &RunContext, jd: &app::outputs::Jd) -> crate::facts::Gate<'static> {
+    use crate::facts::{Evidence, Gate, Lexicon};
+    let lexicon = Lexicon::bundled();
+    let mut candidate = vec![ctx.profile.resume.as_text()];
+    for s in &ctx.stars {
+        candidate.push(format!(
+            "{} {} {} {} {} {} {} {} {} {}",
+            s.title,
+            s.company,
+            s.role,
+            s.situation,
+            s.task,
+            s.actions.join(" "),
+            s.results.join(" "),
+            s.metrics.join(" "),
+            s.skills.join(" "),
+            s.tags.join(" ")
+        ));
+    }
+    let job = &ctx.job;
+    let mut context = candidate.clone();
+    context.extend([job.title.clone(), job.company.clone(), job.location.clone()]);
+    context.push(job.description.clone());
+    context.push(json!(jd).to_string());
+    for value in [
+        ctx.outputs.find::<app::outputs::Pains>().map(|p| json!(p)),
+        ctx.outputs.find::<app::outputs::Company>().map(|c| json!(c)),
+        ctx.outputs.find::<app::outputs::Role>().map(|r| json!(r)),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        context.push(value.to_string());
+    }
+    // The posting's technical skills name technologies; its other keywords are plain words.
+    let skills = jd.technical_skills.clone();
+    let name = app::resume::text(&ctx.profile.resume.basics.name).to_string();
+    let addressee =
+        vec![jd.company.clone(), job.company.clone(), jd.title.clone(), job.title.clone(), name];
+    Gate::new(
+        lexicon,
+        Evidence::new(candidate.iter().map(String::as_str), lexicon),
+        Evidence::new(context.iter().map(String::as_str), lexicon),
+        skills,
+        addressee,
+    )
+}

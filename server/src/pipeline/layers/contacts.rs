@@ -1,7 +1,8 @@
 //! Layers 7–9: who to contact, what to send them, and the cover letter.
 
-use super::{OFFLINE, effective_tier, generation_skipped};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
+use super::{OFFLINE, effective_tier, fact_gate, generation_skipped};
+use crate::facts::Gate;
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
 use crate::providers::llm::Refusal;
@@ -10,7 +11,8 @@ use crate::text;
 use app::model::StarRecord;
 use app::model::{LayerName, Tier};
 use app::outputs::{
-    Contact, Fit, Jd, Letter, Message, Messages, OrSkipped, Pains, People, Skipped, Stars,
+    BlockedClaim, Contact, Fit, Jd, Letter, Message, Messages, OrSkipped, Pains, People, Skipped,
+    Stars,
 };
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -227,8 +229,11 @@ pub fn compose(
     ];
     let mut optional: Vec<String> = Vec::new();
     if let Some(p) = pain {
+        let p = p.trim_end_matches(['.', '!', '?', ' ']);
         optional.push(format!(
-            "Your posting says: \"{p}\" That is the kind of problem I have solved before."
+            // The posting's words, attributed to it; what the candidate did follows from the
+            // STAR records, not from a claim that they solved this very problem.
+            "Your posting says: \"{p}.\" I would like to hear how the team is approaching it."
         ));
     }
     for s in stars {
@@ -344,12 +349,29 @@ impl Layer for Outreach {
                 |m: &Messages| within_limits(m, &contacts),
                 || {
                     let messages = contacts.iter().map(|c| compose(ctx, c, &jd, &pains, &chosen)).collect();
-                    Messages { messages }
+                    Messages { messages, blocked: vec![] }
                 },
             )
             .await?;
-        let messages = &served.value.messages;
+        let gate = fact_gate(ctx, &jd);
+        let mut gated = Messages { messages: Vec::new(), blocked: Vec::new() };
+        for (m, contact) in served.value.messages.iter().zip(&contacts) {
+            let (message, blocked) = gate_message(&gate, m);
+            gated.blocked.extend(blocked);
+            gated.messages.push(message.unwrap_or_else(|| {
+                // Too little survived: the grounded offline message, through the same gate.
+                let offline = compose(ctx, contact, &jd, &pains, &chosen);
+                let (message, blocked) = gate_message(&gate, &offline);
+                gated.blocked.extend(blocked);
+                message.unwrap_or(offline)
+            }));
+        }
+        let messages = &gated.messages;
         let mut out = LayerOutput::served(&served)?;
+        out.value = encode(&gated)?;
+        if !gated.blocked.is_empty() {
+            out.log.push(format!("fact gate: {} claims blocked", gated.blocked.len()));
+        }
         for m in messages {
             out.log.push(format!(
                 "{}: note {} chars, email {} words",
@@ -392,6 +414,31 @@ fn letter_ok(letter: &Letter, company: &str, selected: &[&StarRecord]) -> Result
     Ok(())
 }
 
+/// A message through the fact gate: `None` when too little of it survives (no note, no
+/// subject, or an email under its minimum length).
+fn gate_message(gate: &Gate, m: &Message) -> (Option<Message>, Vec<BlockedClaim>) {
+    let (linkedin_note, mut blocked) = gate.filter(&m.linkedin_note);
+    let (email_subject, more) = gate.filter(&m.email_subject);
+    blocked.extend(more);
+    let (email_body, more) = gate.filter(&m.email_body);
+    blocked.extend(more);
+    let whole = !linkedin_note.is_empty()
+        && !email_subject.is_empty()
+        && text::word_count(&email_body) >= EMAIL_MIN_WORDS.min(text::word_count(&m.email_body));
+    let message = Message { contact: m.contact.clone(), linkedin_note, email_subject, email_body };
+    (whole.then_some(message), blocked)
+}
+
+/// A letter through the fact gate: `None` when it no longer names the company or lost more
+/// than half its words.
+fn gate_letter(gate: &Gate, letter: &Letter, company: &str) -> (Option<Letter>, Vec<BlockedClaim>) {
+    let (text, blocked) = gate.filter(&letter.text);
+    let whole = text.to_lowercase().contains(&company.to_lowercase())
+        && 2 * text::word_count(&text) >= text::word_count(&letter.text);
+    let gated = Letter { text, cited_star_ids: letter.cited_star_ids.clone(), blocked: vec![] };
+    (whole.then_some(gated), blocked)
+}
+
 /// The offline letter: the posting's main pain point answered with STAR results.
 fn write_letter(ctx: &RunContext, jd: &Jd, pains: &Pains, chosen: &[&StarRecord]) -> Letter {
     let name = candidate_name(ctx);
@@ -405,8 +452,9 @@ fn write_letter(ctx: &RunContext, jd: &Jd, pains: &Pains, chosen: &[&StarRecord]
         ),
     ];
     if let Some(p) = pains.pain_points.first().or(pains.strategic_needs.first()) {
-        paragraphs
-            .push(format!("Your posting describes a challenge I know well: \"{}\"", p.evidence));
+        // The posting's words, attributed to it: a need of the employer, not a claim about
+        // the candidate.
+        paragraphs.push(format!("Your posting describes this need: \"{}\"", p.evidence));
     }
     let cited: Vec<String> = chosen
         .iter()
@@ -424,7 +472,7 @@ fn write_letter(ctx: &RunContext, jd: &Jd, pains: &Pains, chosen: &[&StarRecord]
     ));
     let cited_star_ids =
         chosen.iter().take(3).filter(|s| !s.results.is_empty()).map(|s| s.id.clone()).collect();
-    Letter { text: text::strip_emoji(&paragraphs.join("\n\n")), cited_star_ids }
+    Letter { text: text::strip_emoji(&paragraphs.join("\n\n")), cited_star_ids, blocked: vec![] }
 }
 
 #[async_trait]
@@ -462,8 +510,21 @@ impl Layer for CoverLetter {
                 || write_letter(ctx, &jd, &pains, &chosen),
             )
             .await?;
-        let letter = &served.value;
+        let gate = fact_gate(ctx, &jd);
+        let (gated, mut blocked) = gate_letter(&gate, &served.value, &jd.company);
+        let mut letter = gated.unwrap_or_else(|| {
+            // Too little survived: the grounded offline letter, through the same gate.
+            let offline = write_letter(ctx, &jd, &pains, &chosen);
+            let (gated, more) = gate_letter(&gate, &offline, &jd.company);
+            blocked.extend(more);
+            gated.unwrap_or(offline)
+        });
+        letter.blocked = blocked;
         let mut out = LayerOutput::served(&served)?;
+        out.value = encode(&letter)?;
+        if !letter.blocked.is_empty() {
+            out.log.push(format!("fact gate: {} claims blocked", letter.blocked.len()));
+        }
         out.log.push(format!(
             "{} words, citing {} STAR records",
             text::word_count(&letter.text),

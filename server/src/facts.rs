@@ -1,0 +1,412 @@
+//! The fact gate: a deterministic, fail-closed check that a generated sentence claims nothing
+//! its sources do not say.
+//!
+//! A sentence's claims are its numbers (amounts, percentages, years, durations), the named
+//! technologies in it (the bundled lexicon `data/technologies.txt`, plus the posting's own
+//! skills and keywords), degrees, and the organisations it places the candidate at ("at
+//! Google", "joined Initech"). A sentence in the first person speaks about the candidate, so
+//! its claims must be in the candidate's records (master CV, STAR records); any other sentence
+//! speaks about the employer, so the posting and the company research count as sources too.
+//! The employer and the job being applied to may always be named.
+//!
+//! `Gate::filter` keeps the sentences whose claims are all supported and reports the others,
+//! with the claim and its kind, so the layer can record what it blocked.
+
+use crate::text;
+use app::outputs::{BlockedClaim, ClaimKind};
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+/// One technology: its name and the aliases that name it.
+struct Technology {
+    name: String,
+    /// Lower-case aliases, matched on word boundaries whatever their case.
+    any_case: Vec<Vec<String>>,
+    /// Aliases matched only with the case written ("Go", "REST").
+    exact_case: Vec<Vec<String>>,
+}
+
+/// The technology lexicon, read once from the bundled file.
+pub struct Lexicon(Vec<Technology>);
+
+static LEXICON: LazyLock<Lexicon> =
+    LazyLock::new(|| Lexicon::parse(include_str!("../data/technologies.txt")));
+
+/// Word tokens as written, split as `text::words` splits them (so `node.js`, `c++` and
+/// `ci/cd` stay whole).
+fn tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '+' | '#' | '.' | '/' | '-' | '\'')))
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '-' | '/' | '\'')))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn contains(haystack: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Lexicon {
+    pub fn bundled() -> &'static Lexicon {
+        &LEXICON
+    }
+
+    /// `Canonical: alias, "ExactCase"` per line; `#` starts a comment. A quoted canonical name
+    /// is matched with its case only.
+    pub fn parse(source: &str) -> Lexicon {
+        let mut out = Vec::new();
+        for line in source.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, aliases) = match line.strip_prefix('"').and_then(|r| r.split_once('"')) {
+                Some((n, tail)) => (format!("\"{n}\""), tail.trim_start_matches(':').trim()),
+                None => match line.split_once(": ") {
+                    Some((n, a)) => (n.to_string(), a),
+                    None => (line.to_string(), ""),
+                },
+            };
+            let mut tech = Technology {
+                name: name.trim_matches('"').to_string(),
+                any_case: vec![],
+                exact_case: vec![],
+            };
+            for alias in std::iter::once(name.as_str()).chain(aliases.split(',')).map(str::trim) {
+                match alias.strip_prefix('"').and_then(|a| a.strip_suffix('"')) {
+                    Some(exact) => tech.exact_case.push(tokens(exact)),
+                    None if !alias.is_empty() => tech.any_case.push(text::words(alias)),
+                    None => {}
+                }
+            }
+            out.push(tech);
+        }
+        Lexicon(out)
+    }
+
+    /// The technologies `text` names, by their canonical names.
+    pub fn find(&self, text: &str) -> BTreeSet<String> {
+        let (exact, lower) = (tokens(text), text::words(text));
+        self.0
+            .iter()
+            .filter(|t| {
+                t.any_case.iter().any(|a| contains(&lower, a))
+                    || t.exact_case.iter().any(|a| contains(&exact, a))
+            })
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Degrees a sentence may claim only when a record does.
+const DEGREES: &[&str] = &[
+    "phd",
+    "ph.d",
+    "doctorate",
+    "msc",
+    "m.sc",
+    "master's",
+    "masters",
+    "mba",
+    "bsc",
+    "b.sc",
+    "bachelor's",
+    "bachelors",
+    "beng",
+    "meng",
+    "ba",
+    "bs",
+];
+
+/// Words after which a capitalised name is an organisation the candidate is placed at.
+const PLACING: &[&str] = &["at", "for", "joined", "with"];
+
+/// Capitalised words that start a sentence or a clause without naming anything.
+const NOT_NAMES: &[&str] = &["I", "The", "A", "An", "My", "Our", "Your", "This", "That", "It"];
+
+/// What a set of sources says, ready for checking claims against.
+pub struct Evidence {
+    words: Vec<String>,
+    numbers: BTreeSet<String>,
+    technologies: BTreeSet<String>,
+}
+
+impl Evidence {
+    pub fn new<'a>(sources: impl IntoIterator<Item = &'a str>, lexicon: &Lexicon) -> Evidence {
+        let text = sources.into_iter().collect::<Vec<_>>().join("\n");
+        Evidence {
+            words: text::words(&text),
+            numbers: text::numbers(&text).into_iter().collect(),
+            technologies: lexicon.find(&text),
+        }
+    }
+
+    fn says(&self, phrase: &str) -> bool {
+        contains(&self.words, &text::words(phrase))
+    }
+}
+
+/// The gate for one document: the candidate's records, the wider context (posting, company
+/// research) and the names a document may always use (the employer, the role).
+pub struct Gate<'a> {
+    lexicon: &'a Lexicon,
+    candidate: Evidence,
+    context: Evidence,
+    /// The posting's skills and keywords: named technologies even when the lexicon lacks them.
+    skills: Vec<String>,
+    addressee: Vec<String>,
+}
+
+impl<'a> Gate<'a> {
+    pub fn new(
+        lexicon: &'a Lexicon,
+        candidate: Evidence,
+        context: Evidence,
+        skills: Vec<String>,
+        addressee: Vec<String>,
+    ) -> Self {
+        Gate { lexicon, candidate, context, skills, addressee }
+    }
+
+    fn addressed(&self, name: &str) -> bool {
+        let w = text::words(name);
+        self.addressee.iter().any(|a| contains(&text::words(a), &w))
+    }
+
+    /// The claims of `sentence` that its sources do not support.
+    pub fn unsupported(&self, sentence: &str) -> Vec<(ClaimKind, String)> {
+        let first_person = tokens(sentence).iter().any(|t| {
+            matches!(t.to_lowercase().as_str(), "i" | "i'm" | "i've" | "i'd" | "i'll" | "me" | "my")
+        });
+        let evidence = if first_person { &self.candidate } else { &self.context };
+        let mut out = Vec::new();
+        for n in text::numbers(sentence) {
+            if !evidence.numbers.contains(&n) {
+                out.push((ClaimKind::Number, n));
+            }
+        }
+        let mut named = self.lexicon.find(sentence);
+        let words = text::words(sentence);
+        for s in &self.skills {
+            if contains(&words, &text::words(s)) {
+                named.insert(s.clone());
+            }
+        }
+        for tech in named {
+            let known = evidence.technologies.contains(&tech) || evidence.says(&tech);
+            if !known && !self.addressed(&tech) {
+                out.push((ClaimKind::Technology, tech));
+            }
+        }
+        for w in &words {
+            if DEGREES.contains(&w.as_str()) && !evidence.says(w) {
+                out.push((ClaimKind::Degree, w.clone()));
+            }
+        }
+        for org in placed_at(sentence) {
+            let is_tech = !self.lexicon.find(&org).is_empty();
+            if !is_tech && !evidence.says(&org) && !self.addressed(&org) {
+                out.push((ClaimKind::Employer, org));
+            }
+        }
+        out
+    }
+
+    /// `text` without its unsupported sentences (line and paragraph breaks kept), and what was
+    /// blocked.
+    pub fn filter(&self, text: &str) -> (String, Vec<BlockedClaim>) {
+        let mut blocked = Vec::new();
+        let mut paragraphs = Vec::new();
+        for paragraph in text.split("\n\n") {
+            let mut lines = Vec::new();
+            for line in paragraph.lines() {
+                let mut kept = Vec::new();
+                for sentence in split_sentences(line) {
+                    let claims = self.unsupported(sentence);
+                    if claims.is_empty() {
+                        kept.push(sentence);
+                    }
+                    for (kind, claim) in claims {
+                        blocked.push(BlockedClaim { sentence: sentence.to_string(), kind, claim });
+                    }
+                }
+                if !kept.is_empty() {
+                    lines.push(kept.join(" "));
+                }
+            }
+            if !lines.is_empty() {
+                paragraphs.push(lines.join("\n"));
+            }
+        }
+        (paragraphs.join("\n\n"), blocked)
+    }
+}
+
+/// Organisations a sentence places someone at: the capitalised words after "at", "for",
+/// "joined" or "with" ("at Google", "joined Initech Labs").
+fn placed_at(sentence: &str) -> Vec<String> {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if !PLACING.contains(&w.to_lowercase().as_str()) {
+            continue;
+        }
+        let mut name = Vec::new();
+        for next in &words[i + 1..] {
+            let bare = next.trim_matches(|c: char| !c.is_alphanumeric() && c != '&');
+            let capitalised = bare.chars().next().is_some_and(char::is_uppercase);
+            if !capitalised || NOT_NAMES.contains(&bare) {
+                break;
+            }
+            name.push(bare);
+            if next.ends_with([',', '.', ';', ':', '!', '?']) {
+                break;
+            }
+        }
+        if !name.is_empty() {
+            out.push(name.join(" "));
+        }
+    }
+    out
+}
+
+/// The sentences of one line, each with its end mark, in order.
+fn split_sentences(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    for (k, (i, c)) in chars.iter().enumerate() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        // A closing quote or bracket after the mark belongs to the sentence it closes.
+        let mut last = (k, *i, *c);
+        while let Some((j, q)) =
+            chars.get(last.0 + 1).filter(|(_, q)| matches!(q, '"' | '”' | '’' | ')' | '\''))
+        {
+            last = (last.0 + 1, *j, *q);
+        }
+        let at_end = chars.get(last.0 + 1).is_none_or(|(_, n)| n.is_whitespace());
+        if at_end && last.1 + last.2.len_utf8() > start {
+            let end = last.1 + last.2.len_utf8();
+            let s = line[start..end].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = end;
+        }
+    }
+    let rest = line[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(candidate: &str, context: &str) -> Gate<'static> {
+        let lexicon = Lexicon::bundled();
+        Gate::new(
+            lexicon,
+            Evidence::new([candidate], lexicon),
+            Evidence::new([candidate, context], lexicon),
+            vec!["Temporal".into()],
+            vec!["Acme Corp".into(), "Senior Platform Engineer".into()],
+        )
+    }
+
+    const CANDIDATE: &str = "Staff Backend Engineer at Fjordpay AB since 2021. Led the ledger \
+        rewrite in Rust and PostgreSQL; p99 latency 420 ms to 35 ms. MSc Computer Science.";
+    const POSTING: &str = "Acme Corp is moving its billing to Kafka and Temporal. 10+ years; PhD.";
+
+    #[test]
+    fn the_lexicon_is_bundled_and_knows_aliases_and_case() {
+        let l = Lexicon::bundled();
+        assert!(l.len() > 200, "{}", l.len());
+        assert!(l.find("We run k8s and Postgres").contains("Kubernetes"));
+        assert!(l.find("We run k8s and Postgres").contains("PostgreSQL"));
+        assert!(l.find("Built it in Go").contains("Go"));
+        assert!(!l.find("ready to go further").contains("Go"), "case matters for Go");
+        assert!(!l.find("the rest of the team").contains("REST"));
+        assert!(l.find("a REST API").contains("REST"));
+        assert!(!l.find("Ongoing growth in Gothenburg").contains("Go"));
+    }
+
+    #[test]
+    fn a_fabricated_sentence_is_blocked_with_each_claim() {
+        let g = gate(CANDIDATE, POSTING);
+        let claims = g.unsupported(
+            "I led Kubernetes and AWS migrations at Google since 2009, increasing revenue by 300%.",
+        );
+        let kinds: Vec<(ClaimKind, &str)> = claims.iter().map(|(k, c)| (*k, c.as_str())).collect();
+        for expected in [
+            (ClaimKind::Number, "2009"),
+            (ClaimKind::Number, "300"),
+            (ClaimKind::Technology, "Kubernetes"),
+            (ClaimKind::Technology, "AWS"),
+            (ClaimKind::Employer, "Google"),
+        ] {
+            assert!(kinds.contains(&expected), "{expected:?} not in {kinds:?}");
+        }
+    }
+
+    #[test]
+    fn a_true_sentence_passes_and_may_name_the_employer_and_role() {
+        let g = gate(CANDIDATE, POSTING);
+        for ok in [
+            "At Fjordpay AB I led the ledger rewrite in Rust, cutting p99 latency from 420 ms to 35 ms.",
+            "I am applying for the Senior Platform Engineer position at Acme Corp.",
+            "I would welcome the chance to help Acme Corp.",
+            "Your posting says Acme Corp is moving its billing to Kafka and Temporal.",
+        ] {
+            assert_eq!(g.unsupported(ok), vec![], "{ok}");
+        }
+    }
+
+    #[test]
+    fn the_postings_requirements_are_not_the_candidates() {
+        let g = gate(CANDIDATE, POSTING);
+        let claims = g.unsupported("I bring 10+ years of Kafka and Temporal, and a PhD.");
+        let kinds: Vec<ClaimKind> = claims.iter().map(|(k, _)| *k).collect();
+        assert!(kinds.contains(&ClaimKind::Number), "{claims:?}");
+        assert!(kinds.contains(&ClaimKind::Technology), "{claims:?}");
+        assert!(kinds.contains(&ClaimKind::Degree), "{claims:?}");
+        assert!(g.unsupported("You ask for 10+ years of Kafka and a PhD.").is_empty());
+    }
+
+    #[test]
+    fn filter_drops_only_the_unsupported_sentences_and_keeps_the_layout() {
+        let g = gate(CANDIDATE, POSTING);
+        let letter = "Dear Acme Corp hiring team,\n\nI led the ledger rewrite in Rust. I also \
+            ran Snowflake at Google for 12 years.\n\nKind regards,\nMara";
+        let (kept, blocked) = g.filter(letter);
+        assert_eq!(
+            kept,
+            "Dear Acme Corp hiring team,\n\nI led the ledger rewrite in Rust.\n\nKind regards,\nMara"
+        );
+        let claims: Vec<&str> = blocked.iter().map(|b| b.claim.as_str()).collect();
+        assert!(claims.contains(&"12") && claims.contains(&"Snowflake"), "{claims:?}");
+        assert!(claims.contains(&"Google"), "{claims:?}");
+        assert!(blocked.iter().all(|b| b.sentence.contains("Google")));
+    }
+
+    #[test]
+    fn a_quoted_sentence_ends_at_its_closing_quote() {
+        let line = "Your posting says: \"We are replacing Kafka.\" I led the ledger rewrite.";
+        assert_eq!(
+            split_sentences(line),
+            ["Your posting says: \"We are replacing Kafka.\"", "I led the ledger rewrite."]
+        );
+        assert!(gate(CANDIDATE, POSTING).unsupported(split_sentences(line)[0]).is_empty());
+    }
+}
