@@ -860,6 +860,8 @@ async fn concurrent_layers_add_up_their_spend() {
 /// When only lies come back, the grounded offline letter stands in, never an empty one.
 #[tokio::test]
 async fn a_lying_models_claims_never_reach_the_cover_letter() {
+    // It renders a page: one router-driving test at a time (see `support::web::serial`).
+    let _serial = support::web::serial().await;
     const LIES: &str = "I led Kubernetes and AWS migrations at Google since 2008, increasing \
         revenue by 300%. I tuned CUDA kernels for the trading desk. I hold a PhD in distributed \
         systems.";
@@ -924,6 +926,27 @@ async fn a_lying_models_claims_never_reach_the_cover_letter() {
         "{:?}",
         letter_layer.log
     );
+    // The run page lists what was blocked, as text.
+    let token =
+        h.services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
+    let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();
+    let page = server::http::router(h.services.clone(), leptos)
+        .oneshot(
+            Request::builder()
+                .uri(format!("/runs/{}", run.id))
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html =
+        String::from_utf8(axum::body::to_bytes(page.into_body(), 1 << 24).await.unwrap().to_vec())
+            .unwrap();
+    let count = format!("{} claims blocked", letter.blocked.len());
+    assert!(html.contains(&count), "the run page says {count}");
+    assert!(html.contains("data-testid=\"blocked-claims\""));
 
     mixed.store(false, std::sync::atomic::Ordering::SeqCst);
     let run = h.run(&job).await;

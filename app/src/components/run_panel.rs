@@ -1,7 +1,8 @@
 use crate::functions::job_runs;
 use crate::model::*;
 use crate::outputs::{
-    Company, Cv, Fit, Letter, Messages, OrSkipped, Pains, People, Role, RunOutputs, Stars,
+    BlockedClaim, Company, Cv, Fit, Letter, Messages, OrSkipped, Pains, People, Role, RunOutputs,
+    Stars,
 };
 use leptos::prelude::*;
 
@@ -220,6 +221,7 @@ fn Results(outputs: RunOutputs) -> impl IntoView {
         view! {
             <h3>"Cover letter"</h3>
             <pre class="letter" data-testid="cover-letter">{l.text}</pre>
+            <Blocked claims=l.blocked />
         }
     });
     let cv = outputs.find::<OrSkipped<Cv>>().and_then(OrSkipped::done);
@@ -318,7 +320,32 @@ fn OutreachView(outreach: Messages) -> impl IntoView {
     view! {
         <h3>"Outreach"</h3>
         {messages.collect_view()}
+        <Blocked claims=outreach.blocked />
     }
+}
+
+/// What the fact gate kept out of a document: "3 claims blocked", then each claim, its kind
+/// and the sentence it was in.
+#[component]
+fn Blocked(claims: Vec<BlockedClaim>) -> impl IntoView {
+    (!claims.is_empty()).then(|| {
+        let count = claims.len();
+        let items = claims.into_iter().map(|c| {
+            view! {
+                <li>
+                    <b>{c.claim}</b> " (" {c.kind.as_str()} ") in: " <q>{c.sentence}</q>
+                </li>
+            }
+        });
+        view! {
+            <details class="blocked" data-testid="blocked-claims">
+                <summary>
+                    {format!("{count} claim{} blocked: no record supports {}", if count == 1 { "" } else { "s" }, if count == 1 { "it" } else { "them" })}
+                </summary>
+                <ul class="small">{items.collect_view()}</ul>
+            </details>
+        }
+    })
 }
 
 #[component]
