@@ -369,6 +369,9 @@ pub struct KeywordCoverage {
 pub struct Cv {
     pub lines: Vec<CvLine>,
     pub keyword_coverage: KeywordCoverage,
+    /// Rephrasings the fact gate sent back to their source's words.
+    #[serde(default)]
+    pub blocked: Vec<BlockedClaim>,
 }
 
 /// `publish`: the dossier and the figures it leads with.

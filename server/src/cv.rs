@@ -5,10 +5,11 @@
 //! Every line carries its `Source` (a master-CV item or a STAR record); nothing here writes a
 //! line that is not in those records.
 
+use crate::facts::{Evidence, Gate, Lexicon};
 use crate::text;
 use app::cv::{CvBullet, CvDocument, CvItem, CvLink, CvSection, Provenance, SectionKind};
 use app::model::StarRecord;
-use app::outputs::{CvLine, Jd, KeywordCoverage};
+use app::outputs::{BlockedClaim, CvLine, Jd, KeywordCoverage};
 use app::resume::{BasicsField, Resume, Source, Work, list, text as or_empty};
 
 fn line(section: &str, text: impl Into<String>, source: Source) -> CvLine {
@@ -267,6 +268,41 @@ pub fn coverage(keywords: &[String], cv_text: &str, master_text: &str) -> Keywor
     }
 }
 
+/// Lines a model rephrased, through the fact gate against each line's own source: a line that
+/// names a technology, a degree, an organisation or a number its source does not goes back
+/// to the draft's words for that source (or is dropped when the draft has none). Returns the
+/// lines and what was blocked.
+pub fn gate_lines(
+    lines: Vec<CvLine>,
+    draft: &[CvLine],
+    resume: &Resume,
+    stars: &[StarRecord],
+    skills: &[String],
+) -> (Vec<CvLine>, Vec<BlockedClaim>) {
+    let lexicon = Lexicon::bundled();
+    let mut blocked = Vec::new();
+    let mut out = Vec::new();
+    for line in lines {
+        let Some(source) = source_text(resume, &line.source, stars) else { continue };
+        let evidence = || Evidence::new([source.as_str()], lexicon);
+        let gate = Gate::new(lexicon, evidence(), evidence(), skills.to_vec(), vec![]);
+        let claims = gate.unsupported(&line.text);
+        if claims.is_empty() {
+            out.push(line);
+            continue;
+        }
+        for (kind, claim) in claims {
+            blocked.push(BlockedClaim { sentence: line.text.clone(), kind, claim });
+        }
+        if let Some(original) = draft.iter().find(|d| d.source == line.source)
+            && !out.iter().any(|l: &CvLine| l.source == line.source)
+        {
+            out.push(original.clone());
+        }
+    }
+    (out, blocked)
+}
+
 /// The provenance of `source` with its label, `None` when it is not in the profile.
 pub fn provenance(source: &Source, resume: &Resume, stars: &[StarRecord]) -> Option<Provenance> {
     let label = source_label(resume, source, stars)?;
@@ -504,5 +540,31 @@ mod tests {
         assert_eq!(source_text(&resume, &Source::Highlight { work: 0, highlight: 1 }, &[]), None);
         assert_eq!(source_text(&resume, &Source::Basics(BasicsField::Email), &[]), None);
         assert_eq!(source_label(&resume, &Source::Star("nope".into()), &[]), None);
+    }
+
+    #[test]
+    fn a_rephrased_bullet_that_adds_a_technology_goes_back_to_its_source() {
+        let resume = resume(json!({"basics": {"name": "Ada"},
+            "work": [{"name": "Lumen", "position": "Eng",
+                      "highlights": ["Built the Rust ingestion service", "Ran the Kafka cluster"]}]}));
+        let jd = Jd { technical_skills: vec!["Rust".into()], ..Jd::default() };
+        let draft = draft(&resume, &[], &[], &jd);
+        let mut tailored = draft.clone();
+        let h0 = Source::Highlight { work: 0, highlight: 0 };
+        let h1 = Source::Highlight { work: 0, highlight: 1 };
+        for l in tailored.iter_mut() {
+            if l.source == h0 {
+                l.text = "Built the Rust ingestion service on Kubernetes at Google".into();
+            } else if l.source == h1 {
+                l.text = "Operated the Kafka cluster".into();
+            }
+        }
+        let (lines, blocked) = gate_lines(tailored, &draft, &resume, &[], &jd.technical_skills);
+        let text = |s: &Source| lines.iter().find(|l| l.source == *s).map(|l| l.text.as_str());
+        assert_eq!(text(&h0), Some("Built the Rust ingestion service"), "back to its source");
+        assert_eq!(text(&h1), Some("Operated the Kafka cluster"), "a true rephrasing stays");
+        let claims: Vec<&str> = blocked.iter().map(|b| b.claim.as_str()).collect();
+        assert_eq!(claims, ["Kubernetes", "Google"]);
+        assert_eq!(lines.len(), draft.len());
     }
 }

@@ -222,7 +222,11 @@ mod tests {
     fn keywords_come_from_the_cv_layer_else_the_extraction() {
         let coverage = json!({"keywords": ["Rust", "Kafka"], "in_cv": [], "in_master_cv": [],
             "cv_percent": 0, "master_cv_percent": 0});
-        let cv = Cv { lines: vec![], keyword_coverage: serde_json::from_value(coverage).unwrap() };
+        let cv = Cv {
+            lines: vec![],
+            keyword_coverage: serde_json::from_value(coverage).unwrap(),
+            blocked: vec![],
+        };
         let jd = Jd {
             technical_skills: vec!["Go".into(), "rust".into()],
             top_keywords: vec!["RUST".into(), "SLOs".into()],
