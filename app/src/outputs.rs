@@ -274,6 +274,9 @@ pub struct Fit {
     pub gaps: Vec<String>,
     /// The tier used for the rest of the run (asked for, or picked from the score).
     pub tier: Tier,
+    /// Rationale and gap sentences the fact gate kept out.
+    #[serde(default)]
+    pub blocked: Vec<BlockedClaim>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -121,7 +121,7 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
         let letter = output(&run, "cover_letter")["text"].as_str().unwrap();
         assert!(letter.starts_with(&format!("Dear {} hiring team,", job.company)), "{letter}");
         // The offline writers pass the fact gate: nothing of theirs is blocked.
-        for layer in ["cover_letter", "outreach", "cv_generation"] {
+        for layer in ["cover_letter", "outreach", "cv_generation", "fit_score"] {
             let blocked = &output(&run, layer)["blocked"];
             assert_eq!(blocked, &serde_json::json!([]), "{}: {layer} blocked {blocked}", job.title);
         }

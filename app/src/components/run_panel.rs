@@ -250,6 +250,7 @@ fn FitView(fit: Fit) -> impl IntoView {
         </p>
         <ul class="small">{items(fit.rationale)}</ul>
         <ul class="small gaps">{items(fit.gaps)}</ul>
+        <Blocked claims=fit.blocked />
     }
 }
 
@@ -368,5 +369,6 @@ fn CvView(cv: Cv) -> impl IntoView {
         <h3>"CV draft"</h3>
         <p class="muted small">{summary}</p>
         <ul class="cv-lines" data-testid="cv-lines">{lines.collect_view()}</ul>
+        <Blocked claims=cv.blocked />
     }
 }

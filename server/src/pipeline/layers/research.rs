@@ -348,12 +348,16 @@ pub fn profile_text(ctx: &RunContext) -> String {
     parts.join(" ")
 }
 
+/// The year of the earliest `startDate` in the master CV.
+fn first_year(resume: &Resume) -> Option<i32> {
+    let year = |w: &app::resume::Work| w.start_date.as_deref()?.get(..4)?.parse::<i32>().ok();
+    resume.work().iter().filter_map(year).min()
+}
+
 /// Years from the earliest `startDate` in the master CV to `now`.
 fn candidate_years(resume: &Resume, now: chrono::DateTime<chrono::Utc>) -> Option<u32> {
     use chrono::Datelike;
-    let year = |w: &app::resume::Work| w.start_date.as_deref()?.get(..4)?.parse::<i32>().ok();
-    let first = resume.work().iter().filter_map(year).min()?;
-    Some((now.year() - first).max(0) as u32)
+    Some((now.year() - first_year(resume)?).max(0) as u32)
 }
 
 pub struct FitScore {
@@ -391,16 +395,14 @@ fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars) -> Assessment {
         .iter()
         .map(|s| format!("Asks for {s}; the profile shows {s} (master CV / STAR records)."))
         .collect();
-    if let (Some(need), Some(got)) = (jd.years_of_experience, years) {
-        rationale.push(format!("Asks for {need}+ years; the master CV spans {got} years."));
+    // Each sentence states what a record says (a year, a title, skills), never a figure
+    // computed from them, so the fact gate can check it against its sources.
+    if let (Some(need), Some(first)) = (jd.years_of_experience, first_year(&ctx.profile.resume)) {
+        rationale.push(format!("Asks for {need}+ years; the master CV's work starts in {first}."));
     }
     for s in stars.selected.iter().take(3) {
-        rationale.push(format!(
-            "STAR \"{}\" matches (score {:.1}; skills: {}).",
-            s.title,
-            s.score,
-            s.matched_skills.join(", ")
-        ));
+        let skills = s.matched_skills.join(", ");
+        rationale.push(format!("STAR \"{}\" matches the posting's skills: {skills}.", s.title));
     }
     let gaps = gaps
         .iter()
@@ -445,15 +447,33 @@ impl Layer for FitScore {
             )
             .await?;
         let a = &served.value;
+        let gate = super::fact_gate(ctx, &jd);
+        let mut blocked = Vec::new();
+        let mut grounded = |lines: &[String]| -> Vec<String> {
+            let mut kept = Vec::new();
+            for line in lines {
+                let (text, claims) = gate.filter(line);
+                blocked.extend(claims);
+                if !text.is_empty() {
+                    kept.push(text);
+                }
+            }
+            kept
+        };
+        let (rationale, gaps) = (grounded(&a.rationale), grounded(&a.gaps));
         let fit = Fit {
             score: a.score,
             category: FitCategory::for_score(a.score),
-            rationale: a.rationale.clone(),
-            gaps: a.gaps.clone(),
+            rationale,
+            gaps,
             tier: tier(ctx.tier, a.score),
+            blocked,
         };
         let mut out = LayerOutput::served(&served)?;
         out.value = encode(&fit)?;
+        if !fit.blocked.is_empty() {
+            out.log.push(format!("fact gate: {} claims blocked", fit.blocked.len()));
+        }
         out.log.push(format!("fit {} ({}), tier {}", fit.score, fit.category, fit.tier));
         Ok(out)
     }
