@@ -14,20 +14,20 @@
 
 use crate::text;
 use app::outputs::{BlockedClaim, ClaimKind};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
-/// One technology: its name and the aliases that name it.
-struct Technology {
-    name: String,
-    /// Lower-case aliases, matched on word boundaries whatever their case.
-    any_case: Vec<Vec<String>>,
-    /// Aliases matched only with the case written ("Go", "REST").
-    exact_case: Vec<Vec<String>>,
+/// The technology lexicon, read once from the bundled file, indexed by each alias's first
+/// word so that finding the technologies of a text is one pass over its words, however many
+/// names the lexicon holds.
+pub struct Lexicon {
+    names: Vec<String>,
+    /// First lower-case word → (the alias's words, the technology), matched whatever the case.
+    any_case: HashMap<String, Vec<(Vec<String>, usize)>>,
+    /// First word as written → (the alias's words, the technology), matched with that case
+    /// only ("Go", "REST").
+    exact_case: HashMap<String, Vec<(Vec<String>, usize)>>,
 }
-
-/// The technology lexicon, read once from the bundled file.
-pub struct Lexicon(Vec<Technology>);
 
 static LEXICON: LazyLock<Lexicon> =
     LazyLock::new(|| Lexicon::parse(include_str!("../data/technologies.txt")));
@@ -46,6 +46,21 @@ fn contains(haystack: &[String], needle: &[String]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The technologies whose aliases occur in `words`, through an index by first word.
+fn matches(
+    words: &[String],
+    index: &HashMap<String, Vec<(Vec<String>, usize)>>,
+    found: &mut BTreeSet<usize>,
+) {
+    for (i, w) in words.iter().enumerate() {
+        for (alias, tech) in index.get(w).into_iter().flatten() {
+            if words[i..].starts_with(alias) {
+                found.insert(*tech);
+            }
+        }
+    }
+}
+
 impl Lexicon {
     pub fn bundled() -> &'static Lexicon {
         &LEXICON
@@ -54,7 +69,8 @@ impl Lexicon {
     /// `Canonical: alias, "ExactCase"` per line; `#` starts a comment. A quoted canonical name
     /// is matched with its case only.
     pub fn parse(source: &str) -> Lexicon {
-        let mut out = Vec::new();
+        let mut lexicon =
+            Lexicon { names: Vec::new(), any_case: HashMap::new(), exact_case: HashMap::new() };
         for line in source.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -66,42 +82,36 @@ impl Lexicon {
                     None => (line.to_string(), ""),
                 },
             };
-            let mut tech = Technology {
-                name: name.trim_matches('"').to_string(),
-                any_case: vec![],
-                exact_case: vec![],
-            };
+            let tech = lexicon.names.len();
+            lexicon.names.push(name.trim_matches('"').to_string());
             for alias in std::iter::once(name.as_str()).chain(aliases.split(',')).map(str::trim) {
-                match alias.strip_prefix('"').and_then(|a| a.strip_suffix('"')) {
-                    Some(exact) => tech.exact_case.push(tokens(exact)),
-                    None if !alias.is_empty() => tech.any_case.push(text::words(alias)),
-                    None => {}
+                let (index, words) = match alias.strip_prefix('"').and_then(|a| a.strip_suffix('"'))
+                {
+                    Some(exact) => (&mut lexicon.exact_case, tokens(exact)),
+                    None => (&mut lexicon.any_case, text::words(alias)),
+                };
+                if let Some(first) = words.first() {
+                    index.entry(first.clone()).or_default().push((words, tech));
                 }
             }
-            out.push(tech);
         }
-        Lexicon(out)
+        lexicon
     }
 
     /// The technologies `text` names, by their canonical names.
     pub fn find(&self, text: &str) -> BTreeSet<String> {
-        let (exact, lower) = (tokens(text), text::words(text));
-        self.0
-            .iter()
-            .filter(|t| {
-                t.any_case.iter().any(|a| contains(&lower, a))
-                    || t.exact_case.iter().any(|a| contains(&exact, a))
-            })
-            .map(|t| t.name.clone())
-            .collect()
+        let mut found = BTreeSet::new();
+        matches(&text::words(text), &self.any_case, &mut found);
+        matches(&tokens(text), &self.exact_case, &mut found);
+        found.into_iter().map(|t| self.names[t].clone()).collect()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.names.is_empty()
     }
 }
 

@@ -70,7 +70,7 @@ fn generation_skipped(ctx: &RunContext) -> Result<bool, LayerError> {
 
 /// The fact gate for this run's documents (`crate::facts`): what the candidate's records say,
 /// and what the posting and the research say besides.
-pub(super) fn fact_gate(ctx: &RunContext, jd: &app::outputs::Jd) -> crate::facts::Gate<'static> {
+pub fn fact_gate(ctx: &RunContext, jd: &app::outputs::Jd) -> crate::facts::Gate<'static> {
     use crate::facts::{Evidence, Gate, Lexicon};
     let lexicon = Lexicon::bundled();
     let mut candidate = vec![ctx.profile.resume.as_text()];
