@@ -275,7 +275,7 @@ pub struct Fit {
     /// The tier used for the rest of the run (asked for, or picked from the score).
     pub tier: Tier,
     /// Rationale and gap sentences the fact gate kept out.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedClaim>,
 }
 
@@ -312,7 +312,7 @@ pub struct Message {
 pub struct Messages {
     pub messages: Vec<Message>,
     /// What the fact gate took out of the messages, claim by claim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedClaim>,
 }
 
@@ -324,7 +324,7 @@ pub struct Letter {
     /// The STAR records whose results the letter cites.
     pub cited_star_ids: Vec<String>,
     /// What the fact gate took out of the letter, claim by claim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedClaim>,
 }
 
@@ -373,7 +373,7 @@ pub struct Cv {
     pub lines: Vec<CvLine>,
     pub keyword_coverage: KeywordCoverage,
     /// Rephrasings the fact gate sent back to their source's words.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedClaim>,
 }
 

@@ -123,7 +123,7 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
         // The offline writers pass the fact gate: nothing of theirs is blocked.
         for layer in ["cover_letter", "outreach", "cv_generation", "fit_score"] {
             let blocked = &output(&run, layer)["blocked"];
-            assert_eq!(blocked, &serde_json::json!([]), "{}: {layer} blocked {blocked}", job.title);
+            assert!(blocked.is_null(), "{}: {layer} blocked {blocked}", job.title);
         }
         assert!(output(&run, "publish")["dossier"].as_str().unwrap().contains(&job.title));
         let done = store.get_job(&job.id).await.unwrap().unwrap();
