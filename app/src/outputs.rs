@@ -163,6 +163,9 @@ pub struct Jd {
     pub top_keywords: Vec<String>,
     pub years_of_experience: Option<u32>,
     pub salary: Option<String>,
+    /// What the fact gate kept out: sentences and terms the posting does not contain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockedClaim>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +186,9 @@ pub struct Pains {
     pub strategic_needs: Vec<Finding>,
     pub risks_if_unfilled: Vec<Finding>,
     pub success_metrics: Vec<Finding>,
+    /// What the fact gate kept out: sentences and terms the posting does not support.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockedClaim>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -228,6 +234,9 @@ pub struct Company {
     pub signals: Vec<Signal>,
     /// Where this came from; offline it is the posting itself, never the web.
     pub source: String,
+    /// What the fact gate kept out: sentences and terms the search results (or, offline, the posting) do not support.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockedClaim>,
 }
 
 /// `role_research`.
@@ -237,6 +246,9 @@ pub struct Role {
     pub summary: String,
     pub business_impact: Vec<String>,
     pub why_now: Vec<String>,
+    /// What the fact gate kept out: sentences and terms the posting and its page do not support.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockedClaim>,
 }
 
 string_enum! {
@@ -335,6 +347,8 @@ string_enum! {
         Technology => "technology",
         Employer => "employer",
         Degree => "degree",
+        /// A skill or keyword of the posting's analysis that the posting does not contain.
+        Keyword => "keyword",
     }
 }
 

@@ -158,7 +158,13 @@ impl Evidence {
         }
     }
 
-    fn says(&self, phrase: &str) -> bool {
+    /// Evidence of nothing: every claim checked against it fails.
+    pub fn none() -> Evidence {
+        Evidence { words: Vec::new(), numbers: BTreeSet::new(), technologies: BTreeSet::new() }
+    }
+
+    /// Whether the sources contain `phrase`, word for word, whatever the case.
+    pub fn says(&self, phrase: &str) -> bool {
         contains(&self.words, &text::words(phrase))
     }
 }
@@ -183,6 +189,27 @@ impl<'a> Gate<'a> {
         addressee: Vec<String>,
     ) -> Self {
         Gate { lexicon, candidate, context, skills, addressee }
+    }
+
+    /// A gate for text about the employer and the role (posting analysis, research): its
+    /// claims must be in `context`, and it has no records of the candidate to cite, so a
+    /// sentence in the first person claims nothing it can keep.
+    pub fn about_the_employer(
+        lexicon: &'a Lexicon,
+        context: Evidence,
+        addressee: Vec<String>,
+    ) -> Self {
+        Gate::new(lexicon, Evidence::none(), context, Vec::new(), addressee)
+    }
+
+    /// Whether the wider context (the posting, the research) contains `phrase`.
+    pub fn context_says(&self, phrase: &str) -> bool {
+        self.context.says(phrase)
+    }
+
+    /// Whether the wider context states the number `n` (as `text::numbers` reads numbers).
+    pub fn context_states(&self, n: u32) -> bool {
+        self.context.numbers.contains(&n.to_string())
     }
 
     fn addressed(&self, name: &str) -> bool {
@@ -256,6 +283,18 @@ impl<'a> Gate<'a> {
             }
         }
         (paragraphs.join("\n\n"), blocked)
+    }
+
+    /// `filter`, adding what was blocked to `blocked`.
+    pub fn filter_into(&self, text: &str, blocked: &mut Vec<BlockedClaim>) -> String {
+        let (kept, claims) = self.filter(text);
+        blocked.extend(claims);
+        kept
+    }
+
+    /// Each line filtered; a line left empty is dropped.
+    pub fn filter_lines(&self, lines: &[String], blocked: &mut Vec<BlockedClaim>) -> Vec<String> {
+        lines.iter().map(|l| self.filter_into(l, blocked)).filter(|l| !l.is_empty()).collect()
     }
 }
 

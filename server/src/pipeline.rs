@@ -63,6 +63,26 @@ impl LayerOutput {
         Ok(out)
     }
 
+    /// A served answer as the fact gate left it: `value` is stored instead of the answer,
+    /// and the log says how many claims were blocked.
+    pub fn gated<T: Serialize, U: Serialize>(
+        served: &Served<T>,
+        value: &U,
+        blocked: &[app::outputs::BlockedClaim],
+    ) -> Result<Self, LayerError> {
+        let mut out = LayerOutput::served(served)?;
+        out.value = encode(value)?;
+        out.log_blocked(blocked);
+        Ok(out)
+    }
+
+    /// Logs how many claims the fact gate blocked, if it blocked any.
+    pub fn log_blocked(&mut self, blocked: &[app::outputs::BlockedClaim]) {
+        if !blocked.is_empty() {
+            self.log.push(format!("fact gate: {} claims blocked", blocked.len()));
+        }
+    }
+
     /// A layer's typed result, stored as JSON.
     pub fn typed<T: Serialize>(value: &T, provider: &str) -> Result<Self, LayerError> {
         Ok(LayerOutput::new(encode(value)?, provider))

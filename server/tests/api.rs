@@ -1002,6 +1002,7 @@ async fn provider_admin_actions_need_the_admin_role_and_valid_input() {
                 summary: "x".into(),
                 signals: vec![],
                 source: "web".into(),
+                blocked: vec![],
             },
             cached_at: chrono::Utc::now(),
         })

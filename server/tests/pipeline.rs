@@ -121,7 +121,16 @@ async fn every_demo_posting_gets_a_complete_grounded_package() {
         let letter = output(&run, "cover_letter")["text"].as_str().unwrap();
         assert!(letter.starts_with(&format!("Dear {} hiring team,", job.company)), "{letter}");
         // The offline writers pass the fact gate: nothing of theirs is blocked.
-        for layer in ["cover_letter", "outreach", "cv_generation", "fit_score"] {
+        for layer in [
+            "jd_extraction",
+            "pain_points",
+            "company_research",
+            "role_research",
+            "fit_score",
+            "outreach",
+            "cover_letter",
+            "cv_generation",
+        ] {
             let blocked = &output(&run, layer)["blocked"];
             assert!(blocked.is_null(), "{}: {layer} blocked {blocked}", job.title);
         }

@@ -597,6 +597,28 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// The run's page as the server renders it (take `support::web::serial` first).
+    async fn run_page(&self, run: &app::model::PipelineRun) -> String {
+        let token =
+            self.services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
+        let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();
+        let page = server::http::router(self.services.clone(), leptos)
+            .oneshot(
+                Request::builder()
+                    .uri(format!("/runs/{}", run.id))
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(page.into_body(), 1 << 24).await.unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+}
+
 fn layer<'a>(run: &'a app::model::PipelineRun, name: &str) -> &'a app::model::LayerRun {
     run.layers.iter().find(|l| l.name.as_str() == name).unwrap()
 }
@@ -927,23 +949,7 @@ async fn a_lying_models_claims_never_reach_the_cover_letter() {
         letter_layer.log
     );
     // The run page lists what was blocked, as text.
-    let token =
-        h.services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
-    let leptos = leptos::prelude::LeptosOptions::builder().output_name("jobintel").build();
-    let page = server::http::router(h.services.clone(), leptos)
-        .oneshot(
-            Request::builder()
-                .uri(format!("/runs/{}", run.id))
-                .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html =
-        String::from_utf8(axum::body::to_bytes(page.into_body(), 1 << 24).await.unwrap().to_vec())
-            .unwrap();
+    let html = h.run_page(&run).await;
     let count = format!("{} claims blocked", letter.blocked.len());
     assert!(html.contains(&count), "the run page says {count}");
     assert!(html.contains("data-testid=\"blocked-claims\""));
@@ -962,4 +968,232 @@ async fn a_lying_models_claims_never_reach_the_cover_letter() {
         assert!(!letter.text.contains(invented), "{invented} reached the letter");
     }
     assert!(!letter.blocked.is_empty());
+}
+
+/// The JSON a prompt quotes between `<tag>` and `</tag>`.
+fn prompt_data(body: &Value, tag: &str) -> Value {
+    let content = body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["content"].as_str())
+        .find(|c| c.contains(&format!("<{tag}>")))
+        .unwrap_or_else(|| panic!("no <{tag}> in the prompt"));
+    let start = content.find(&format!("<{tag}>\n")).unwrap() + tag.len() + 3;
+    let end = content.find(&format!("\n</{tag}>")).unwrap();
+    serde_json::from_str(&content[start..end]).unwrap()
+}
+
+/// `value` without the gate's own `blocked` lists, which quote what they kept out.
+fn without_blocked(mut value: Value) -> Value {
+    match &mut value {
+        Value::Object(map) => {
+            map.remove("blocked");
+            for v in map.values_mut() {
+                *v = without_blocked(v.take());
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                *v = without_blocked(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+/// True sentences about Mara Lindqvist's records (`server/demo`), for the lying model to mix in.
+const TRUE_LEDGER: &str = "At Fjordpay AB I led the rewrite of the double-entry ledger in Rust, \
+    cutting p99 posting latency from 420 ms to 35 ms.";
+const TRUE_SLOS: &str = "I introduced SLOs and error budgets for the services my team ran.";
+
+/// The answers of a model that fabricates in every layer it is asked for, mixing in true
+/// sentences: invented employers, degrees, institutions, technologies, numbers and dates.
+fn lying_everywhere(body: &Value) -> Scripted {
+    let answer = match layer_of(body).as_str() {
+        "jd_extraction" => json!({
+            "title": "Principal Engineer", "company": "Google", "location": "Mountain View",
+            "remote_policy": "remote", "seniority": "staff", "role_category": "backend",
+            "responsibilities": [
+                "Lead the design of an event-sourced ledger with exactly-once semantics",
+                "Run the CUDA cluster since 2008"
+            ],
+            "must_have": ["PhD from Stanford", "Deep experience with double-entry ledgers or payment systems"],
+            "nice_to_have": [],
+            "technical_skills": ["Rust", "Go", "Snowflake", "CUDA"],
+            "soft_skills": [], "top_keywords": ["ledger", "Snowflake"],
+            "years_of_experience": 15, "salary": "$300k base"
+        }),
+        "pain_points" => json!({
+            "pain_points": [{
+                "text": "The ledger team lost 300 engineers and moved to Snowflake.",
+                "evidence": "the ledger was not designed for instant payments",
+                "confidence": 0.8
+            }],
+            "strategic_needs": [], "risks_if_unfilled": [], "success_metrics": []
+        }),
+        "company_research" => json!({
+            "company": "Lumen Bank",
+            "summary": "Lumen Bank raised $40M in funding. It was founded by ex-Google engineers in 2008.",
+            "signals": [
+                {"kind": "funding", "text": "The payments company raised $40M in funding.",
+                 "source_url": "https://news.example/lumen-series-b"},
+                {"kind": "growth", "text": "Lumen Bank runs 300 CUDA servers.",
+                 "source_url": "https://news.example/lumen-partner"}
+            ],
+            "source": "web"
+        }),
+        "role_research" => json!({
+            "summary": "The role sets the technical direction for the ledger and payment rails. \
+                It reports to a former Google VP and owns 300 CUDA servers.",
+            "business_impact": ["Cut cloud costs by 300%", "Mentor senior engineers across three teams"],
+            "why_now": ["Lumen Bank moved to Snowflake in 2008."]
+        }),
+        "fit_score" => json!({
+            "score": 95,
+            "rationale": [
+                "I ran Snowflake at Google for 17 years.",
+                "Your posting asks for double-entry ledgers; I led the double-entry ledger rewrite at Fjordpay AB."
+            ],
+            "gaps": ["I hold a PhD from Stanford, so there are no gaps."]
+        }),
+        "outreach" => {
+            let contacts = prompt_data(body, "contacts");
+            let body_text = format!(
+                "Hello,\n\n{TRUE_LEDGER} {TRUE_SLOS} I spent 2008 to 2020 at Google running CUDA \
+                 clusters. {TRUE_LEDGER} {TRUE_SLOS} {TRUE_LEDGER} {TRUE_SLOS}\n\nI would welcome \
+                 a short conversation about the ledger work at Lumen Bank.\n\nKind regards,\nMara \
+                 Lindqvist"
+            );
+            let messages: Vec<Value> = contacts
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    json!({
+                        "contact": c["name"],
+                        "linkedin_note": format!("{TRUE_SLOS} I also hold a PhD from Stanford."),
+                        "email_subject": "Ledger work at Lumen Bank",
+                        "email_body": body_text,
+                    })
+                })
+                .collect();
+            json!({"messages": messages})
+        }
+        "cover_letter" => json!({
+            "text": format!(
+                "Dear Lumen Bank hiring team,\n\nI led Snowflake and AWS migrations at Google since \
+                 2008, increasing revenue by 300%. {TRUE_LEDGER} {TRUE_SLOS}\n\nI would welcome the \
+                 chance to discuss how I could help Lumen Bank.\n\nKind regards,\nMara Lindqvist"
+            ),
+            "cited_star_ids": []
+        }),
+        "cv_generation" => {
+            // The draft with its facts kept and one bullet rephrased to claim more.
+            let mut lines = prompt_data(body, "draft");
+            for line in lines.as_array_mut().unwrap() {
+                let bullet = line["source"].as_str().is_some_and(|s| s.contains("highlights"));
+                if bullet && line["text"].as_str().unwrap().contains("double-entry ledger") {
+                    line["text"] = json!(
+                        "Led the rewrite of the double-entry ledger at Google in CUDA; p99 posting \
+                         latency 420 ms → 35 ms."
+                    );
+                }
+            }
+            json!({"lines": lines})
+        }
+        _ => return openai_error(400, "invalid_request_error", "unsupported", "not this layer"),
+    };
+    openai_answer(MODEL, &answer, 2500, 400)
+}
+
+/// A model that fabricates in every layer: no invented claim reaches any stored output (the
+/// posting's analysis, the research, the fit, outreach, the letter, the CV, the dossier), the
+/// true sentences survive, and each layer lists what it blocked.
+#[tokio::test]
+async fn a_model_lying_in_every_layer_leaves_no_fabrication_in_any_document() {
+    // It renders a page: one router-driving test at a time (see `support::web::serial`).
+    let _serial = support::web::serial().await;
+    let firecrawl = FakeServer::start(firecrawl_fake).await;
+    let llm = FakeServer::start(|_, body| lying_everywhere(body)).await;
+    let base = format!("{}/v1", llm.url);
+    let h = Harness::new(&[
+        ("PRIMARY_LLM_PROVIDER", "openai"),
+        ("OPENAI_API_KEY", "sk-test"),
+        ("OPENAI_BASE_URL", &base),
+        ("FIRECRAWL_API_KEY", "fc-test"),
+        ("FIRECRAWL_BASE_URL", &firecrawl.url),
+    ])
+    .await;
+    let job = h.job("Lumen Bank").await;
+    let run = h.run(&job).await;
+
+    for name in [
+        "jd_extraction",
+        "pain_points",
+        "company_research",
+        "role_research",
+        "fit_score",
+        "outreach",
+        "cover_letter",
+        "cv_generation",
+    ] {
+        let l = layer(&run, name);
+        assert_eq!(l.provider.as_deref(), Some("openai"), "{name} was answered by the model");
+        let blocked = &l.output.as_ref().unwrap()["blocked"];
+        assert!(blocked.as_array().is_some_and(|b| !b.is_empty()), "{name} lists what it blocked");
+    }
+    for l in &run.layers {
+        let stored = without_blocked(l.output.clone().unwrap_or_default()).to_string();
+        for invented in
+            ["Google", "CUDA", "Snowflake", "PhD", "Stanford", "2008", "300", "17 years"]
+        {
+            assert!(
+                !stored.contains(invented),
+                "{invented:?} reached the {} output: {stored}",
+                l.name.as_str()
+            );
+        }
+    }
+    let output = |name: &str| layer(&run, name).output.clone().unwrap();
+    // What is true survives, attributed where it belongs.
+    let jd: app::outputs::Jd = serde_json::from_value(output("jd_extraction")).unwrap();
+    assert_eq!((jd.company.as_str(), jd.title.as_str()), ("Lumen Bank", job.title.as_str()));
+    assert_eq!(jd.technical_skills, ["Rust", "Go"]);
+    assert_eq!(jd.years_of_experience, None);
+    assert_eq!(jd.salary, None);
+    assert_eq!(jd.must_have, ["Deep experience with double-entry ledgers or payment systems"]);
+    let pains: app::outputs::Pains = serde_json::from_value(output("pain_points")).unwrap();
+    assert_eq!(
+        pains.pain_points[0].text, "the ledger was not designed for instant payments",
+        "a finding that claims more than its quote becomes the quote"
+    );
+    let company: app::outputs::Company =
+        serde_json::from_value(output("company_research")).unwrap();
+    assert_eq!(company.summary, "Lumen Bank raised $40M in funding.");
+    assert_eq!(company.signals.len(), 1, "{:?}", company.signals);
+    let role: app::outputs::Role = serde_json::from_value(output("role_research")).unwrap();
+    assert_eq!(
+        role.summary,
+        "The role sets the technical direction for the ledger and payment rails."
+    );
+    assert_eq!(role.business_impact, ["Mentor senior engineers across three teams"]);
+    assert!(role.why_now.is_empty());
+    let fit: app::outputs::Fit = serde_json::from_value(output("fit_score")).unwrap();
+    assert_eq!(fit.rationale.len(), 1, "{:?}", fit.rationale);
+    assert!(fit.gaps.is_empty());
+    let letter = output("cover_letter")["text"].as_str().unwrap().to_string();
+    assert!(letter.contains(TRUE_LEDGER) && letter.contains(TRUE_SLOS), "{letter}");
+    let outreach: app::outputs::Messages = serde_json::from_value(output("outreach")).unwrap();
+    for m in &outreach.messages {
+        assert_eq!(m.linkedin_note, TRUE_SLOS, "the true half of the note stays");
+    }
+    let dossier = output("publish")["dossier"].as_str().unwrap().to_string();
+    assert!(dossier.contains("Lumen Bank raised $40M in funding."), "{dossier}");
+    // The run page lists, per document, what was kept out.
+    let html = h.run_page(&run).await;
+    assert!(html.contains("Posting analysis"));
+    let lists = html.matches("data-testid=\"blocked-claims\"").count();
+    assert_eq!(lists, 8, "analysis, pains, company, role, fit, outreach, letter and CV");
 }

@@ -101,6 +101,7 @@ async fn runbook_python_snippets_work_on_jobintel_data() {
                     summary: research.into(),
                     signals: vec![],
                     source: "web".into(),
+                    blocked: vec![],
                 },
                 cached_at: now(),
             })

@@ -453,6 +453,7 @@ mod contract {
                 summary: format!("About {name}"),
                 signals: vec![],
                 source: "web".into(),
+                blocked: vec![],
             },
             cached_at: now() - Duration::days(age_days),
         };

@@ -1,8 +1,8 @@
 use crate::functions::job_runs;
 use crate::model::*;
 use crate::outputs::{
-    BlockedClaim, Company, Cv, Fit, Letter, Messages, OrSkipped, Pains, People, Role, RunOutputs,
-    Stars,
+    BlockedClaim, Company, Cv, Fit, Jd, Letter, Messages, OrSkipped, Pains, People, Role,
+    RunOutputs, Stars,
 };
 use leptos::prelude::*;
 
@@ -225,9 +225,17 @@ fn Results(outputs: RunOutputs) -> impl IntoView {
         }
     });
     let cv = outputs.find::<OrSkipped<Cv>>().and_then(OrSkipped::done);
+    // The posting's analysis has no view of its own; what the gate kept out of it is shown.
+    let analysis = outputs.find::<Jd>().filter(|jd| !jd.blocked.is_empty()).map(|jd| {
+        view! {
+            <h3>"Posting analysis"</h3>
+            <Blocked claims=jd.blocked />
+        }
+    });
     view! {
         <div class="results">
             {outputs.find::<Fit>().map(|fit| view! { <FitView fit /> })}
+            {analysis}
             {outputs.find::<Pains>().map(|pains| view! { <PainsView pains /> })}
             {outputs.find::<Stars>().map(|stars| view! { <StarsView stars /> })}
             {research}
@@ -256,13 +264,14 @@ fn FitView(fit: Fit) -> impl IntoView {
 
 #[component]
 fn PainsView(pains: Pains) -> impl IntoView {
-    let items = pains.pain_points.into_iter().chain(pains.strategic_needs).map(|f| {
+    let items = pains.pain_points.iter().chain(&pains.strategic_needs).cloned().map(|f| {
         let confidence = format!(" (confidence {:.2})", f.confidence);
         view! { <li>{f.text} <span class="muted small">{confidence}</span></li> }
     });
     view! {
         <h3>"Pain points and needs"</h3>
         <ul>{items.collect_view()}</ul>
+        <Blocked claims=pains.blocked />
     }
 }
 
@@ -276,7 +285,7 @@ fn StarsView(stars: Stars) -> impl IntoView {
 
 #[component]
 fn ResearchView(company: Company, role: Option<Role>) -> impl IntoView {
-    let signals = company.signals.into_iter().map(|s| {
+    let signals = company.signals.iter().cloned().map(|s| {
         let url = s.source_url.as_deref().and_then(crate::cv::safe_href);
         view! {
             <li>
@@ -287,10 +296,11 @@ fn ResearchView(company: Company, role: Option<Role>) -> impl IntoView {
     });
     view! {
         <h3>"Research"</h3>
-        <p data-testid="company-summary">{company.summary}</p>
-        <p class="muted small">"Source: " {company.source}</p>
+        <p data-testid="company-summary">{company.summary.clone()}</p>
+        <p class="muted small">"Source: " {company.source.clone()}</p>
         <ul class="small">{signals.collect_view()}</ul>
-        {role.map(|r| view! { <p><b>"The role: "</b>{r.summary}</p> })}
+        <Blocked claims=company.blocked />
+        {role.map(|r| view! { <p><b>"The role: "</b>{r.summary}</p> <Blocked claims=r.blocked /> })}
     }
 }
 
@@ -341,7 +351,7 @@ fn Blocked(claims: Vec<BlockedClaim>) -> impl IntoView {
         view! {
             <details class="blocked" data-testid="blocked-claims">
                 <summary>
-                    {format!("{count} claim{} blocked: no record supports {}", if count == 1 { "" } else { "s" }, if count == 1 { "it" } else { "them" })}
+                    {format!("{count} claim{} blocked: no source supports {}", if count == 1 { "" } else { "s" }, if count == 1 { "it" } else { "them" })}
                 </summary>
                 <ul class="small">{items.collect_view()}</ul>
             </details>

@@ -68,6 +68,28 @@ fn generation_skipped(ctx: &RunContext) -> Result<bool, LayerError> {
     Ok(ctx.prior::<Fit>()?.tier == Tier::D)
 }
 
+/// An earlier layer's output as evidence: its JSON without the `blocked` list, which quotes
+/// exactly the claims the gate kept out.
+pub fn as_evidence<T: serde::Serialize>(output: &T) -> String {
+    let mut value = json!(output);
+    if let Some(map) = value.as_object_mut() {
+        map.remove("blocked");
+    }
+    value.to_string()
+}
+
+/// The gate for what a layer says about the posting, the employer and the role: its claims
+/// must be in the posting (title, company, location, description) or in `read` (a page or
+/// search results the layer read).
+pub fn posting_gate(ctx: &RunContext, read: &[&str]) -> crate::facts::Gate<'static> {
+    use crate::facts::{Evidence, Gate, Lexicon};
+    let lexicon = Lexicon::bundled();
+    let job = &ctx.job;
+    let posting = [job.title.as_str(), &job.company, &job.location, &job.description];
+    let context = Evidence::new(posting.into_iter().chain(read.iter().copied()), lexicon);
+    Gate::about_the_employer(lexicon, context, vec![job.company.clone(), job.title.clone()])
+}
+
 /// The fact gate for this run's documents (`crate::facts`): what the candidate's records say,
 /// and what the posting and the research say besides.
 pub fn fact_gate(ctx: &RunContext, jd: &app::outputs::Jd) -> crate::facts::Gate<'static> {
@@ -93,17 +115,14 @@ pub fn fact_gate(ctx: &RunContext, jd: &app::outputs::Jd) -> crate::facts::Gate<
     let mut context = candidate.clone();
     context.extend([job.title.clone(), job.company.clone(), job.location.clone()]);
     context.push(job.description.clone());
-    context.push(json!(jd).to_string());
-    for value in [
-        ctx.outputs.find::<app::outputs::Pains>().map(|p| json!(p)),
-        ctx.outputs.find::<app::outputs::Company>().map(|c| json!(c)),
-        ctx.outputs.find::<app::outputs::Role>().map(|r| json!(r)),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        context.push(value.to_string());
-    }
+    context.push(as_evidence(jd));
+    let outputs = &ctx.outputs;
+    let earlier = [
+        outputs.find::<app::outputs::Pains>().map(|p| as_evidence(&p)),
+        outputs.find::<app::outputs::Company>().map(|c| as_evidence(&c)),
+        outputs.find::<app::outputs::Role>().map(|r| as_evidence(&r)),
+    ];
+    context.extend(earlier.into_iter().flatten());
     // The posting's technical skills name technologies; its other keywords are plain words.
     let skills = jd.technical_skills.clone();
     let name = app::resume::text(&ctx.profile.resume.basics.name).to_string();

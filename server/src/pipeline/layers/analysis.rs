@@ -1,13 +1,14 @@
 //! Layers 1–3: what the posting asks for, what hurts, and which STAR records answer it.
 
-use super::{OFFLINE, posting};
+use super::{OFFLINE, posting, posting_gate};
+use crate::facts::Gate;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use crate::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
 use app::model::LayerName;
-use app::outputs::{Finding, Jd, PainMapping, Pains, RankedStar, Stars};
+use app::outputs::{BlockedClaim, ClaimKind, Finding, Jd, PainMapping, Pains, RankedStar, Stars};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
@@ -179,7 +180,66 @@ pub fn extract(ctx: &RunContext) -> Jd {
         technical_skills,
         years_of_experience: years_required(d),
         salary: salary(d),
+        blocked: vec![],
     }
+}
+
+/// Keeps the terms of `list` the posting contains, or whose aliases it contains (`named`,
+/// the skills the offline extraction finds); the others are blocked as `kind`.
+fn said(
+    gate: &Gate,
+    named: &[String],
+    list: &mut Vec<String>,
+    kind: ClaimKind,
+    blocked: &mut Vec<BlockedClaim>,
+) {
+    list.retain(|term| {
+        let kept = gate.context_says(term) || named.contains(term);
+        if !kept {
+            blocked.push(BlockedClaim { sentence: term.clone(), kind, claim: term.clone() });
+        }
+        kept
+    });
+}
+
+/// The analysis keeps only what the posting says: skills and keywords it contains, lines
+/// whose claims it supports, a years figure it states. The title, company and location are
+/// the job's own unless the job lacks them and the posting says what the analysis read.
+fn ground_jd(ctx: &RunContext, mut jd: Jd) -> Jd {
+    let gate = posting_gate(ctx, &[]);
+    let job = &ctx.job;
+    let mut blocked = Vec::new();
+    let d = &job.description;
+    let mut named = text::find_skills(&format!("{} {d}", job.title), TECH_SKILLS);
+    named.extend(text::find_skills(d, SOFT_SKILLS));
+    said(&gate, &named, &mut jd.technical_skills, ClaimKind::Technology, &mut blocked);
+    for list in [&mut jd.soft_skills, &mut jd.top_keywords] {
+        said(&gate, &named, list, ClaimKind::Keyword, &mut blocked);
+    }
+    for list in [&mut jd.responsibilities, &mut jd.must_have, &mut jd.nice_to_have] {
+        *list = gate.filter_lines(list, &mut blocked);
+    }
+    if let Some(years) = jd.years_of_experience.filter(|y| !gate.context_states(*y)) {
+        let claim = years.to_string();
+        blocked.push(BlockedClaim {
+            sentence: format!("{claim} years"),
+            kind: ClaimKind::Number,
+            claim,
+        });
+        jd.years_of_experience = None;
+    }
+    jd.salary = jd.salary.map(|s| gate.filter_into(&s, &mut blocked)).filter(|s| !s.is_empty());
+    for (field, own) in [
+        (&mut jd.title, &job.title),
+        (&mut jd.company, &job.company),
+        (&mut jd.location, &job.location),
+    ] {
+        if !own.trim().is_empty() || !gate.context_says(field) {
+            field.clone_from(own);
+        }
+    }
+    jd.blocked = blocked;
+    jd
 }
 
 #[async_trait]
@@ -209,8 +269,8 @@ impl Layer for JdExtraction {
                 || extract(ctx),
             )
             .await?;
-        let jd = &served.value;
-        let mut out = LayerOutput::served(&served)?;
+        let jd = &ground_jd(ctx, served.value.clone());
+        let mut out = LayerOutput::gated(&served, jd, &jd.blocked)?;
         out.log.push(format!(
             "{} technical skills, {} keywords, seniority {}, category {}",
             jd.technical_skills.len(),
@@ -303,6 +363,7 @@ pub fn mine(description: &str) -> Pains {
         strategic_needs: vec![],
         risks_if_unfilled: vec![],
         success_metrics: vec![],
+        blocked: vec![],
     };
     for s in text::sentences(description) {
         if s.split_whitespace().count() < 4 {
@@ -368,6 +429,29 @@ fn quotes_the_posting(pains: &Pains, description: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// A finding says what its quote of the posting supports; one that claims more is replaced by
+/// the quote itself.
+fn ground_pains(ctx: &RunContext, mut pains: Pains) -> Pains {
+    let gate = posting_gate(ctx, &[]);
+    let mut blocked = Vec::new();
+    for list in [
+        &mut pains.pain_points,
+        &mut pains.strategic_needs,
+        &mut pains.risks_if_unfilled,
+        &mut pains.success_metrics,
+    ] {
+        for f in list.iter_mut() {
+            let (kept, claims) = gate.filter(&f.text);
+            if !claims.is_empty() {
+                blocked.extend(claims);
+                f.text = if kept.is_empty() { f.evidence.clone() } else { kept };
+            }
+        }
+    }
+    pains.blocked = blocked;
+    pains
+}
+
 #[async_trait]
 impl Layer for PainPoints {
     fn name(&self) -> LayerName {
@@ -390,8 +474,8 @@ impl Layer for PainPoints {
                 || mine(&ctx.job.description),
             )
             .await?;
-        let pains = &served.value;
-        let mut out = LayerOutput::served(&served)?;
+        let pains = &ground_pains(ctx, served.value.clone());
+        let mut out = LayerOutput::gated(&served, pains, &pains.blocked)?;
         out.log.push(format!(
             "{} pain points, {} strategic needs, {} success metrics",
             pains.pain_points.len(),

@@ -2,7 +2,7 @@
 
 use super::{OFFLINE, effective_tier, fact_gate, generation_skipped};
 use crate::facts::Gate;
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
 use crate::providers::llm::Refusal;
@@ -367,11 +367,7 @@ impl Layer for Outreach {
             }));
         }
         let messages = &gated.messages;
-        let mut out = LayerOutput::served(&served)?;
-        out.value = encode(&gated)?;
-        if !gated.blocked.is_empty() {
-            out.log.push(format!("fact gate: {} claims blocked", gated.blocked.len()));
-        }
+        let mut out = LayerOutput::gated(&served, &gated, &gated.blocked)?;
         for m in messages {
             out.log.push(format!(
                 "{}: note {} chars, email {} words",
@@ -520,11 +516,7 @@ impl Layer for CoverLetter {
             gated.unwrap_or(offline)
         });
         letter.blocked = blocked;
-        let mut out = LayerOutput::served(&served)?;
-        out.value = encode(&letter)?;
-        if !letter.blocked.is_empty() {
-            out.log.push(format!("fact gate: {} claims blocked", letter.blocked.len()));
-        }
+        let mut out = LayerOutput::gated(&served, &letter, &letter.blocked)?;
         out.log.push(format!(
             "{} words, citing {} STAR records",
             text::word_count(&letter.text),

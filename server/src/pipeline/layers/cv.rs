@@ -6,7 +6,7 @@
 use super::contacts::skipped;
 use super::{effective_tier, generation_skipped};
 use crate::cv::{coverage, draft, gate_lines, grounding_violations, other_highlights};
-use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
+use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
@@ -111,11 +111,7 @@ impl Layer for CvGeneration {
         let cv_text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
         let keyword_coverage = coverage(&jd.top_keywords, &cv_text, &resume.as_text());
         let cv = Cv { lines, keyword_coverage, blocked };
-        let mut out = LayerOutput::served(&served)?;
-        out.value = encode(&cv)?;
-        if !cv.blocked.is_empty() {
-            out.log.push(format!("fact gate: {} claims blocked", cv.blocked.len()));
-        }
+        let mut out = LayerOutput::gated(&served, &cv, &cv.blocked)?;
         out.log.push(format!(
             "{} lines, all grounded; keyword coverage {}% (master CV {}%)",
             cv.lines.len(),

@@ -1,6 +1,7 @@
 //! Layers 4–6: the company, the role, and how well the candidate fits.
 
-use super::{OFFLINE, posting};
+use super::{OFFLINE, posting, posting_gate};
+use crate::facts::Gate;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
@@ -84,7 +85,31 @@ fn research(ctx: &RunContext) -> Company {
         summary,
         signals,
         source: "the job posting (offline provider: no web research)".into(),
+        blocked: vec![],
     }
+}
+
+/// Research keeps the summary sentences and the signals whose claims what was read supports
+/// (`gate`); a summary left empty becomes `fallback`'s.
+fn ground_company(gate: &Gate, mut found: Company, fallback: impl FnOnce() -> Company) -> Company {
+    let mut blocked = Vec::new();
+    found.summary = gate.filter_into(&found.summary, &mut blocked);
+    found.signals.retain(|s| {
+        let claims = gate.filter(&s.text).1;
+        let kept = claims.is_empty();
+        blocked.extend(claims);
+        kept
+    });
+    if found.summary.is_empty() {
+        found.summary = fallback().summary;
+    }
+    found.blocked = blocked;
+    found
+}
+
+/// What the search results say, for the gate: each result's title, description and address.
+fn read_of(hits: &[SearchHit]) -> Vec<String> {
+    hits.iter().map(|h| format!("{}\n{}\n{}", h.title, h.description, h.url)).collect()
 }
 
 /// Where web research says it came from.
@@ -111,7 +136,13 @@ fn from_search(company: &str, hits: &[SearchHit]) -> Company {
         })
         .take(8)
         .collect();
-    Company { company: company.to_string(), summary, signals, source: WEB_SOURCE.into() }
+    Company {
+        company: company.to_string(),
+        summary,
+        signals,
+        source: WEB_SOURCE.into(),
+        blocked: vec![],
+    }
 }
 
 /// A model's company research may only cite the URLs the search returned.
@@ -165,10 +196,12 @@ impl CompanyResearch {
                 || from_search(company, &hits),
             )
             .await?;
-        let mut found = served.value.clone();
+        let read = read_of(&hits);
+        let gate = posting_gate(ctx, &read.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut found = ground_company(&gate, served.value.clone(), || from_search(company, &hits));
         found.company = company.clone();
         found.source = WEB_SOURCE.into();
-        let value = encode(&found)?;
+        let mut out = LayerOutput::gated(&served, &found, &found.blocked)?;
         let signals = found.signals.len();
         self.store
             .put_company(&CompanyCacheEntry {
@@ -177,8 +210,6 @@ impl CompanyResearch {
                 cached_at: self.providers.clock.now(),
             })
             .await?;
-        let mut out = LayerOutput::served(&served)?;
-        out.value = value;
         out.log.push(format!(
             "{} search results via FireCrawl, {signals} signals; cached for {company}",
             hits.len()
@@ -215,8 +246,9 @@ impl Layer for CompanyResearch {
             Ok(_) => format!("the web search found nothing about {company}"),
             Err(e) => e.to_string(),
         };
-        let found = research(ctx);
+        let found = ground_company(&posting_gate(ctx, &[]), research(ctx), || research(ctx));
         let mut out = LayerOutput::typed(&found, OFFLINE)?;
+        out.log_blocked(&found.blocked);
         out.log.push(format!("web research unavailable: {unavailable}"));
         out.log.push(format!("{} signals from the posting", found.signals.len()));
         Ok(out)
@@ -270,7 +302,21 @@ fn describe_role(ctx: &RunContext, jd: &Jd, pains: &Pains) -> Role {
         })
         .take(3)
         .collect();
-    Role { summary, business_impact, why_now }
+    Role { summary, business_impact, why_now, blocked: vec![] }
+}
+
+/// The role as the posting, its page and its pain points support it; a summary left empty
+/// becomes `fallback`'s.
+fn ground_role(gate: &Gate, mut role: Role, fallback: impl FnOnce() -> Role) -> Role {
+    let mut blocked = Vec::new();
+    role.summary = gate.filter_into(&role.summary, &mut blocked);
+    role.business_impact = gate.filter_lines(&role.business_impact, &mut blocked);
+    role.why_now = gate.filter_lines(&role.why_now, &mut blocked);
+    if role.summary.is_empty() {
+        role.summary = fallback().summary;
+    }
+    role.blocked = blocked;
+    role
 }
 
 #[async_trait]
@@ -322,7 +368,10 @@ impl Layer for RoleResearch {
                 || describe_role(ctx, &jd, &pains),
             )
             .await?;
-        let mut out = LayerOutput::served(&served)?;
+        let pains_text = super::as_evidence(&pains);
+        let gate = posting_gate(ctx, &[&page, &pains_text]);
+        let role = ground_role(&gate, served.value.clone(), || describe_role(ctx, &jd, &pains));
+        let mut out = LayerOutput::gated(&served, &role, &role.blocked)?;
         out.log.extend(page_note);
         Ok(out)
     }
@@ -449,18 +498,8 @@ impl Layer for FitScore {
         let a = &served.value;
         let gate = super::fact_gate(ctx, &jd);
         let mut blocked = Vec::new();
-        let mut grounded = |lines: &[String]| -> Vec<String> {
-            let mut kept = Vec::new();
-            for line in lines {
-                let (text, claims) = gate.filter(line);
-                blocked.extend(claims);
-                if !text.is_empty() {
-                    kept.push(text);
-                }
-            }
-            kept
-        };
-        let (rationale, gaps) = (grounded(&a.rationale), grounded(&a.gaps));
+        let rationale = gate.filter_lines(&a.rationale, &mut blocked);
+        let gaps = gate.filter_lines(&a.gaps, &mut blocked);
         let fit = Fit {
             score: a.score,
             category: FitCategory::for_score(a.score),
@@ -469,11 +508,7 @@ impl Layer for FitScore {
             tier: tier(ctx.tier, a.score),
             blocked,
         };
-        let mut out = LayerOutput::served(&served)?;
-        out.value = encode(&fit)?;
-        if !fit.blocked.is_empty() {
-            out.log.push(format!("fact gate: {} claims blocked", fit.blocked.len()));
-        }
+        let mut out = LayerOutput::gated(&served, &fit, &fit.blocked)?;
         out.log.push(format!("fit {} ({}), tier {}", fit.score, fit.category, fit.tier));
         Ok(out)
     }
