@@ -275,6 +275,76 @@ impl FitCategory {
     }
 }
 
+string_enum! {
+    /// How much a requirement weighs in the fit score.
+    Importance {
+        MustHave => "must_have",
+        NiceToHave => "nice_to_have",
+    }
+}
+
+string_enum! {
+    /// How well the candidate's records meet a requirement.
+    Strength {
+        /// One record shows all of it.
+        Direct => "direct",
+        /// The records show all of it, between them or mostly.
+        Strong => "strong",
+        /// The records show part of it, or something close.
+        Transferable => "transferable",
+        /// No record shows it.
+        Missing => "missing",
+    }
+}
+
+/// A record a requirement's strength rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct LedgerEvidence {
+    pub source: crate::resume::Source,
+    pub text: String,
+}
+
+/// One requirement of the posting, scored against the candidate's records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Requirement {
+    /// `r1`, `r2`, …: what the run's other outputs link to.
+    pub id: String,
+    pub importance: Importance,
+    /// The requirement as the posting states it, verbatim.
+    pub quote: String,
+    pub strength: Strength,
+    /// The technologies (or years) it names that the records show, and those they lack.
+    pub matched: Vec<String>,
+    pub missing: Vec<String>,
+    pub evidence: Vec<LedgerEvidence>,
+}
+
+/// The fit ledger: every requirement with its strength, and the score the published formula
+/// (`server::ledger`) gives them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Ledger {
+    pub requirements: Vec<Requirement>,
+    #[cfg_attr(feature = "ssr", schemars(range(max = 100)))]
+    pub score: u8,
+    /// Set when a model scored the fit: its score, kept, and flagged when far from the ledger's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_score: Option<u8>,
+}
+
+/// The ledger's formula in words, as the job page shows it (`server::ledger` computes it).
+pub const LEDGER_FORMULA: &str = "direct counts 1, strong 0.8, transferable 0.5, missing 0; a \
+    must-have weighs 2, a nice-to-have 1; the score is 100 × the weighted mean; one missing \
+    must-have caps it at 69, two or more at 49";
+
+impl Ledger {
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+}
+
 /// `fit_score`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
@@ -289,6 +359,9 @@ pub struct Fit {
     /// Rationale and gap sentences the fact gate kept out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedClaim>,
+    /// The posting's requirements scored one by one; empty in runs from before the ledger.
+    #[serde(default, skip_serializing_if = "Ledger::is_empty")]
+    pub ledger: Ledger,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -44,6 +44,10 @@ test("running a job from the UI shows every layer finish and the package", async
   await expect(panel.locator('.step[data-status="completed"], .step[data-status="warning"]')).toHaveCount(11);
   await expect(panel.locator(".progress")).toHaveAttribute("aria-valuenow", "100");
   await expect(page.getByTestId("fit-score")).toContainText("/ 100");
+  // The fit ledger: each requirement quoted from the posting, with how the records meet it.
+  const ledger = page.getByTestId("ledger");
+  await expect(ledger.locator("tr[data-requirement]").first()).toBeVisible();
+  await expect(ledger.locator("tr[data-requirement] q").first()).not.toBeEmpty();
   await expect(page.getByTestId("company-summary")).not.toBeEmpty();
   await expect(page.getByTestId("cover-letter")).toContainText("hiring team");
   await expect(page.getByTestId("cv-lines").locator(".provenance").first()).toHaveText(/^(master_cv:|star:)/);

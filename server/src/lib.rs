@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod facts;
 pub mod http;
+pub mod ledger;
 pub mod pdf;
 pub mod pipeline;
 pub mod providers;

@@ -235,16 +235,23 @@ pub fn sentences(text: &str) -> Vec<String> {
 
 /// A posting split into (heading, lines) sections; text before any heading has heading "".
 /// A heading is a Markdown heading, or a short line ending with ':' or standing alone above a
-/// list (as many postings write "What you will do").
+/// list (as many postings write "What you will do"). A list ends at the first paragraph
+/// after it: that paragraph starts an untitled section (so "Salary: …" under a requirements
+/// list is not a requirement).
 pub fn sections(text: &str) -> Vec<(String, Vec<String>)> {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let is_bullet = |l: &str| l.starts_with("- ") || l.starts_with("* ");
     let mut out: Vec<(String, Vec<String>)> = vec![(String::new(), Vec::new())];
+    let mut in_list = false;
     for (i, line) in lines.iter().enumerate() {
         if line.is_empty() {
             continue;
         }
-        let next_is_bullet =
-            lines.get(i + 1).is_some_and(|n| n.starts_with("- ") || n.starts_with("* "));
+        if in_list && !is_bullet(line) {
+            out.push((String::new(), Vec::new()));
+        }
+        in_list = is_bullet(line);
+        let next_is_bullet = lines.get(i + 1).is_some_and(|n| is_bullet(n));
         let heading = if let Some(h) = line.strip_prefix('#') {
             Some(h.trim_start_matches('#').trim().to_string())
         } else if !line.starts_with(['-', '*'])
@@ -405,6 +412,9 @@ mod tests {
             ("What you will do".to_string(), vec!["Build".to_string(), "Run".to_string()])
         );
         assert_eq!(s[2].0, "Requirements");
+        let s = sections("## Requirements\n- Rust\n- SQL\n\nSalary: NOK 900,000.");
+        assert_eq!(s[0], ("Requirements".to_string(), vec!["Rust".to_string(), "SQL".to_string()]));
+        assert_eq!(s[1], (String::new(), vec!["Salary: NOK 900,000.".to_string()]));
     }
 
     #[test]

@@ -168,8 +168,26 @@ async fn the_payments_posting_is_matched_with_the_ledger_work() {
         selected.contains(&"demo-star-ledger") || selected.contains(&"demo-star-events"),
         "{selected:?}"
     );
-    let fit = output(&run, "fit_score");
-    assert!(fit["score"].as_u64().unwrap() >= 60, "{fit}");
+    // The score is the ledger's: each requirement quoted from the posting, with its evidence.
+    let fit: app::outputs::Fit = serde_json::from_value(output(&run, "fit_score").clone()).unwrap();
+    assert_eq!(fit.score, fit.ledger.score);
+    assert_eq!(fit.score, server::ledger::score(&fit.ledger.requirements));
+    assert!(fit.ledger.requirements.iter().all(|r| job.description.contains(&r.quote)));
+    let ledgers = fit
+        .ledger
+        .requirements
+        .iter()
+        .find(|r| r.quote == "Deep experience with double-entry ledgers or payment systems")
+        .expect("the posting's first requirement");
+    assert_eq!(ledgers.strength, app::outputs::Strength::Direct, "{ledgers:?}");
+    assert!(
+        ledgers
+            .evidence
+            .iter()
+            .any(|e| e.source == app::resume::Source::Star("demo-star-ledger".into())),
+        "{ledgers:?}"
+    );
+    assert!(fit.score >= 50, "{fit:?}");
     let coverage = &output(&run, "cv_generation")["keyword_coverage"];
     assert!(coverage["cv_percent"].as_u64().is_some());
     assert!(output(&run, "company_research")["source"].as_str().unwrap().contains("offline"));

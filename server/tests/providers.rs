@@ -1019,7 +1019,11 @@ fn lying_everywhere(body: &Value) -> Scripted {
                 "Lead the design of an event-sourced ledger with exactly-once semantics",
                 "Run the CUDA cluster since 2008"
             ],
-            "must_have": ["PhD from Stanford", "Deep experience with double-entry ledgers or payment systems"],
+            "must_have": [
+                "PhD from Stanford",
+                "Deep experience with double-entry ledgers or payment systems",
+                "Track record of leading cross-team technical initiatives"
+            ],
             "nice_to_have": [],
             "technical_skills": ["Rust", "Go", "Snowflake", "CUDA"],
             "soft_skills": [], "top_keywords": ["ledger", "Snowflake"],
@@ -1163,7 +1167,13 @@ async fn a_model_lying_in_every_layer_leaves_no_fabrication_in_any_document() {
     assert_eq!(jd.technical_skills, ["Rust", "Go"]);
     assert_eq!(jd.years_of_experience, None);
     assert_eq!(jd.salary, None);
-    assert_eq!(jd.must_have, ["Deep experience with double-entry ledgers or payment systems"]);
+    assert_eq!(
+        jd.must_have,
+        [
+            "Deep experience with double-entry ledgers or payment systems",
+            "Track record of leading cross-team technical initiatives"
+        ]
+    );
     let pains: app::outputs::Pains = serde_json::from_value(output("pain_points")).unwrap();
     assert_eq!(
         pains.pain_points[0].text, "the ledger was not designed for instant payments",
@@ -1183,6 +1193,13 @@ async fn a_model_lying_in_every_layer_leaves_no_fabrication_in_any_document() {
     let fit: app::outputs::Fit = serde_json::from_value(output("fit_score")).unwrap();
     assert_eq!(fit.rationale.len(), 1, "{:?}", fit.rationale);
     assert!(fit.gaps.is_empty());
+    // The model's 95 is kept but checked against the ledger, and flagged as far from it.
+    assert_eq!((fit.score, fit.ledger.model_score), (95, Some(95)));
+    assert!(fit.ledger.score < 75, "{:?}", fit.ledger);
+    let fit_layer = layer(&run, "fit_score");
+    assert_eq!(fit_layer.status, LayerStatus::Warning);
+    let flag = format!("from the ledger's {}", fit.ledger.score);
+    assert!(fit_layer.log.iter().any(|l| l.contains(&flag)), "{:?}", fit_layer.log);
     let letter = output("cover_letter")["text"].as_str().unwrap().to_string();
     assert!(letter.contains(TRUE_LEDGER) && letter.contains(TRUE_SLOS), "{letter}");
     let outreach: app::outputs::Messages = serde_json::from_value(output("outreach")).unwrap();
@@ -1194,6 +1211,8 @@ async fn a_model_lying_in_every_layer_leaves_no_fabrication_in_any_document() {
     // The run page lists, per document, what was kept out.
     let html = h.run_page(&run).await;
     assert!(html.contains("Posting analysis"));
+    assert!(html.contains("data-testid=\"ledger\""));
+    assert!(html.contains(&format!("The model scored 95; the ledger {}.", fit.ledger.score)));
     let lists = html.matches("data-testid=\"blocked-claims\"").count();
     assert_eq!(lists, 8, "analysis, pains, company, role, fit, outreach, letter and CV");
 }

@@ -1,8 +1,8 @@
 use crate::functions::job_runs;
 use crate::model::*;
 use crate::outputs::{
-    BlockedClaim, Company, Cv, Fit, Jd, Letter, Messages, OrSkipped, Pains, People, Role,
-    RunOutputs, Stars,
+    BlockedClaim, Company, Cv, Fit, Importance, Jd, LEDGER_FORMULA, Ledger, Letter, Messages,
+    OrSkipped, Pains, People, Role, RunOutputs, Stars,
 };
 use leptos::prelude::*;
 
@@ -259,6 +259,49 @@ fn FitView(fit: Fit) -> impl IntoView {
         <ul class="small">{items(fit.rationale)}</ul>
         <ul class="small gaps">{items(fit.gaps)}</ul>
         <Blocked claims=fit.blocked />
+        {(!fit.ledger.is_empty()).then(|| view! { <LedgerView ledger=fit.ledger /> })}
+    }
+}
+
+/// The fit ledger: each requirement as the posting states it, how well the records meet it,
+/// and the records it rests on; then the formula that makes the score.
+#[component]
+fn LedgerView(ledger: Ledger) -> impl IntoView {
+    let rows = ledger.requirements.into_iter().map(|r| {
+        let evidence = r.evidence.into_iter().map(|e| {
+            view! { <span class="chip provenance" title=e.text>{e.source.to_string()}</span> " " }
+        });
+        let missing = (!r.missing.is_empty()).then(|| {
+            view! { <span class="muted small">" lacks " {r.missing.join(", ")}</span> }
+        });
+        let importance = match r.importance {
+            Importance::MustHave => "must-have",
+            Importance::NiceToHave => "nice-to-have",
+        };
+        let (id, label) = (r.id.clone(), format!("{} ", r.id));
+        view! {
+            <tr data-requirement=id class=format!("strength-{}", r.strength.as_str())>
+                <td><span class="muted small">{label}</span><q>{r.quote}</q></td>
+                <td class="small">{importance}</td>
+                <td><span class="chip strength">{r.strength.as_str()}</span>{missing}</td>
+                <td>{evidence.collect_view()}</td>
+            </tr>
+        }
+    });
+    let model = ledger.model_score.map(|m| {
+        let text = format!("The model scored {m}; the ledger {}.", ledger.score);
+        view! { <p class="small" data-testid="model-score">{text}</p> }
+    });
+    view! {
+        <h4>"Requirements ledger"</h4>
+        <table class="jobs ledger" data-testid="ledger">
+            <thead>
+                <tr><th>"Requirement"</th><th>"Weight"</th><th>"Match"</th><th>"Evidence"</th></tr>
+            </thead>
+            <tbody>{rows.collect_view()}</tbody>
+        </table>
+        <p class="muted small">"Ledger score " <b>{ledger.score}</b> ": " {LEDGER_FORMULA} "."</p>
+        {model}
     }
 }
 

@@ -1,6 +1,7 @@
 //! Layers 1–3: what the posting asks for, what hurts, and which STAR records answer it.
 
 use super::{OFFLINE, posting, posting_gate};
+use crate::cv::star_text;
 use crate::facts::Gate;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
@@ -490,19 +491,6 @@ impl Layer for PainPoints {
 }
 
 pub struct StarSelection;
-
-fn star_text(s: &app::model::StarRecord) -> String {
-    format!(
-        "{} {} {} {} {} {} {}",
-        s.title,
-        s.situation,
-        s.task,
-        s.actions.join(" "),
-        s.results.join(" "),
-        s.skills.join(" "),
-        s.tags.join(" ")
-    )
-}
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0

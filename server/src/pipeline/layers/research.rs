@@ -2,6 +2,7 @@
 
 use super::{OFFLINE, posting, posting_gate};
 use crate::facts::Gate;
+use crate::ledger;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::firecrawl::SearchHit;
@@ -10,7 +11,7 @@ use crate::providers::prompts;
 use crate::store::{CompanyCacheEntry, SharedStore};
 use crate::text::{self, TECH_SKILLS};
 use app::model::{LayerName, Tier, TierChoice};
-use app::outputs::{Company, Fit, FitCategory, Jd, Pains, Role, Signal, Stars};
+use app::outputs::{Company, Fit, FitCategory, Jd, Ledger, Pains, Role, Signal, Stars, Strength};
 use app::resume::Resume;
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -424,8 +425,9 @@ pub struct Assessment {
     pub gaps: Vec<String>,
 }
 
-/// The offline scorer: skill coverage, years and STAR relevance.
-fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars) -> Assessment {
+/// The offline scorer: the ledger's score and its missing requirements; without a ledger
+/// (no requirement the posting states), skill coverage, years and STAR relevance.
+fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars, ledger: &Ledger) -> Assessment {
     let mine = text::find_skills(&profile_text(ctx), TECH_SKILLS);
     let asked = &jd.technical_skills;
     let (have, gaps): (Vec<&String>, Vec<&String>) = asked.iter().partition(|s| mine.contains(s));
@@ -453,12 +455,24 @@ fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars) -> Assessment {
         let skills = s.matched_skills.join(", ");
         rationale.push(format!("STAR \"{}\" matches the posting's skills: {skills}.", s.title));
     }
+    if !ledger.is_empty() {
+        let gaps = ledger
+            .requirements
+            .iter()
+            .filter(|r| r.strength == Strength::Missing)
+            .map(|r| format!("The posting asks: \"{}\"; no record shows it.", r.quote))
+            .collect();
+        return Assessment { score: ledger.score, rationale, gaps };
+    }
     let gaps = gaps
         .iter()
         .map(|g| format!("The posting asks for {g}; the profile does not mention it."))
         .collect();
     Assessment { score, rationale, gaps }
 }
+
+/// How far a model's score may be from the ledger's before it is flagged.
+const MODEL_SCORE_TOLERANCE: u8 = 20;
 
 #[async_trait]
 impl Layer for FitScore {
@@ -476,6 +490,14 @@ impl Layer for FitScore {
         let stars: Stars = ctx.prior()?;
         let selected: Vec<&app::model::StarRecord> =
             stars.selected.iter().filter_map(|r| ctx.stars.iter().find(|s| s.id == r.id)).collect();
+        let resume = &ctx.profile.resume;
+        let mut ledger = ledger::build(&ledger::Inputs {
+            jd: &jd,
+            description: &ctx.job.description,
+            resume,
+            stars: &ctx.stars,
+            years: candidate_years(resume, ctx.started_at),
+        });
         let served = self
             .providers
             .llm
@@ -492,10 +514,15 @@ impl Layer for FitScore {
                     }
                     Ok(())
                 },
-                || assess(ctx, &jd, &stars),
+                || assess(ctx, &jd, &stars, &ledger),
             )
             .await?;
         let a = &served.value;
+        let by_model = served.usage.provider != OFFLINE;
+        if by_model {
+            ledger.model_score = Some(a.score);
+        }
+        let far = by_model && a.score.abs_diff(ledger.score) > MODEL_SCORE_TOLERANCE;
         let gate = super::fact_gate(ctx, &jd);
         let mut blocked = Vec::new();
         let rationale = gate.filter_lines(&a.rationale, &mut blocked);
@@ -507,8 +534,20 @@ impl Layer for FitScore {
             gaps,
             tier: tier(ctx.tier, a.score),
             blocked,
+            ledger,
         };
         let mut out = LayerOutput::gated(&served, &fit, &fit.blocked)?;
+        if far && !fit.ledger.is_empty() {
+            out.warning = Some(format!(
+                "the model's score {} is more than {MODEL_SCORE_TOLERANCE} points from the ledger's {}",
+                fit.score, fit.ledger.score
+            ));
+        }
+        out.log.push(format!(
+            "ledger: {} requirements, score {}",
+            fit.ledger.requirements.len(),
+            fit.ledger.score
+        ));
         out.log.push(format!("fit {} ({}), tier {}", fit.score, fit.category, fit.tier));
         Ok(out)
     }
