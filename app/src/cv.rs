@@ -535,6 +535,49 @@ pub struct CvSave {
     pub base_version: Option<u32>,
 }
 
+/// What reading a printed PDF's text back found, against the lines the document prints:
+/// every line present, in order, with the same characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct ParseBack {
+    /// How many lines were looked for.
+    pub lines: usize,
+    /// Lines the PDF's text does not contain.
+    pub missing: Vec<String>,
+    /// Lines that read back only with characters changed (ligatures, dashes, accents split).
+    pub replaced: Vec<String>,
+    /// Lines present, but earlier than the line before them.
+    pub out_of_order: Vec<String>,
+    /// Why the check could not run (no `pdftotext`); the PDF itself is fine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+impl ParseBack {
+    /// Every line read back as printed (a check that could not run did not pass).
+    pub fn passed(&self) -> bool {
+        self.unavailable.is_none()
+            && self.missing.is_empty()
+            && self.replaced.is_empty()
+            && self.out_of_order.is_empty()
+    }
+
+    /// The result in one ASCII line, for the `X-Parse-Back` header.
+    pub fn summary(&self) -> String {
+        match &self.unavailable {
+            Some(_) => "unavailable".into(),
+            None if self.passed() => format!("ok; lines={}", self.lines),
+            None => format!(
+                "failed; lines={}; missing={}; replaced={}; out_of_order={}",
+                self.lines,
+                self.missing.len(),
+                self.replaced.len(),
+                self.out_of_order.len()
+            ),
+        }
+    }
+}
+
 /// Removes the inline markup, keeping the words (link labels stay, addresses go).
 pub fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -102,6 +102,13 @@ pub async fn get_cv_editor(job_id: String) -> Result<CvEditorState, AppError> {
     backend.cv_editor(&job_id).await
 }
 
+/// The parse-back check of the job's CV as it would export now.
+#[server(prefix = "/sfn")]
+pub async fn check_cv_pdf(job_id: String) -> Result<crate::cv::ParseBack, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.check_cv_pdf(&job_id).await
+}
+
 /// JSON input: the document is nested.
 #[server(prefix = "/sfn", input = server_fn::codec::Json)]
 pub async fn save_cv(job_id: String, save: CvSave) -> Result<CvVersionSummary, AppError> {

@@ -28,6 +28,8 @@ pub trait Backend: Send + Sync {
     async fn metrics(&self) -> Result<Metrics, AppError>;
     /// The CV editor: the job's CV document, its versions, saving, restoring, marking sent.
     async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError>;
+    /// Prints the job's CV as its export would and reads the PDF's text back.
+    async fn check_cv_pdf(&self, job_id: &str) -> Result<crate::cv::ParseBack, AppError>;
     async fn save_cv(
         &self,
         user: &UserInfo,

@@ -110,6 +110,10 @@ test("editing a tailored CV: live preview, autosave, undo, versions, ATS and the
   const download = await exportPdf(page, "keys");
   expect(download.suggestedFilename()).toBe("CV_Lumen_Bank_Staff_Engineer_Payments_Platform.pdf");
   expect(pdfPages(await poppler(download, "pdfinfo"))).toBe(shown);
+  // Each export's text is read back on the server: every printed line, in order.
+  const parseBack = page.getByTestId("parse-back");
+  await expect(parseBack).toHaveAttribute("data-passed", "true", { timeout: 20_000 });
+  await expect(parseBack).toContainText("reads back as printed");
 
   // Bigger type pushes the CV over its one-page budget: the preview warns and still agrees
   // with the PDF.

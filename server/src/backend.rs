@@ -66,6 +66,11 @@ impl Backend for Services {
         Services::cv_editor(self, job_id).await.map_err(ServiceError::handled)
     }
 
+    async fn check_cv_pdf(&self, job_id: &str) -> Result<app::cv::ParseBack, AppError> {
+        let pdf = Services::job_cv_pdf(self, job_id, &Default::default()).await;
+        pdf.map(|p| p.check).map_err(ServiceError::handled)
+    }
+
     async fn save_cv(
         &self,
         user: &UserInfo,

@@ -7,6 +7,7 @@
 //! other local port is ever read.
 
 pub mod info;
+pub mod parse_back;
 pub mod print;
 
 use app::model::HealthStatus;

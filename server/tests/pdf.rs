@@ -375,6 +375,11 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+    // Its text was read back: every line of the CV, in order, non-ASCII names included.
+    let parse_back = res.headers()["x-parse-back"].to_str().unwrap().to_string();
+    assert!(parse_back.starts_with("ok; lines="), "{parse_back}");
+    let lines: usize = parse_back["ok; lines=".len()..].parse().unwrap();
+    assert!(lines > 15, "the whole CV is checked: {lines}");
     let disposition = res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_string();
     assert!(
         disposition.starts_with("attachment; filename=\"CV_Caf__Z_rich_D_veloppeuse_Rust.pdf\""),
@@ -404,8 +409,20 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
         .await
         .unwrap();
     assert_eq!(letter.status(), StatusCode::OK);
+    assert!(letter.headers()["x-parse-back"].to_str().unwrap().starts_with("ok; lines="));
     let letter = axum::body::to_bytes(letter.into_body(), 20 << 20).await.unwrap();
     assert!(squash(&poppler("pdftotext", &letter, &[])).contains("Dear Café Zürich hiring team"));
+    let check = router
+        .clone()
+        .oneshot(post(format!("/api/jobs/{}/cv-editor/pdf-check", job.id), json!({})))
+        .await
+        .unwrap();
+    assert_eq!(check.status(), StatusCode::OK);
+    let report: app::cv::ParseBack =
+        serde_json::from_slice(&axum::body::to_bytes(check.into_body(), 1 << 20).await.unwrap())
+            .unwrap();
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(report.lines, lines, "the check endpoint checks what the export prints");
     let bad = router
         .clone()
         .oneshot(post(format!("/api/jobs/{}/cv-editor/pdf", job.id), json!({"paper": "A3"})))
@@ -463,4 +480,27 @@ async fn a_flood_of_pdf_requests_from_one_user_gets_429_while_another_user_is_se
     let pdf = axum::body::to_bytes(res.into_body(), 20 << 20).await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     services.pdf.restart().await;
+}
+
+/// The parse-back check against a real print: the document's own lines pass; a fixture whose
+/// expected lines include one the PDF lacks, or list two out of order, fails and names them.
+#[tokio::test]
+async fn the_parse_back_check_passes_on_a_real_print_and_names_a_missing_line() {
+    let r = renderer(1, 2, Duration::from_secs(30));
+    let mut doc = long_cv(2);
+    doc.header.name = "Zoë Åström-Øster".into();
+    doc.sections[0].items[0].bullets.push(bullet("Cut costs — by a third – in 2024…".into()));
+    let pdf = r.render(&html(&doc)).await.unwrap();
+    let printed = app::cv::print::printed_lines(&doc);
+    let report = server::pdf::parse_back::check(&pdf, printed.clone()).await;
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(report.lines, printed.len());
+
+    let mut expected = printed.clone();
+    expected.insert(3, "Kept the ledger online through the migration".into());
+    expected.swap(1, 2);
+    let report = server::pdf::parse_back::check(&pdf, expected.clone()).await;
+    assert!(!report.passed());
+    assert_eq!(report.missing, ["Kept the ledger online through the migration"]);
+    assert_eq!(report.out_of_order, [expected[2].clone()], "{report:?}");
 }

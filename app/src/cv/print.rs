@@ -262,6 +262,37 @@ pub fn html(doc: &CvDocument, title: &str, fonts: Fonts<'_>) -> String {
     )
 }
 
+/// The text the print shows, line by line in reading order, without markup: what a PDF's
+/// parse-back check expects to read back (`server::pdf::parse_back`).
+pub fn printed_lines(doc: &CvDocument) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |t: &str| {
+        let t = super::plain(t);
+        if !t.trim().is_empty() {
+            out.push(t.trim().to_string());
+        }
+    };
+    let h = &doc.header;
+    push(&h.name);
+    push(&h.headline);
+    for link in &h.links {
+        push(&link.label);
+    }
+    for section in &doc.sections {
+        push(&section.title);
+        for item in &section.items {
+            for part in [&item.title, &item.subtitle, &item.dates, &item.location] {
+                push(part);
+            }
+            item.text.lines().for_each(&mut push);
+            for b in &item.bullets {
+                push(&b.text);
+            }
+        }
+    }
+    out
+}
+
 /// The elements the preview measures to find page breaks: what never splits (the header, a
 /// heading, an entry's head, a bullet, a paragraph), in document order.
 pub const BLOCK_SELECTOR: &str = "header, h2, .head, li, section p";

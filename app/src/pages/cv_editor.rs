@@ -8,7 +8,8 @@ use crate::cv::form;
 use crate::cv::print::{Fonts, faces_css, html};
 use crate::cv::*;
 use crate::functions::{
-    get_cv_editor, get_cv_version, list_cv_versions, mark_cv_sent, restore_cv_version, save_cv,
+    check_cv_pdf, get_cv_editor, get_cv_version, list_cv_versions, mark_cv_sent,
+    restore_cv_version, save_cv,
 };
 use leptos::html as el;
 use leptos::prelude::*;
@@ -97,6 +98,8 @@ struct Ed {
     preview_timer: StoredValue<Option<TimeoutHandle>>,
     export_after_save: StoredValue<bool>,
     export_form: NodeRef<el::Form>,
+    /// The last parse-back check of the exported PDF: `None` until one ran.
+    parse_back: RwSignal<Option<Result<ParseBack, String>>>,
 }
 
 impl Ed {
@@ -214,7 +217,18 @@ impl Ed {
             if let Some(form) = self.export_form.get_untracked() {
                 let _ = form.submit();
             }
+            self.check_pdf();
         }
+    }
+
+    /// Reads the exported PDF's text back on the server and shows what it found.
+    fn check_pdf(self) {
+        let job_id = self.job_id.get_value();
+        self.parse_back.set(None);
+        spawn_local(async move {
+            let result = check_cv_pdf(job_id).await.map_err(|e| e.to_string());
+            self.parse_back.set(Some(result));
+        });
     }
 
     /// Ctrl+P and the Export button: the PDF of what is on screen (saved first).
@@ -273,6 +287,7 @@ impl Ed {
             preview_timer: StoredValue::new(None),
             export_after_save: StoredValue::new(false),
             export_form: NodeRef::new(),
+            parse_back: RwSignal::new(None),
         }
     }
 }
@@ -360,6 +375,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
             <div class="cv-side">
                 <Viewing ed viewing />
                 <Preview ed viewing pages iframe title />
+                <ParseBackPanel ed />
                 <AtsPanel ed keywords />
                 <Versions ed viewing />
             </div>
@@ -748,6 +764,65 @@ fn on_field(_: Ed, _: &leptos::ev::Event) {}
 
 #[cfg(not(feature = "hydrate"))]
 fn on_action(_: Ed, _: &leptos::ev::MouseEvent) {}
+
+/// What reading the exported PDF's text back found: every line there, in order, with the
+/// same characters — or the lines that are not.
+#[component]
+fn ParseBackPanel(ed: Ed) -> impl IntoView {
+    let report = move || {
+        ed.parse_back.get().map(|result| match result {
+            Ok(r) if r.passed() => view! {
+                <p class="flash notice" data-testid="parse-back" data-passed="true">
+                    {format!("The PDF's text reads back as printed: all {} lines, in order.", r.lines)}
+                </p>
+            }
+            .into_any(),
+            Ok(r) => {
+                let list = |title: &'static str, lines: Vec<String>| {
+                    (!lines.is_empty()).then(|| {
+                        view! {
+                            <h3>{title}</h3>
+                            <ul class="small">
+                                {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                            </ul>
+                        }
+                    })
+                };
+                let headline = r.unavailable.clone().unwrap_or_else(|| {
+                    "The PDF's text does not read back as printed; an ATS may miss these lines."
+                        .into()
+                });
+                view! {
+                    <div class="flash error" data-testid="parse-back" data-passed="false" role="alert">
+                        <p>{headline}</p>
+                        {list("Missing", r.missing)}
+                        {list("Characters changed", r.replaced)}
+                        {list("Out of order", r.out_of_order)}
+                    </div>
+                }
+                .into_any()
+            }
+            Err(e) => view! {
+                <p class="flash error" data-testid="parse-back" role="alert">
+                    {format!("The PDF check failed: {e}")}
+                </p>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <section class="parse-back">
+            <h2>"PDF text check"</h2>
+            <p class="muted small">
+                "After each export the PDF's text is read back, as an applicant tracking system reads it."
+            </p>
+            <button type="button" data-testid="check-pdf" on:click=move |_| ed.check_pdf()>
+                "Check the PDF text now"
+            </button>
+            {report}
+        </section>
+    }
+}
 
 /// The posting's keywords found and missing in the CV as it is now.
 #[component]

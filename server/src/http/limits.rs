@@ -30,7 +30,7 @@ impl Expensive {
         }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match segments.as_slice() {
-            [.., "pdf"] => Some(Expensive::Pdf),
+            [.., "pdf" | "pdf-check"] => Some(Expensive::Pdf),
             ["run"] | ["api", "runs", "bulk"] | ["api", "pipeline-runs", _, "retry"] => {
                 Some(Expensive::Run)
             }

@@ -10,10 +10,11 @@ use app::model::*;
 use app::outputs::{Dossier, LayerOutputType, Letter, OrSkipped, RunOutputs};
 use serde::Deserialize;
 
-/// A rendered PDF and the file name to offer it under.
+/// A rendered PDF, the file name to offer it under, and what reading its text back found.
 pub struct Pdf {
     pub file_name: String,
     pub bytes: Vec<u8>,
+    pub check: app::cv::ParseBack,
 }
 
 /// `CV_<Company>_<Role>.pdf`: words joined by `_`, characters a file system dislikes dropped.
@@ -119,16 +120,24 @@ impl Services {
             .unwrap_or_else(|| "Candidate".into())
     }
 
-    /// Prints a document through the print view the editor previews.
+    /// Prints a document through the print view the editor previews, then reads the PDF's
+    /// text back and checks it against the lines the document prints.
     async fn print(
         &self,
         mut doc: CvDocument,
         title: &str,
         overrides: &PrintOverrides,
-    ) -> ServiceResult<Vec<u8>> {
+        file_name: String,
+    ) -> ServiceResult<Pdf> {
         overrides.apply(&mut doc.settings)?;
         let pdf = self.pdf.render(&crate::pdf::print::page(&doc, title)).await?;
-        Ok(crate::pdf::info::with_info(pdf, title, &doc.header.name))
+        let bytes = crate::pdf::info::with_info(pdf, title, &doc.header.name);
+        let check =
+            crate::pdf::parse_back::check(&bytes, app::cv::print::printed_lines(&doc)).await;
+        if !check.passed() {
+            tracing::warn!(file = %file_name, check = %check.summary(), "PDF parse-back check");
+        }
+        Ok(Pdf { file_name, bytes, check })
     }
 
     /// The job's CV as the editor last saved it (the pipeline's draft, or the master CV,
@@ -137,8 +146,7 @@ impl Services {
         let job = self.get_job(job_id).await?;
         let doc = self.cv_document(job_id).await?;
         let title = format!("CV — {} — {}", job.title, job.company);
-        let bytes = self.print(doc, &title, overrides).await?;
-        Ok(Pdf { file_name: file_name("CV", &job.company, &job.title), bytes })
+        self.print(doc, &title, overrides, file_name("CV", &job.company, &job.title)).await
     }
 
     pub async fn cover_letter_pdf(
@@ -156,8 +164,8 @@ impl Services {
         let name = self.candidate_name().await;
         let title = format!("Cover letter — {} — {}", job.title, job.company);
         let doc = text_doc(&name, "", &letter.text);
-        let bytes = self.print(doc, &title, overrides).await?;
-        Ok(Pdf { file_name: file_name("Cover_Letter", &job.company, &job.title), bytes })
+        self.print(doc, &title, overrides, file_name("Cover_Letter", &job.company, &job.title))
+            .await
     }
 
     pub async fn dossier_pdf(
@@ -172,8 +180,7 @@ impl Services {
         let text = dossier.dossier.replace('\n', "\n\n");
         let title = format!("Dossier — {} — {}", job.title, job.company);
         let doc = text_doc(&self.candidate_name().await, &title, &text);
-        let bytes = self.print(doc, &title, overrides).await?;
-        Ok(Pdf { file_name: file_name("Dossier", &job.company, &job.title), bytes })
+        self.print(doc, &title, overrides, file_name("Dossier", &job.company, &job.title)).await
     }
 
     pub async fn master_cv_pdf(&self, overrides: &PrintOverrides) -> ServiceResult<Pdf> {
@@ -182,11 +189,8 @@ impl Services {
         let name = self.candidate_name().await;
         let mut doc = crate::cv::document_from_lines(&master_cv_lines(&resume), &resume, &stars);
         doc.header.name = name.clone();
-        let bytes = self.print(doc, &format!("CV — {name}"), overrides).await?;
-        Ok(Pdf {
-            file_name: format!("CV_{}.pdf", name.split_whitespace().collect::<Vec<_>>().join("_")),
-            bytes,
-        })
+        let file_name = format!("CV_{}.pdf", name.split_whitespace().collect::<Vec<_>>().join("_"));
+        self.print(doc, &format!("CV — {name}"), overrides, file_name).await
     }
 }
 

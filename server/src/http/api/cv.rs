@@ -88,6 +88,20 @@ pub fn routes() -> Api {
             post(cv_pdf),
         )
         .route(
+            Op::post(
+                "/api/jobs/{id}/cv-editor/pdf-check",
+                "Prints the job's CV as its export would and reads the PDF's text back: every \
+                 line present, in order, with the same characters",
+            )
+            .tag(Tag::Pdf)
+            .rate_limited()
+            .ok::<app::cv::ParseBack>(200, "The parse-back report")
+            .error(404, "No such job")
+            .error(503, "Renderer busy (with Retry-After) or unavailable")
+            .error(504, "The render took longer than PDF_TIMEOUT_SECONDS"),
+            post(cv_pdf_check),
+        )
+        .route(
             pdf(Op::post("/api/jobs/{id}/cover-letter/pdf", "The job's cover letter as a PDF")),
             post(cover_letter_pdf),
         )
@@ -103,7 +117,13 @@ fn pdf(op: Op) -> Op {
     op.tag(Tag::Pdf)
         .rate_limited()
         .optional_body::<PrintOverrides>()
-        .ok_as(200, "The PDF, as an attachment (`filename` and RFC 5987 `filename*`)", Body::Pdf)
+        .ok_as(
+            200,
+            "The PDF, as an attachment (`filename` and RFC 5987 `filename*`); the `X-Parse-Back` \
+             header says whether its text read back as printed (`ok; lines=N`, or `failed; …` \
+             with the counts of missing, replaced and out-of-order lines)",
+            Body::Pdf,
+        )
         .error(404, "No such job, or nothing to print yet")
         .error(422, "Invalid print options")
         .error(503, "Renderer busy (with Retry-After) or unavailable")
@@ -217,6 +237,7 @@ fn pdf_response(pdf: Pdf) -> Response {
             (header::CONTENT_TYPE, "application/pdf".to_string()),
             (header::CONTENT_DISPOSITION, content_disposition(&pdf.file_name)),
             (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::HeaderName::from_static("x-parse-back"), pdf.check.summary()),
         ],
         pdf.bytes,
     )
@@ -229,6 +250,13 @@ async fn cv_pdf(
     BodyText(body): BodyText,
 ) -> ApiResult<Response> {
     Ok(pdf_response(s.services.job_cv_pdf(&id, &print_overrides(&body)?).await?))
+}
+
+async fn cv_pdf_check(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<app::cv::ParseBack>> {
+    Ok(Json(s.services.job_cv_pdf(&id, &PrintOverrides::default()).await?.check))
 }
 
 async fn cover_letter_pdf(
