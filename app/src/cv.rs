@@ -166,6 +166,10 @@ pub struct Provenance {
     pub source: crate::resume::Source,
     /// What the chip shows: "Master CV · Lumen, highlight 3", "STAR · Cut settlement time".
     pub label: String,
+    /// The user changed the line's words: `source` is where it came *from*, no longer what
+    /// vouches for it (its claims are checked again, `claims to check`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub edited: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

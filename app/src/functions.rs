@@ -109,6 +109,13 @@ pub async fn check_cv_pdf(job_id: String) -> Result<crate::cv::ParseBack, AppErr
     backend.check_cv_pdf(&job_id).await
 }
 
+/// The claims to check in the saved CV's user-written and edited lines.
+#[server(prefix = "/sfn")]
+pub async fn cv_claims(job_id: String) -> Result<Vec<crate::outputs::BlockedClaim>, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.cv_claims(&job_id).await
+}
+
 /// JSON input: the document is nested.
 #[server(prefix = "/sfn", input = server_fn::codec::Json)]
 pub async fn save_cv(job_id: String, save: CvSave) -> Result<CvVersionSummary, AppError> {

@@ -30,6 +30,8 @@ pub trait Backend: Send + Sync {
     async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError>;
     /// Prints the job's CV as its export would and reads the PDF's text back.
     async fn check_cv_pdf(&self, job_id: &str) -> Result<crate::cv::ParseBack, AppError>;
+    /// The claims no record supports in the lines of the saved CV the user wrote or edited.
+    async fn cv_claims(&self, job_id: &str) -> Result<Vec<crate::outputs::BlockedClaim>, AppError>;
     async fn save_cv(
         &self,
         user: &UserInfo,

@@ -129,6 +129,18 @@ test("editing a tailored CV: live preview, autosave, undo, versions, ATS and the
   expect(pdfPages(await poppler(bigger, "pdfinfo"))).toBe(count);
   const text = await poppler(bigger, "pdftotext");
   expect(text).toContain("Payments engineer who ships <safely>");
+
+  // Editing a sourced line makes it user-edited (its source kept as "from"); on save, what
+  // no record supports in it is listed to check, and nothing is blocked.
+  const sourced = page.getByTestId("sections-1-items-0-bullets-0-text");
+  await sourced.fill("Ran Snowflake for 93 teams at Initech Labs.");
+  const chip = sourced.locator("xpath=ancestor::div[contains(@class,'bullet')][1]").getByTestId("chip");
+  await expect(chip).toContainText("user-edited · from Master CV");
+  await page.keyboard.press("Control+s");
+  const claims = page.getByTestId("claims");
+  await expect(claims).toContainText("93", { timeout: 10_000 });
+  await expect(claims).toContainText("Snowflake");
+  await expect(preview.locator("li", { hasText: "Ran Snowflake for 93 teams" })).toBeVisible();
 });
 
 test("without JavaScript the editor page shows the print preview and exports the PDF", async ({

@@ -71,6 +71,10 @@ impl Backend for Services {
         pdf.map(|p| p.check).map_err(ServiceError::handled)
     }
 
+    async fn cv_claims(&self, job_id: &str) -> Result<Vec<app::outputs::BlockedClaim>, AppError> {
+        Services::cv_claims(self, job_id).await.map_err(ServiceError::handled)
+    }
+
     async fn save_cv(
         &self,
         user: &UserInfo,

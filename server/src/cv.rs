@@ -320,7 +320,7 @@ pub fn gate_lines(
 /// The provenance of `source` with its label, `None` when it is not in the profile.
 pub fn provenance(source: &Source, resume: &Resume, stars: &[StarRecord]) -> Option<Provenance> {
     let label = source_label(resume, source, stars)?;
-    Some(Provenance { source: source.clone(), label })
+    Some(Provenance { source: source.clone(), label, edited: false })
 }
 
 /// CV lines (the pipeline's or the master CV's) as an editable document, each line keeping

@@ -169,6 +169,31 @@ impl Evidence {
     }
 }
 
+/// The candidate's records as texts a gate checks against: the master CV, then each STAR
+/// record whole.
+pub fn candidate_sources(
+    resume: &app::resume::Resume,
+    stars: &[app::model::StarRecord],
+) -> Vec<String> {
+    let mut out = vec![resume.as_text()];
+    for s in stars {
+        out.push(format!(
+            "{} {} {} {} {} {} {} {} {} {}",
+            s.title,
+            s.company,
+            s.role,
+            s.situation,
+            s.task,
+            s.actions.join(" "),
+            s.results.join(" "),
+            s.metrics.join(" "),
+            s.skills.join(" "),
+            s.tags.join(" ")
+        ));
+    }
+    out
+}
+
 /// The gate for one document: the candidate's records, the wider context (posting, company
 /// research) and the names a document may always use (the employer, the role).
 pub struct Gate<'a> {
@@ -189,6 +214,13 @@ impl<'a> Gate<'a> {
         addressee: Vec<String>,
     ) -> Self {
         Gate { lexicon, candidate, context, skills, addressee }
+    }
+
+    /// A gate for text about the candidate only (a CV the user edited): every claim, in the
+    /// first person or not, must be in `records`.
+    pub fn of_records(lexicon: &'a Lexicon, records: &[String], skills: Vec<String>) -> Self {
+        let evidence = || Evidence::new(records.iter().map(String::as_str), lexicon);
+        Gate::new(lexicon, evidence(), evidence(), skills, Vec::new())
     }
 
     /// A gate for text about the employer and the role (posting analysis, research): its

@@ -580,6 +580,7 @@ async fn real_answers_match_the_generated_response_schemas() {
         ("/api/profile/resume", "/api/profile/resume".into()),
         ("/api/jobs/{id}/cv-editor", format!("/api/jobs/{id}/cv-editor")),
         ("/api/jobs/{id}/cv-editor/versions", format!("/api/jobs/{id}/cv-editor/versions")),
+        ("/api/jobs/{id}/cv-editor/claims", format!("/api/jobs/{id}/cv-editor/claims")),
         ("/api/admin/users", "/api/admin/users".into()),
         ("/api/admin/sessions", "/api/admin/sessions".into()),
         ("/api/admin/audit", "/api/admin/audit".into()),
@@ -1203,4 +1204,63 @@ async fn the_cv_editor_saves_numbered_versions_restores_and_marks_the_sent_one()
     // Deleting the job deletes its CV versions.
     app.send(Method::DELETE, &format!("/api/jobs/{id}"), Some(&app.admin), None).await;
     assert!(app.services.store.list_cv_versions(&id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_cv_editor_lists_the_claims_to_check_in_edited_and_user_written_lines() {
+    let app = app().await;
+    app.services.seed_demo(false).await.unwrap();
+    let job = app.create("Rust Platform Engineer", "Acme", "Berlin").await;
+    let id = job["id"].as_str().unwrap().to_string();
+    let editor = format!("/api/jobs/{id}/cv-editor");
+    app.json(Method::POST, "/run", &app.admin, json!({"job_id": id, "tier": "B"})).await;
+    assert!(app.run_next().await);
+    let state = app.get(&editor).await.json();
+    let put = |doc: Value, base: u32| json!({"document": doc, "base_version": base});
+
+    // Claims to check: in the lines the user edited or wrote, what no record supports; the
+    // pipeline's untouched lines are not re-checked, and nothing is blocked.
+    let claims = format!("{editor}/claims");
+    let none = app.get(&claims).await;
+    assert_eq!(none.status, StatusCode::OK, "{}", none.text);
+    assert_eq!(none.json(), json!([]), "the pipeline's draft has no line of the user's");
+    let mut claimed = state["document"].clone();
+    let e = experience_index(&claimed);
+    let bullets = &mut claimed["sections"][e]["items"][0]["bullets"];
+    bullets[0]["text"] = json!("Ran Snowflake for 93 teams at Initech Labs.");
+    bullets[0]["provenance"]["edited"] = json!(true);
+    bullets
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"text": "Ran Kubernetes clusters.", "provenance": null}));
+    let v3 = app.json(Method::PUT, &editor, &app.admin, put(claimed.clone(), 0)).await;
+    assert_eq!(v3.status, StatusCode::OK, "{}", v3.text);
+    let found = app.get(&claims).await.json();
+    let found: Vec<(String, String)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap().into(), c["claim"].as_str().unwrap().into()))
+        .collect();
+    for expected in [("technology", "Snowflake"), ("number", "93"), ("employer", "Initech Labs")] {
+        assert!(
+            found.contains(&(expected.0.into(), expected.1.into())),
+            "{expected:?} in {found:?}"
+        );
+    }
+    assert!(!found.iter().any(|(_, c)| c == "Kubernetes"), "the profile has Kubernetes: {found:?}");
+    let state = app.get(&editor).await.json();
+    let kept = &state["document"]["sections"][e]["items"][0]["bullets"][0];
+    assert_eq!(
+        kept["text"], "Ran Snowflake for 93 teams at Initech Labs.",
+        "a warning, not a block"
+    );
+    assert_eq!(kept["provenance"]["edited"], true, "the edited line keeps where it came from");
+    assert!(kept["provenance"]["source"].as_str().unwrap().starts_with("master_cv:"));
+    assert_error(&app.get("/api/jobs/nope/cv-editor/claims").await, StatusCode::NOT_FOUND, "nope");
+}
+
+/// The index of a CV document's experience section.
+fn experience_index(document: &Value) -> usize {
+    document["sections"].as_array().unwrap().iter().position(|s| s["kind"] == "experience").unwrap()
 }

@@ -627,6 +627,7 @@ mod contract {
                     provenance: Some(app::cv::Provenance {
                         source: "star:s1".parse().unwrap(),
                         label: "STAR · x".into(),
+                        edited: true,
                     }),
                 }],
                 ..Default::default()

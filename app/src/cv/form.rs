@@ -42,17 +42,58 @@ fn testid(field: &str) -> String {
     field.replace('.', "-")
 }
 
-fn chip(out: &mut String, provenance: &Option<Provenance>) {
+/// What a line's chip says, its class and its tooltip: the source it comes from,
+/// "user-edited · from" that source, or "user-written".
+pub fn chip_parts(provenance: &Option<Provenance>) -> (&'static str, String, String) {
     match provenance {
-        Some(p) => {
-            let _ = write!(
-                out,
-                "<span class=\"chip source\" title=\"{}\" data-testid=\"chip\">{}</span>",
-                escape(&p.source.to_string()),
-                escape(&p.label)
-            );
+        Some(p) if p.edited => {
+            ("chip user", format!("user-edited · from {}", p.label), p.source.to_string())
         }
-        None => out.push_str("<span class=\"chip user\" data-testid=\"chip\">user-written</span>"),
+        Some(p) => ("chip source", p.label.clone(), p.source.to_string()),
+        None => ("chip user", "user-written".into(), String::new()),
+    }
+}
+
+fn chip(out: &mut String, provenance: &Option<Provenance>) {
+    let (class, text, title) = chip_parts(provenance);
+    let _ = write!(
+        out,
+        "<span class=\"{class}\" title=\"{}\" data-testid=\"chip\">{}</span>",
+        escape(&title),
+        escape(&text)
+    );
+}
+
+/// The provenance of the line (an entry or one of its bullets) that `field` belongs to.
+pub fn provenance_of<'d>(doc: &'d CvDocument, field: &str) -> Option<&'d Option<Provenance>> {
+    let parts: Vec<&str> = field.split('.').collect();
+    let ["sections", s, "items", i, rest @ ..] = parts.as_slice() else { return None };
+    let item = doc.sections.get(index(Some(s))?)?.items.get(index(Some(i))?)?;
+    match rest {
+        ["bullets", b, "text"] => Some(&item.bullets.get(index(Some(b))?)?.provenance),
+        [_] => Some(&item.provenance),
+        _ => None,
+    }
+}
+
+/// Marks the line of `field` user-edited, keeping its source as where it came from.
+fn mark_edited(doc: &mut CvDocument, field: &str) {
+    let parts: Vec<&str> = field.split('.').collect();
+    let ["sections", s, "items", i, rest @ ..] = parts.as_slice() else { return };
+    let item = doc
+        .sections
+        .get_mut(index(Some(s)).unwrap_or(usize::MAX))
+        .and_then(|x| x.items.get_mut(index(Some(i)).unwrap_or(usize::MAX)));
+    let Some(item) = item else { return };
+    let provenance = match rest {
+        ["bullets", b, "text"] => {
+            item.bullets.get_mut(index(Some(b)).unwrap_or(usize::MAX)).map(|x| &mut x.provenance)
+        }
+        [_] => Some(&mut item.provenance),
+        _ => None,
+    };
+    if let Some(Some(p)) = provenance {
+        p.edited = true;
     }
 }
 
@@ -291,8 +332,10 @@ pub fn set_field(doc: &mut CvDocument, field: &str, value: &str) -> bool {
         _ => None,
     };
     match slot {
+        Some(slot) if *slot == value => true,
         Some(slot) => {
             *slot = value.to_string();
+            mark_edited(doc, field);
             true
         }
         None => false,
@@ -412,6 +455,42 @@ mod tests {
             assert!(!set_field(&mut d, bad, "?"), "{bad}");
         }
         assert_eq!(d, before);
+    }
+
+    #[test]
+    fn an_edited_line_becomes_user_edited_and_keeps_its_source_as_from() {
+        let mut d = doc();
+        let sourced = |label: &str| {
+            Some(Provenance {
+                source: "master_cv:work[0].highlights[1]".parse().unwrap(),
+                label: label.into(),
+                edited: false,
+            })
+        };
+        d.sections[1].items[0].provenance = sourced("Master CV · Fjordpay AB");
+        d.sections[1].items[0].bullets[0].provenance =
+            sourced("Master CV · Fjordpay AB, highlight 2");
+        d.sections[1].items[0].bullets[1].provenance =
+            sourced("Master CV · Fjordpay AB, highlight 3");
+        // Setting a field to what it already says is no edit.
+        assert!(set_field(&mut d, "sections.1.items.0.bullets.0.text", "a"));
+        assert!(!d.sections[1].items[0].bullets[0].provenance.as_ref().unwrap().edited);
+
+        assert!(set_field(&mut d, "sections.1.items.0.bullets.0.text", "Led 12 teams at Initech"));
+        let field = "sections.1.items.0.bullets.0.text";
+        let edited = provenance_of(&d, field).unwrap();
+        assert!(edited.as_ref().unwrap().edited);
+        let (class, text, title) = chip_parts(edited);
+        assert_eq!(class, "chip user");
+        assert_eq!(text, "user-edited · from Master CV · Fjordpay AB, highlight 2");
+        assert_eq!(title, "master_cv:work[0].highlights[1]", "the source is kept");
+        let untouched = provenance_of(&d, "sections.1.items.0.bullets.1.text").unwrap();
+        assert_eq!(chip_parts(untouched).0, "chip source", "only the edited line changes");
+        assert!(!d.sections[1].items[0].provenance.as_ref().unwrap().edited);
+        assert!(set_field(&mut d, "sections.1.items.0.title", "Principal"));
+        assert!(d.sections[1].items[0].provenance.as_ref().unwrap().edited, "the entry too");
+        assert!(form_html(&d).contains("user-edited · from Master CV · Fjordpay AB, highlight 2"));
+        assert_eq!(chip_parts(&None).1, "user-written");
     }
 
     #[test]

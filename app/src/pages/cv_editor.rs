@@ -8,7 +8,7 @@ use crate::cv::form;
 use crate::cv::print::{Fonts, faces_css, html};
 use crate::cv::*;
 use crate::functions::{
-    check_cv_pdf, get_cv_editor, get_cv_version, list_cv_versions, mark_cv_sent,
+    check_cv_pdf, cv_claims, get_cv_editor, get_cv_version, list_cv_versions, mark_cv_sent,
     restore_cv_version, save_cv,
 };
 use leptos::html as el;
@@ -375,6 +375,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
             <div class="cv-side">
                 <Viewing ed viewing />
                 <Preview ed viewing pages iframe title />
+                <ClaimsPanel ed />
                 <ParseBackPanel ed />
                 <AtsPanel ed keywords />
                 <Versions ed viewing />
@@ -731,6 +732,24 @@ fn on_field(ed: Ed, e: &leptos::ev::Event) {
     if !form::set_field(&mut next, &field, &value) {
         return;
     }
+    // An edited line's chip turns "user-edited" at once; typing does not rebuild the form.
+    if let Some(provenance @ Some(_)) = form::provenance_of(&next, &field) {
+        let line = if field.contains(".bullets.") { ".bullet" } else { ".cv-item" };
+        let chip = el.closest(line).ok().flatten().and_then(|l| {
+            let selector = if line == ".bullet" {
+                "[data-testid=chip]"
+            } else {
+                ".item-tools [data-testid=chip]"
+            };
+            l.query_selector(selector).ok().flatten()
+        });
+        if let Some(chip) = chip {
+            let (class, text, title) = form::chip_parts(provenance);
+            chip.set_class_name(class);
+            chip.set_text_content(Some(&text));
+            let _ = chip.set_attribute("title", &title);
+        }
+    }
     if field == "settings.margin_preset" {
         // The custom margin field shows the preset's value.
         ed.reshape(move |d| *d = next);
@@ -764,6 +783,52 @@ fn on_field(_: Ed, _: &leptos::ev::Event) {}
 
 #[cfg(not(feature = "hydrate"))]
 fn on_action(_: Ed, _: &leptos::ev::MouseEvent) {}
+
+/// The claims to check: what no record supports in the lines the user wrote or edited, read
+/// again after each save. A warning; the user decides.
+#[component]
+fn ClaimsPanel(ed: Ed) -> impl IntoView {
+    let job_id = ed.job_id.get_value();
+    let claims = Resource::new(
+        move || ed.version.get(),
+        move |_| {
+            let job_id = job_id.clone();
+            async move { cv_claims(job_id).await }
+        },
+    );
+    let list = move || {
+        claims.get().map(|r| match r {
+            Ok(claims) if claims.is_empty() => view! {
+                <p class="muted small" data-testid="claims-none">
+                    "Every number, employer and technology in your own lines is in your records."
+                </p>
+            }
+            .into_any(),
+            Ok(claims) => view! {
+                <ul class="small" data-testid="claims">
+                    {claims
+                        .into_iter()
+                        .map(|c| view! {
+                            <li><b>{c.claim}</b> " (" {c.kind.as_str()} ") in: " <q>{c.sentence}</q></li>
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any(),
+            Err(e) => view! { <p class="flash error">{format!("The claims could not be checked: {e}")}</p> }
+                .into_any(),
+        })
+    };
+    view! {
+        <section class="claims" data-testid="claims-panel">
+            <h2>"Claims to check"</h2>
+            <p class="muted small">
+                "In the lines you wrote or edited: numbers, degrees, employers and technologies no record of yours supports."
+            </p>
+            <Transition fallback=|| ()>{list}</Transition>
+        </section>
+    }
+}
 
 /// What reading the exported PDF's text back found: every line there, in order, with the
 /// same characters — or the lines that are not.

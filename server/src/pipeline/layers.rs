@@ -95,22 +95,7 @@ pub fn posting_gate(ctx: &RunContext, read: &[&str]) -> crate::facts::Gate<'stat
 pub fn fact_gate(ctx: &RunContext, jd: &app::outputs::Jd) -> crate::facts::Gate<'static> {
     use crate::facts::{Evidence, Gate, Lexicon};
     let lexicon = Lexicon::bundled();
-    let mut candidate = vec![ctx.profile.resume.as_text()];
-    for s in &ctx.stars {
-        candidate.push(format!(
-            "{} {} {} {} {} {} {} {} {} {}",
-            s.title,
-            s.company,
-            s.role,
-            s.situation,
-            s.task,
-            s.actions.join(" "),
-            s.results.join(" "),
-            s.metrics.join(" "),
-            s.skills.join(" "),
-            s.tags.join(" ")
-        ));
-    }
+    let candidate = crate::facts::candidate_sources(&ctx.profile.resume, &ctx.stars);
     let job = &ctx.job;
     let mut context = candidate.clone();
     context.extend([job.title.clone(), job.company.clone(), job.location.clone()]);

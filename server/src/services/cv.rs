@@ -88,6 +88,37 @@ impl Services {
         })
     }
 
+    /// The claims to check in the job's saved CV: in each line the user wrote or edited, the
+    /// numbers, degrees, employers and technologies no record of the candidate supports.
+    /// The user decides; nothing is blocked.
+    pub async fn cv_claims(&self, job_id: &str) -> ServiceResult<Vec<app::outputs::BlockedClaim>> {
+        self.get_job(job_id).await?;
+        let doc = self.cv_document(job_id).await?;
+        let resume = self.profile().await?.resume;
+        let stars = self.list_stars().await?;
+        let skills = self.latest_output::<Jd>(job_id).await?.map(|jd| jd.technical_skills);
+        let records = crate::facts::candidate_sources(&resume, &stars);
+        let gate = crate::facts::Gate::of_records(
+            crate::facts::Lexicon::bundled(),
+            &records,
+            skills.unwrap_or_default(),
+        );
+        let user_text = |p: &Option<Provenance>| p.as_ref().is_none_or(|p| p.edited);
+        let mut lines = vec![doc.header.headline.clone()];
+        for item in doc.sections.iter().flat_map(|s| &s.items) {
+            if user_text(&item.provenance) {
+                lines.extend([item.title.clone(), item.subtitle.clone(), item.text.clone()]);
+            }
+            let bullets = item.bullets.iter().filter(|b| user_text(&b.provenance));
+            lines.extend(bullets.map(|b| b.text.clone()));
+        }
+        let mut claims = Vec::new();
+        for line in lines.iter().map(|l| plain(l)).filter(|l| !l.trim().is_empty()) {
+            gate.filter_into(&line, &mut claims);
+        }
+        Ok(claims)
+    }
+
     /// Checks a document and rewrites its provenance labels from the profile: a source that
     /// does not exist is a 422 naming the field.
     async fn checked(&self, mut document: CvDocument) -> ServiceResult<CvDocument> {

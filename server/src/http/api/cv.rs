@@ -88,6 +88,17 @@ pub fn routes() -> Api {
             post(cv_pdf),
         )
         .route(
+            Op::get(
+                "/api/jobs/{id}/cv-editor/claims",
+                "The claims to check in the saved CV: in each line the user wrote or edited, \
+                 the numbers, degrees, employers and technologies no record supports (a \
+                 warning; nothing is blocked)",
+            )
+            .ok::<Vec<app::outputs::BlockedClaim>>(200, "The claims, with their line")
+            .error(404, "No such job"),
+            get(cv_claims),
+        )
+        .route(
             Op::post(
                 "/api/jobs/{id}/cv-editor/pdf-check",
                 "Prints the job's CV as its export would and reads the PDF's text back: every \
@@ -250,6 +261,13 @@ async fn cv_pdf(
     BodyText(body): BodyText,
 ) -> ApiResult<Response> {
     Ok(pdf_response(s.services.job_cv_pdf(&id, &print_overrides(&body)?).await?))
+}
+
+async fn cv_claims(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<app::outputs::BlockedClaim>>> {
+    Ok(Json(s.services.cv_claims(&id).await?))
 }
 
 async fn cv_pdf_check(
