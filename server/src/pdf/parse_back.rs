@@ -13,10 +13,11 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use unicode_normalization::UnicodeNormalization;
 
-/// The PDF's text as `pdftotext` reads it (UTF-8, reading order).
+/// The PDF's text as `pdftotext -raw` reads it: UTF-8, in the order the PDF stores it (the
+/// order a parser that does no layout analysis reads), hyphens at line ends kept.
 fn extract(pdf: &[u8]) -> std::io::Result<String> {
     let mut child = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-", "-"])
+        .args(["-raw", "-enc", "UTF-8", "-", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
