@@ -1,7 +1,8 @@
 //! PDF render times with real Chromium: the same CV printed warm through the renderer (median
 //! and p95 over `BENCH_RENDERS`, default 50), the floor (a bare CDP `Page.printToPDF` on a warm
 //! page that already holds the content), a cold start (fresh Chromium, first render), and eight
-//! renders at once. `cargo bench -p server --bench pdf`.
+//! renders at once; and the parse-back check each export runs, with its share of a warm
+//! render. `cargo bench -p server --bench pdf`.
 
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::{Browser, BrowserConfig};
@@ -79,6 +80,21 @@ async fn main() {
         warm.push(t.elapsed());
     }
     let warm = report("warm render (renderer, sequential)", warm);
+
+    // The parse-back check every export runs: pdftotext -raw on the PDF, then the comparison.
+    let printed = app::cv::print::printed_lines(&doc);
+    assert!(server::pdf::parse_back::check(&first, printed.clone()).await.passed());
+    let mut checks = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        server::pdf::parse_back::check(&first, printed.clone()).await;
+        checks.push(t.elapsed());
+    }
+    let check = report("parse-back check (pdftotext -raw + compare)", checks);
+    println!(
+        "parse-back share of a warm render + check: {:.1} % (goal: under 30 %)",
+        100.0 * check.as_secs_f64() / (warm + check).as_secs_f64()
+    );
 
     // Floor: bare printToPDF on one warm page that already holds the CV.
     let profile = std::env::temp_dir().join(format!("jobintel-bench-{}", std::process::id()));
