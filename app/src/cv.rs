@@ -476,6 +476,49 @@ pub struct CvVersion {
     pub document: CvDocument,
 }
 
+/// The posting as it read when a CV was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PostingSnapshot {
+    pub title: String,
+    pub company: String,
+    pub location: String,
+    pub url: Option<String>,
+    pub description: String,
+}
+
+/// What produced one layer's output in the run a packet was sent from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct LayerProvenance {
+    pub layer: crate::model::LayerName,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+}
+
+/// What was sent to the employer, locked when the version was marked sent: the exact PDF
+/// (downloadable again byte for byte, its SHA-256 here), the cover letter, the posting as it
+/// read, and the run, models and prompt versions that produced them. It is never changed or
+/// pruned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct SentPacket {
+    pub job_id: String,
+    pub version: u32,
+    pub sent_at: DateTime<Utc>,
+    pub sent_by: String,
+    pub file_name: String,
+    /// Lower-case hex SHA-256 of the PDF's bytes.
+    pub pdf_sha256: String,
+    pub pdf_bytes: usize,
+    pub cover_letter: Option<String>,
+    pub posting: PostingSnapshot,
+    /// The newest finished run of the job when the CV was sent.
+    pub run_id: Option<String>,
+    pub layers: Vec<LayerProvenance>,
+}
+
 /// A version without its document, for the history list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]

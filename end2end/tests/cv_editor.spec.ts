@@ -104,6 +104,12 @@ test("editing a tailored CV: live preview, autosave, undo, versions, ATS and the
   await expect(page.getByTestId("version-3")).toContainText("restored from v1");
   await page.getByTestId("version-3").getByRole("button", { name: "Mark as sent" }).click();
   await expect(page.getByTestId("version-3").getByTestId("sent-badge")).toBeVisible();
+  // What was sent is locked and downloads again: no "unmark", a link to the sent PDF.
+  await expect(page.getByTestId("version-3").getByRole("button", { name: /sent/i })).toHaveCount(0);
+  const sentPdf = await page.getByTestId("version-3").getByTestId("sent-pdf").getAttribute("href");
+  const sentResponse = await page.request.get(sentPdf!);
+  expect(sentResponse.status()).toBe(200);
+  expect((await sentResponse.body()).subarray(0, 5).toString()).toBe("%PDF-");
 
   // The exported PDF is what the preview shows: same text, same page count.
   const shown = pdfPages(`Pages: ${(await page.getByTestId("page-count").textContent())!}`);

@@ -8,13 +8,22 @@ mod sqlite;
 pub use mongo::MongoStore;
 pub use sqlite::SqliteStore;
 
-use app::cv::{CvVersion, CvVersionSummary};
+use app::cv::{CvVersion, CvVersionSummary, SentPacket};
 use app::model::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
+
+/// A sent packet as stored: the packet and the PDF's exact bytes (base64, so both stores keep
+/// them in one record).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SentPacketRecord {
+    #[serde(flatten)]
+    pub packet: SentPacket,
+    pub pdf_base64: String,
+}
 
 /// The driver's own error (rusqlite, mongodb, serde), or a sentence where there is none.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -249,6 +258,13 @@ pub trait CvStore: Send + Sync {
         at: Option<DateTime<Utc>>,
     ) -> StoreResult<bool>;
     async fn delete_cv_versions(&self, job_id: &str) -> StoreResult<u64>;
+    /// Stores a sent packet once: a second one for the same version is `Duplicate`.
+    async fn insert_sent_packet(&self, record: &SentPacketRecord) -> StoreResult<()>;
+    async fn get_sent_packet(
+        &self,
+        job_id: &str,
+        number: u32,
+    ) -> StoreResult<Option<SentPacketRecord>>;
 }
 
 #[async_trait]

@@ -1180,7 +1180,31 @@ async fn the_cv_editor_saves_numbered_versions_restores_and_marks_the_sent_one()
         app.send(Method::POST, &format!("{editor}/versions/2/sent"), Some(&app.admin), None).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
     assert!(sent.json()["sent_at"].is_string());
-    let unsent = app
+    // What was sent is locked: the packet's hash is the PDF's, downloaded again byte for byte.
+    let packet = app.get(&format!("{editor}/versions/2/packet")).await;
+    assert_eq!(packet.status, StatusCode::OK, "{}", packet.text);
+    let packet = packet.json();
+    assert_eq!(packet["posting"]["company"], "Acme");
+    assert_eq!(packet["sent_at"], sent.json()["sent_at"]);
+    assert!(packet["run_id"].is_string() && !packet["layers"].as_array().unwrap().is_empty());
+    assert!(packet["cover_letter"].as_str().unwrap().contains("Acme"), "{packet}");
+    let download = || async {
+        let r = app
+            .send(Method::GET, &format!("{editor}/versions/2/packet/pdf"), Some(&app.admin), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        r.bytes
+    };
+    let (first, again) = (download().await, download().await);
+    assert!(first.starts_with(b"%PDF-"));
+    assert_eq!(first, again, "byte for byte");
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&first).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert_eq!(packet["pdf_sha256"], sha.as_str());
+    assert_eq!(packet["pdf_bytes"], first.len());
+    let unmark = app
         .json(
             Method::POST,
             &format!("{editor}/versions/2/sent"),
@@ -1188,7 +1212,15 @@ async fn the_cv_editor_saves_numbered_versions_restores_and_marks_the_sent_one()
             json!({"sent": false}),
         )
         .await;
-    assert_eq!(unsent.json()["sent_at"], Value::Null);
+    assert_error(&unmark, StatusCode::CONFLICT, "locked");
+    let again =
+        app.send(Method::POST, &format!("{editor}/versions/2/sent"), Some(&app.admin), None).await;
+    assert_error(&again, StatusCode::CONFLICT, "locked");
+    assert_error(
+        &app.get(&format!("{editor}/versions/1/packet")).await,
+        StatusCode::NOT_FOUND,
+        "not been sent",
+    );
     assert_eq!(
         app.json(Method::POST, &format!("{editor}/versions/2/sent"), &app.viewer, json!({}))
             .await

@@ -687,6 +687,45 @@ mod contract {
         assert_eq!(store.list_cv_versions("j2").await.unwrap().len(), 1);
     }
 
+    pub async fn a_sent_packet_is_stored_once_and_read_back_whole(store: &dyn Store) {
+        let packet = app::cv::SentPacket {
+            job_id: "j1".into(),
+            version: 2,
+            sent_at: chrono::DateTime::from_timestamp_millis(1_795_000_000_123).unwrap(),
+            sent_by: "admin".into(),
+            file_name: "CV_Quarry_Lane_Engineer.pdf".into(),
+            pdf_sha256: "ab".repeat(32),
+            pdf_bytes: 4,
+            cover_letter: Some("Dear Quarry Lane hiring team,".into()),
+            posting: app::cv::PostingSnapshot {
+                title: "Engineer".into(),
+                company: "Quarry Lane".into(),
+                location: "Zürich".into(),
+                url: None,
+                description: "We run ledgers.".into(),
+            },
+            run_id: Some("r1".into()),
+            layers: vec![app::cv::LayerProvenance {
+                layer: app::model::LayerName::CoverLetter,
+                provider: Some("openai".into()),
+                model: Some("gpt-6-luna".into()),
+                prompt_version: Some("cover_letter@1".into()),
+            }],
+        };
+        let record = SentPacketRecord { packet, pdf_base64: "JVBERi0=".into() };
+        assert_eq!(store.get_sent_packet("j1", 2).await.unwrap(), None);
+        store.insert_sent_packet(&record).await.unwrap();
+        assert_eq!(store.get_sent_packet("j1", 2).await.unwrap(), Some(record.clone()));
+        let mut changed = record.clone();
+        changed.pdf_base64 = "AAAA".into();
+        assert!(matches!(
+            store.insert_sent_packet(&changed).await,
+            Err(StoreError::Duplicate { .. })
+        ));
+        assert_eq!(store.get_sent_packet("j1", 2).await.unwrap(), Some(record), "unchanged");
+        assert_eq!(store.get_sent_packet("j1", 3).await.unwrap(), None);
+    }
+
     pub async fn ping_answers(store: &dyn Store) {
         store.ping().await.unwrap();
         assert!(["sqlite", "mongodb"].contains(&store.backend()));
@@ -739,5 +778,6 @@ contract_suite!(
     runtime_settings_are_typed_and_keep_their_documents,
     audit_lists_newest_first,
     cv_versions_number_per_job_mark_sent_and_prune,
+    a_sent_packet_is_stored_once_and_read_back_whole,
     ping_answers,
 );

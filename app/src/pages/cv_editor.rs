@@ -594,10 +594,10 @@ fn VersionRow(ed: Ed, viewing: RwSignal<Option<CvVersion>>, v: CvVersionSummary)
             }
         });
     };
-    let toggle_sent = move |_| {
+    let mark_sent = move |_| {
         let job_id = ed.job_id.get_value();
         spawn_local(async move {
-            match mark_cv_sent(job_id, number, !sent).await {
+            match mark_cv_sent(job_id, number, true).await {
                 Ok(_) => ed.history.update(|n| *n += 1),
                 Err(e) => ed.status.set(SaveState::Failed(e.to_string())),
             }
@@ -630,9 +630,21 @@ fn VersionRow(ed: Ed, viewing: RwSignal<Option<CvVersion>>, v: CvVersionSummary)
                 "Restore"
             </button>
             " "
-            <button type="button" class="link" on:click=toggle_sent>
-                {if sent { "Unmark sent" } else { "Mark as sent" }}
-            </button>
+            {if sent {
+                // What was sent is locked; its PDF downloads again byte for byte.
+                let href = format!(
+                    "/api/jobs/{}/cv-editor/versions/{number}/packet/pdf",
+                    ed.job_id.get_value()
+                );
+                view! { <a href=href data-testid="sent-pdf" rel="nofollow">"Sent PDF"</a> }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="link" on:click=mark_sent>
+                        "Mark as sent"
+                    </button>
+                }
+                .into_any()
+            }}
         </li>
     }
 }

@@ -223,7 +223,10 @@ impl Services {
         self.insert_version(user, job_id, latest + 1, document, Some(number)).await
     }
 
-    /// Marks (or unmarks) the version that was sent to the employer.
+    /// Marks the version that was sent to the employer and locks what was sent (`SentPacket`):
+    /// the PDF printed now, byte for byte, with its SHA-256, the cover letter, the posting as
+    /// it reads, and the run, models and prompts behind them. A version with a packet cannot be
+    /// marked again or unmarked (409); one marked before packets existed can be unmarked.
     pub async fn mark_cv_sent(
         &self,
         user: &UserInfo,
@@ -232,8 +235,20 @@ impl Services {
         sent: bool,
     ) -> ServiceResult<CvVersionSummary> {
         super::require_admin(user)?;
-        self.get_job(job_id).await?;
+        let job = self.get_job(job_id).await?;
+        let version = self.cv_version(job_id, number).await?;
+        if let Some(locked) = self.store.get_sent_packet(job_id, number).await? {
+            return Err(AppError::Conflict(format!(
+                "version {number} was sent on {} and is locked: what was sent cannot change",
+                locked.packet.sent_at.format("%Y-%m-%d %H:%M UTC")
+            ))
+            .into());
+        }
         let at = sent.then(|| self.now());
+        if let Some(at) = at {
+            let record = self.packet(user, &job, version, at).await?;
+            self.store.insert_sent_packet(&record).await?;
+        }
         if !self.store.mark_cv_version_sent(job_id, number, at).await? {
             return Err(version_not_found(job_id, number).into());
         }
@@ -241,6 +256,84 @@ impl Services {
         self.audit(&user.actor(), action, job_id, serde_json::json!({"version": number})).await;
         let v = self.cv_version(job_id, number).await?;
         Ok(CvVersionSummary::from(&v))
+    }
+
+    /// What is locked when `version` is sent at `at`.
+    async fn packet(
+        &self,
+        user: &UserInfo,
+        job: &Job,
+        version: CvVersion,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> ServiceResult<crate::store::SentPacketRecord> {
+        use base64::Engine;
+        use sha2::Digest;
+        let pdf = self.cv_pdf(job, version.document, &Default::default()).await?;
+        let sha: String =
+            sha2::Sha256::digest(&pdf.bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let letter = self.latest_output::<OrSkipped<app::outputs::Letter>>(&job.id).await?;
+        let runs = self
+            .list_runs(RunQuery { job_id: Some(job.id.clone()), limit: 20, ..Default::default() })
+            .await?;
+        let run = runs
+            .into_iter()
+            .find(|r| matches!(r.status, RunStatus::Completed | RunStatus::Partial));
+        let layers = run.iter().flat_map(|r| &r.layers).map(|l| LayerProvenance {
+            layer: l.name,
+            provider: l.provider.clone(),
+            model: l.model.clone(),
+            prompt_version: l.prompt_version.clone(),
+        });
+        let packet = SentPacket {
+            job_id: job.id.clone(),
+            version: version.number,
+            sent_at: at,
+            sent_by: user.username.clone(),
+            file_name: pdf.file_name,
+            pdf_sha256: sha,
+            pdf_bytes: pdf.bytes.len(),
+            cover_letter: letter.and_then(OrSkipped::done).map(|l| l.text),
+            posting: PostingSnapshot {
+                title: job.title.clone(),
+                company: job.company.clone(),
+                location: job.location.clone(),
+                url: job.url.clone(),
+                description: job.description.clone(),
+            },
+            layers: layers.collect(),
+            run_id: run.as_ref().map(|r| r.id.clone()),
+        };
+        let pdf_base64 = base64::engine::general_purpose::STANDARD.encode(&pdf.bytes);
+        Ok(crate::store::SentPacketRecord { packet, pdf_base64 })
+    }
+
+    /// The packet locked when the version was sent.
+    pub async fn sent_packet(&self, job_id: &str, number: u32) -> ServiceResult<SentPacket> {
+        Ok(self.sent_record(job_id, number).await?.packet)
+    }
+
+    /// The PDF that was sent, byte for byte.
+    pub async fn sent_pdf(&self, job_id: &str, number: u32) -> ServiceResult<(String, Vec<u8>)> {
+        use base64::Engine;
+        let record = self.sent_record(job_id, number).await?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&record.pdf_base64)
+            .map_err(|e| crate::store::StoreError::Backend(Box::new(e)))?;
+        Ok((record.packet.file_name, bytes))
+    }
+
+    async fn sent_record(
+        &self,
+        job_id: &str,
+        number: u32,
+    ) -> ServiceResult<crate::store::SentPacketRecord> {
+        self.get_job(job_id).await?;
+        self.store.get_sent_packet(job_id, number).await?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "version {number} of job `{job_id}` has not been sent (no packet)"
+            ))
+            .into()
+        })
     }
 }
 

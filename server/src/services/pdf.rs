@@ -122,7 +122,7 @@ impl Services {
 
     /// Prints a document through the print view the editor previews, then reads the PDF's
     /// text back and checks it against the lines the document prints.
-    async fn print(
+    pub(super) async fn print(
         &self,
         mut doc: CvDocument,
         title: &str,
@@ -145,6 +145,16 @@ impl Services {
     pub async fn job_cv_pdf(&self, job_id: &str, overrides: &PrintOverrides) -> ServiceResult<Pdf> {
         let job = self.get_job(job_id).await?;
         let doc = self.cv_document(job_id).await?;
+        self.cv_pdf(&job, doc, overrides).await
+    }
+
+    /// A CV document of `job` printed under the job's CV title and file name.
+    pub(super) async fn cv_pdf(
+        &self,
+        job: &Job,
+        doc: CvDocument,
+        overrides: &PrintOverrides,
+    ) -> ServiceResult<Pdf> {
         let title = format!("CV — {} — {}", job.title, job.company);
         self.print(doc, &title, overrides, file_name("CV", &job.company, &job.title)).await
     }

@@ -689,6 +689,30 @@ const CV_DATES: &[&str] = &["saved_at", "sent_at"];
 
 #[async_trait]
 impl CvStore for MongoStore {
+    async fn insert_sent_packet(&self, record: &SentPacketRecord) -> StoreResult<()> {
+        let mut d = to_doc(record, &["sent_at"])?;
+        d.insert("_id", format!("{}:{}", record.packet.job_id, record.packet.version));
+        match self.coll("sent_packets").insert_one(d).await {
+            Err(e) if is_duplicate(&e) => {
+                Err(StoreError::Duplicate { key: "sent_packet".into(), existing_id: None })
+            }
+            other => other.map(|_| ()).map_err(mongo_err),
+        }
+    }
+
+    async fn get_sent_packet(
+        &self,
+        job_id: &str,
+        number: u32,
+    ) -> StoreResult<Option<SentPacketRecord>> {
+        self.coll("sent_packets")
+            .find_one(doc! {"_id": format!("{job_id}:{number}")})
+            .await
+            .map_err(mongo_err)?
+            .map(|d| from_doc(d, false, &["sent_at"]))
+            .transpose()
+    }
+
     async fn insert_cv_version(&self, version: &CvVersion, keep: u32) -> StoreResult<()> {
         let versions = self.coll("cv_versions");
         let mut d = to_doc(version, CV_DATES)?;

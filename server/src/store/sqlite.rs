@@ -91,6 +91,14 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions(username, created_at);
 CREATE INDEX sessions_expires ON sessions(expires_at);
 "#,
+    r#"
+CREATE TABLE sent_packets (
+    job_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (job_id, number)
+);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -749,6 +757,41 @@ fn cv_version_row(r: &Row) -> rusqlite::Result<CvVersion> {
 
 #[async_trait]
 impl CvStore for SqliteStore {
+    async fn insert_sent_packet(&self, record: &SentPacketRecord) -> StoreResult<()> {
+        let (job_id, number) = (record.packet.job_id.clone(), record.packet.version);
+        let doc = to_json(record)?;
+        self.with(move |c| {
+            match c.execute(
+                "INSERT INTO sent_packets (job_id, number, doc) VALUES (?,?,?)",
+                params![job_id, number, doc],
+            ) {
+                Err(e) if is_unique_violation(&e) => {
+                    Err(StoreError::Duplicate { key: "sent_packet".into(), existing_id: None })
+                }
+                other => other.map(|_| ()).map_err(backend),
+            }
+        })
+        .await
+    }
+
+    async fn get_sent_packet(
+        &self,
+        job_id: &str,
+        number: u32,
+    ) -> StoreResult<Option<SentPacketRecord>> {
+        let job_id = job_id.to_string();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT doc FROM sent_packets WHERE job_id = ? AND number = ?",
+                params![job_id, number],
+                |r| from_json(&r.get::<_, String>(0)?),
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn insert_cv_version(&self, version: &CvVersion, keep: u32) -> StoreResult<()> {
         let v = version.clone();
         self.with(move |c| {

@@ -71,13 +71,36 @@ pub fn routes() -> Api {
         .route(
             version(Op::post(
                 "/api/jobs/{id}/cv-editor/versions/{number}/sent",
-                "Marks the version sent to the employer (no body), or unmarks it with \
-                 {\"sent\": false} (audited)",
+                "Marks the version sent to the employer (no body) and locks what was sent: the \
+                 PDF byte for byte, the letter, the posting, the run (audited). A sent version \
+                 cannot be marked again or unmarked; {\"sent\": false} unmarks only versions \
+                 marked before packets existed",
             ))
             .admin()
+            .error(409, "The version was sent and is locked")
             .optional_body::<SentRequest>()
             .ok::<CvVersionSummary>(200, "The version"),
             post(mark_cv_sent),
+        )
+        .route(
+            version(Op::get(
+                "/api/jobs/{id}/cv-editor/versions/{number}/packet",
+                "What was sent: the PDF's SHA-256 and size, the cover letter, the posting as it \
+                 read, the run, models and prompt versions (locked when the version was marked \
+                 sent)",
+            ))
+            .ok::<app::cv::SentPacket>(200, "The sent packet")
+            .error(404, "No such job, or that version was not sent"),
+            get(sent_packet),
+        )
+        .route(
+            version(Op::get(
+                "/api/jobs/{id}/cv-editor/versions/{number}/packet/pdf",
+                "The PDF that was sent, byte for byte (its SHA-256 is the packet's `pdf_sha256`)",
+            ))
+            .ok_as(200, "The PDF, as an attachment", Body::Pdf)
+            .error(404, "No such job, or that version was not sent"),
+            get(sent_pdf),
         )
         .route(
             pdf(Op::post(
@@ -261,6 +284,29 @@ async fn cv_pdf(
     BodyText(body): BodyText,
 ) -> ApiResult<Response> {
     Ok(pdf_response(s.services.job_cv_pdf(&id, &print_overrides(&body)?).await?))
+}
+
+async fn sent_packet(
+    State(s): State<AppState>,
+    Path((id, number)): Path<(String, String)>,
+) -> ApiResult<Json<app::cv::SentPacket>> {
+    Ok(Json(s.services.sent_packet(&id, version_number(&number)?).await?))
+}
+
+async fn sent_pdf(
+    State(s): State<AppState>,
+    Path((id, number)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (file_name, bytes) = s.services.sent_pdf(&id, version_number(&number)?).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, content_disposition(&file_name)),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn cv_claims(
