@@ -420,6 +420,12 @@ string_enum! {
         Technology => "technology",
         Employer => "employer",
         Degree => "degree",
+        /// A job title ("Principal Engineer", "VP of Engineering").
+        Title => "title",
+        /// A university, institute, college or school.
+        Institution => "institution",
+        /// A certification ("Certified Kubernetes Administrator", "CISSP").
+        Certification => "certification",
         /// A skill or keyword of the posting's analysis that the posting does not contain.
         Keyword => "keyword",
     }

@@ -279,6 +279,11 @@ impl<'a> Gate<'a> {
                 out.push((ClaimKind::Degree, w.clone()));
             }
         }
+        for (kind, named) in named_credentials(sentence) {
+            if !evidence.says(&named) && !self.addressed(&named) {
+                out.push((kind, named));
+            }
+        }
         for org in placed_at(sentence) {
             let is_tech = !self.lexicon.find(&org).is_empty();
             if !is_tech && !evidence.says(&org) && !self.addressed(&org) {
@@ -328,6 +333,157 @@ impl<'a> Gate<'a> {
     pub fn filter_lines(&self, lines: &[String], blocked: &mut Vec<BlockedClaim>) -> Vec<String> {
         lines.iter().map(|l| self.filter_into(l, blocked)).filter(|l| !l.is_empty()).collect()
     }
+}
+
+/// The last word of a job title ("Staff Engineer", "Head of Platform" ends in "Platform" but
+/// starts with "Head", so both ends are looked at).
+const TITLE_WORDS: &[&str] = &[
+    "engineer",
+    "developer",
+    "manager",
+    "director",
+    "architect",
+    "lead",
+    "head",
+    "scientist",
+    "analyst",
+    "designer",
+    "consultant",
+    "officer",
+    "president",
+    "vp",
+    "founder",
+    "co-founder",
+    "principal",
+    "fellow",
+    "administrator",
+    "researcher",
+    "programmer",
+    "intern",
+];
+
+/// Words that start a sentence about a role without being part of its title.
+const STARTERS: &[&str] = &[
+    "as",
+    "led",
+    "built",
+    "ran",
+    "joined",
+    "worked",
+    "served",
+    "became",
+    "promoted",
+    "hired",
+    "former",
+    "formerly",
+    "previously",
+    "now",
+    "currently",
+    "then",
+    "while",
+    "when",
+    "after",
+    "before",
+    "since",
+    "in",
+    "at",
+    "on",
+    "for",
+    "with",
+    "from",
+    "during",
+    "dear",
+];
+
+/// Titles that are claims on their own, one word long.
+const TITLE_ACRONYMS: &[&str] = &["CTO", "CEO", "CFO", "COO", "CIO", "CPO", "VP", "SVP", "EVP"];
+
+/// Words that name an institution of learning.
+const INSTITUTION_WORDS: &[&str] =
+    &["university", "institute", "college", "school", "academy", "polytechnic", "universität"];
+
+/// Certifications known by their letters.
+const CERTIFICATIONS: &[&str] = &[
+    "CKA", "CKAD", "CKS", "PMP", "CISSP", "CISM", "CISA", "CCNA", "CCNP", "OSCP", "CEH", "CFA",
+    "CPA", "ITIL", "PRINCE2", "TOGAF", "CSM", "PSM",
+];
+
+/// Runs of capitalised words ("Royal Institute of Technology"), "of", "&" and "and" allowed
+/// inside a run; each with whether it starts the sentence.
+fn capitalised_runs(sentence: &str) -> Vec<(bool, Vec<String>)> {
+    let mut runs = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    let mut starts = true;
+    let mut run_starts = true;
+    let close = |run: &mut Vec<String>, runs: &mut Vec<(bool, Vec<String>)>, starts: bool| {
+        while run.last().is_some_and(|w| matches!(w.as_str(), "of" | "&" | "and")) {
+            run.pop();
+        }
+        if !run.is_empty() {
+            runs.push((starts, std::mem::take(run)));
+        }
+    };
+    for raw in sentence.split_whitespace() {
+        if raw.starts_with(['(', '"', '“']) {
+            close(&mut run, &mut runs, run_starts);
+        }
+        let word = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '&' && c != '-');
+        let capitalised =
+            word.chars().next().is_some_and(char::is_uppercase) && !NOT_NAMES.contains(&word);
+        let connector = !run.is_empty() && matches!(word, "of" | "&" | "and");
+        if capitalised || connector {
+            if run.is_empty() {
+                run_starts = starts;
+            }
+            run.push(word.to_string());
+        } else {
+            close(&mut run, &mut runs, run_starts);
+        }
+        // A list mark or a possessive ("Tidewater Energy's Senior Engineer") ends the run.
+        let possessive = ["'s", "’s"].iter().any(|p| word.ends_with(p));
+        if possessive && let Some(last) = run.last_mut() {
+            last.truncate(last.len() - if last.ends_with("'s") { 2 } else { "’s".len() });
+        }
+        if possessive || raw.ends_with([',', ';', ':', '(', ')']) {
+            close(&mut run, &mut runs, run_starts);
+        }
+        starts = false;
+    }
+    close(&mut run, &mut runs, run_starts);
+    runs
+}
+
+/// The titles, institutions and certifications a sentence names, with their kinds.
+fn named_credentials(sentence: &str) -> Vec<(ClaimKind, String)> {
+    let mut out = Vec::new();
+    for (initial, run) in capitalised_runs(sentence) {
+        let lower: Vec<String> = run.iter().map(|w| w.to_lowercase()).collect();
+        let phrase = run.join(" ");
+        let is_title_word = |w: &String| TITLE_WORDS.contains(&w.as_str());
+        if lower.iter().any(|w| INSTITUTION_WORDS.contains(&w.as_str())) {
+            out.push((ClaimKind::Institution, phrase));
+        } else if lower.iter().any(|w| w == "certified" || w == "certification") {
+            out.push((ClaimKind::Certification, phrase));
+        } else if let Some(last) = lower.iter().rposition(is_title_word) {
+            // A word that starts the sentence is capitalised anyway ("As Principal Engineer").
+            let from = usize::from(initial && STARTERS.contains(&lower[0].as_str()));
+            // "Head of Platform": the title word leads, the rest of the run belongs to it. A
+            // title is two or more words ("Lead the design" is a verb).
+            let to = if last == from { run.len() - 1 } else { last };
+            if to > from {
+                out.push((ClaimKind::Title, run[from..=to].join(" ")));
+            }
+        }
+        for w in &run {
+            if TITLE_ACRONYMS.contains(&w.as_str()) && !(initial && run.len() == 1) {
+                out.push((ClaimKind::Title, w.clone()));
+            }
+            if CERTIFICATIONS.contains(&w.as_str()) {
+                out.push((ClaimKind::Certification, w.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// Organisations a sentence places someone at: the capitalised words after "at", "for",
@@ -479,6 +635,42 @@ mod tests {
         assert!(claims.contains(&"12") && claims.contains(&"Snowflake"), "{claims:?}");
         assert!(claims.contains(&"Google"), "{claims:?}");
         assert!(blocked.iter().all(|b| b.sentence.contains("Google")));
+    }
+
+    #[test]
+    fn invented_titles_institutions_and_certifications_are_claims() {
+        let g = gate(CANDIDATE, POSTING);
+        let claims = g.unsupported(
+            "As Principal Engineer I earned a degree at KTH Royal Institute of Technology and \
+             became a Certified Kubernetes Administrator (CKA).",
+        );
+        let kinds: Vec<(ClaimKind, &str)> = claims.iter().map(|(k, c)| (*k, c.as_str())).collect();
+        for expected in [
+            (ClaimKind::Title, "Principal Engineer"),
+            (ClaimKind::Institution, "KTH Royal Institute of Technology"),
+            (ClaimKind::Certification, "Certified Kubernetes Administrator"),
+            (ClaimKind::Certification, "CKA"),
+        ] {
+            assert!(kinds.contains(&expected), "{expected:?} not in {kinds:?}");
+        }
+        let cto = g.unsupported("I was the CTO of a start-up.");
+        assert!(cto.contains(&(ClaimKind::Title, "CTO".into())), "{cto:?}");
+        let head = g.unsupported("I became Head of Platform.");
+        assert!(head.contains(&(ClaimKind::Title, "Head of Platform".into())), "{head:?}");
+    }
+
+    #[test]
+    fn titles_from_the_records_and_the_role_applied_for_pass() {
+        let g = gate(CANDIDATE, POSTING);
+        for ok in [
+            "As Staff Backend Engineer at Fjordpay AB I led the ledger rewrite.",
+            "I am applying for the Senior Platform Engineer role.",
+            "Lead the design of the ledger.",
+            "I mentor engineers and work with a product manager.",
+            "Kind regards, Mara",
+        ] {
+            assert_eq!(g.unsupported(ok), vec![], "{ok}");
+        }
     }
 
     #[test]

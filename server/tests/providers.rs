@@ -1088,7 +1088,8 @@ fn lying_everywhere(body: &Value) -> Scripted {
         "cover_letter" => json!({
             "text": format!(
                 "Dear Lumen Bank hiring team,\n\nI led Snowflake and AWS migrations at Google since \
-                 2008, increasing revenue by 300%. {TRUE_LEDGER} {TRUE_SLOS}\n\nI would welcome the \
+                 2008, increasing revenue by 300%. As VP of Engineering I hired the payments team. \
+                 I graduated from Stanford University. {TRUE_LEDGER} {TRUE_SLOS}\n\nI would welcome the \
                  chance to discuss how I could help Lumen Bank.\n\nKind regards,\nMara Lindqvist"
             ),
             "cited_star_ids": []
@@ -1150,9 +1151,17 @@ async fn a_model_lying_in_every_layer_leaves_no_fabrication_in_any_document() {
     }
     for l in &run.layers {
         let stored = without_blocked(l.output.clone().unwrap_or_default()).to_string();
-        for invented in
-            ["Google", "CUDA", "Snowflake", "PhD", "Stanford", "2008", "300", "17 years"]
-        {
+        for invented in [
+            "Google",
+            "CUDA",
+            "Snowflake",
+            "PhD",
+            "Stanford",
+            "2008",
+            "300",
+            "17 years",
+            "VP of Engineering",
+        ] {
             assert!(
                 !stored.contains(invented),
                 "{invented:?} reached the {} output: {stored}",
