@@ -457,6 +457,15 @@ pub struct KeywordCoverage {
     pub in_master_cv: Vec<String>,
     pub cv_percent: u8,
     pub master_cv_percent: u8,
+    /// Keywords the printed CV states in a sentence (experience, summary, projects…).
+    #[serde(default)]
+    pub covered: Vec<String>,
+    /// Keywords the printed CV names only in its skills lines.
+    #[serde(default)]
+    pub declared: Vec<String>,
+    /// Keywords the printed CV does not contain.
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
 /// `cv_generation`: the tailored CV's lines, each with its source.

@@ -260,18 +260,33 @@ pub fn other_highlights(resume: &Resume, draft: &[CvLine]) -> Vec<CvLine> {
     out
 }
 
-/// Which of the posting's keywords the CV and the master CV mention.
-pub fn coverage(keywords: &[String], cv_text: &str, master_text: &str) -> KeywordCoverage {
-    let cv_words = text::words(cv_text);
-    let master_words = text::words(master_text);
-    let found = |w: &[String]| {
-        keywords
-            .iter()
-            .filter(|k| text::contains_phrase(w, &k.to_lowercase()))
-            .cloned()
-            .collect::<Vec<_>>()
+/// The posting's keywords against the CV as it prints (`app::cv::print::printed_lines`, the
+/// text the parse-back check reads from the PDF): **covered** when a printed sentence outside
+/// the skills section states it, **declared** when only the skills lines name it, **missing**
+/// otherwise; and how many of them the master CV has.
+pub fn coverage(keywords: &[String], doc: &CvDocument, master_text: &str) -> KeywordCoverage {
+    let printed = |skills: bool| {
+        let mut part = doc.clone();
+        part.sections.retain(|s| (s.kind == SectionKind::Skills) == skills);
+        if skills {
+            part.header = Default::default();
+        }
+        text::words(&app::cv::print::printed_lines(&part).join("\n"))
     };
-    let (in_cv, in_master) = (found(&cv_words), found(&master_words));
+    let (sentences, skills) = (printed(false), printed(true));
+    let master_words = text::words(master_text);
+    let has = |w: &[String], k: &String| text::contains_phrase(w, &k.to_lowercase());
+    let (mut covered, mut declared, mut missing) = (Vec::new(), Vec::new(), Vec::new());
+    for k in keywords {
+        match (has(&sentences, k), has(&skills, k)) {
+            (true, _) => covered.push(k.clone()),
+            (false, true) => declared.push(k.clone()),
+            (false, false) => missing.push(k.clone()),
+        }
+    }
+    let in_master: Vec<String> =
+        keywords.iter().filter(|k| has(&master_words, k)).cloned().collect();
+    let in_cv: Vec<String> = keywords.iter().filter(|k| !missing.contains(k)).cloned().collect();
     let pct = |n: usize| if keywords.is_empty() { 0 } else { (100 * n / keywords.len()) as u8 };
     KeywordCoverage {
         keywords: keywords.to_vec(),
@@ -279,6 +294,9 @@ pub fn coverage(keywords: &[String], cv_text: &str, master_text: &str) -> Keywor
         master_cv_percent: pct(in_master.len()),
         in_cv,
         in_master_cv: in_master,
+        covered,
+        declared,
+        missing,
     }
 }
 
@@ -554,6 +572,41 @@ mod tests {
         assert_eq!(source_text(&resume, &Source::Highlight { work: 0, highlight: 1 }, &[]), None);
         assert_eq!(source_text(&resume, &Source::Basics(BasicsField::Email), &[]), None);
         assert_eq!(source_label(&resume, &Source::Star("nope".into()), &[]), None);
+    }
+
+    #[test]
+    fn coverage_reads_the_printed_cv_sentences_apart_from_its_skills_line() {
+        let item = |title: &str, text: &str, bullets: &[&str]| CvItem {
+            title: title.into(),
+            text: text.into(),
+            bullets: bullets
+                .iter()
+                .map(|b| CvBullet { text: (*b).into(), provenance: None })
+                .collect(),
+            ..Default::default()
+        };
+        let mut doc = CvDocument::default();
+        doc.header.name = "Ines Okafor".into();
+        doc.sections = vec![
+            CvSection {
+                kind: SectionKind::Experience,
+                title: "Experience".into(),
+                items: vec![item("Engineer", "", &["Built **Kafka** pipelines for the ledger."])],
+            },
+            CvSection {
+                kind: SectionKind::Skills,
+                title: "Skills".into(),
+                items: vec![item("Platform", "Rust, Kafka, Terraform", &[])],
+            },
+        ];
+        let keywords: Vec<String> =
+            ["Kafka", "Terraform", "Kubernetes"].iter().map(|k| k.to_string()).collect();
+        let c = coverage(&keywords, &doc, "Kubernetes Kafka");
+        assert_eq!(c.covered, ["Kafka"], "stated in a printed sentence (markup removed)");
+        assert_eq!(c.declared, ["Terraform"], "named only in the skills line");
+        assert_eq!(c.missing, ["Kubernetes"]);
+        assert_eq!((c.cv_percent, c.master_cv_percent), (66, 66));
+        assert_eq!(c.in_cv, ["Kafka", "Terraform"]);
     }
 
     #[test]

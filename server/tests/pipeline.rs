@@ -190,6 +190,15 @@ async fn the_payments_posting_is_matched_with_the_ledger_work() {
     assert!(fit.score >= 50, "{fit:?}");
     let coverage = &output(&run, "cv_generation")["keyword_coverage"];
     assert!(coverage["cv_percent"].as_u64().is_some());
+    // Every keyword is covered, declared or missing in the printed CV, exactly once.
+    let coverage: app::outputs::KeywordCoverage = serde_json::from_value(coverage.clone()).unwrap();
+    let mut sorted: Vec<&String> =
+        coverage.covered.iter().chain(&coverage.declared).chain(&coverage.missing).collect();
+    sorted.sort();
+    let mut keywords: Vec<&String> = coverage.keywords.iter().collect();
+    keywords.sort();
+    assert_eq!(sorted, keywords);
+    assert!(!coverage.covered.is_empty(), "{coverage:?}");
     assert!(output(&run, "company_research")["source"].as_str().unwrap().contains("offline"));
 }
 

@@ -404,10 +404,24 @@ fn Blocked(claims: Vec<BlockedClaim>) -> impl IntoView {
 
 #[component]
 fn CvView(cv: Cv) -> impl IntoView {
+    let k = &cv.keyword_coverage;
     let summary = format!(
         "ATS keywords found: {}% in this CV, {}% in the master CV",
-        cv.keyword_coverage.cv_percent, cv.keyword_coverage.master_cv_percent
+        k.cv_percent, k.master_cv_percent
     );
+    // Read from the CV as it prints: stated in a sentence, named only in the skills line, absent.
+    let kinds = [
+        ("covered", "In a sentence: ", &k.covered),
+        ("declared", "Only in the skills line: ", &k.declared),
+        ("missing", "Missing: ", &k.missing),
+    ];
+    let coverage = kinds
+        .into_iter()
+        .filter(|(_, _, words)| !words.is_empty())
+        .map(|(kind, label, words)| {
+            view! { <li data-coverage=kind><b>{label}</b>{words.join(", ")}</li> }
+        })
+        .collect_view();
     let lines = cv.lines.into_iter().map(|l| {
         view! {
             <li>
@@ -421,6 +435,7 @@ fn CvView(cv: Cv) -> impl IntoView {
     view! {
         <h3>"CV draft"</h3>
         <p class="muted small">{summary}</p>
+        <ul class="small" data-testid="keyword-coverage">{coverage}</ul>
         <ul class="cv-lines" data-testid="cv-lines">{lines.collect_view()}</ul>
         <Blocked claims=cv.blocked />
     }

@@ -108,8 +108,9 @@ impl Layer for CvGeneration {
             &ctx.stars,
             &jd.technical_skills,
         );
-        let cv_text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
-        let keyword_coverage = coverage(&jd.top_keywords, &cv_text, &resume.as_text());
+        // Coverage is read from the CV as it prints, not from its lines' JSON.
+        let printed = crate::cv::document_from_lines(&lines, resume, &ctx.stars);
+        let keyword_coverage = coverage(&jd.top_keywords, &printed, &resume.as_text());
         let cv = Cv { lines, keyword_coverage, blocked };
         let mut out = LayerOutput::gated(&served, &cv, &cv.blocked)?;
         out.log.push(format!(
