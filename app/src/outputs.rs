@@ -447,6 +447,10 @@ pub struct CvLine {
     pub section: String,
     pub text: String,
     pub source: crate::resume::Source,
+    /// Records that say the same thing, merged into this line (a STAR result restating a
+    /// highlight): the line rests on them too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<crate::resume::Source>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

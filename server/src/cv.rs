@@ -13,7 +13,7 @@ use app::outputs::{BlockedClaim, CvLine, Jd, KeywordCoverage};
 use app::resume::{BasicsField, Resume, Source, Work, list, text as or_empty};
 
 fn line(section: &str, text: impl Into<String>, source: Source) -> CvLine {
-    CvLine { section: section.into(), text: text.into(), source }
+    CvLine { section: section.into(), text: text.into(), source, also: Vec::new() }
 }
 
 /// The text `source` points at in `resume` (or in `stars`), `None` when it does not exist.
@@ -215,12 +215,29 @@ fn experience(
         lines.push(line("experience", text, Source::Highlight { work: i, highlight: j }));
     }
     for s in stars.iter().filter(|s| selected.contains(&s.id) && s.company == *name) {
-        if let Some(result) = s.results.first()
-            && !lines.iter().any(|l| l.text == *result)
-        {
-            lines.push(line("experience", result, Source::Star(s.id.clone())));
+        let Some(result) = s.results.first() else { continue };
+        let source = Source::Star(s.id.clone());
+        // A result that restates a line already there is merged into it, keeping its source.
+        match lines.iter_mut().find(|l| l.section == "experience" && restates(result, &l.text)) {
+            Some(said) => said.also.push(source),
+            None => lines.push(line("experience", result, source)),
         }
     }
+}
+
+/// Whether `a` says what `b` already says: the same text, or the same figures (at least one)
+/// with most of `a`'s words — "p99 posting latency fell from 420 ms to 35 ms" restates
+/// "Led the rewrite …; p99 posting latency 420 ms → 35 ms."
+pub fn restates(a: &str, b: &str) -> bool {
+    if a.trim() == b.trim() {
+        return true;
+    }
+    let (na, nb) = (text::numbers(a), text::numbers(b));
+    let same_figures = !na.is_empty() && na.iter().all(|n| nb.contains(n));
+    let words: std::collections::BTreeSet<String> = text::terms(a).into_iter().collect();
+    let theirs: std::collections::BTreeSet<String> = text::terms(b).into_iter().collect();
+    let shared = words.intersection(&theirs).count();
+    same_figures && 2 * shared >= words.len()
 }
 
 /// The skills groups, those with most of the posting's skills first; within a group, the
@@ -316,7 +333,10 @@ pub fn gate_lines(
     let mut out = Vec::new();
     for line in lines {
         let Some(source) = source_text(resume, &line.source, stars) else { continue };
-        let evidence = || Evidence::new([source.as_str()], lexicon);
+        // A merged line rests on each record it merged.
+        let mut sources = vec![source];
+        sources.extend(line.also.iter().filter_map(|s| source_text(resume, s, stars)));
+        let evidence = || Evidence::new(sources.iter().map(String::as_str), lexicon);
         let gate = Gate::new(lexicon, evidence(), evidence(), skills.to_vec(), vec![]);
         let claims = gate.unsupported(&line.text);
         if claims.is_empty() {
@@ -452,6 +472,7 @@ mod tests {
         let star =
             StarRecord { id: "s1".into(), title: "Payments rewrite".into(), ..Default::default() };
         let l = |section: &str, text: &str, source: &str| CvLine {
+            also: Vec::new(),
             section: section.into(),
             text: text.into(),
             source: source.parse().unwrap(),
@@ -572,6 +593,33 @@ mod tests {
         assert_eq!(source_text(&resume, &Source::Highlight { work: 0, highlight: 1 }, &[]), None);
         assert_eq!(source_text(&resume, &Source::Basics(BasicsField::Email), &[]), None);
         assert_eq!(source_label(&resume, &Source::Star("nope".into()), &[]), None);
+    }
+
+    #[test]
+    fn a_star_result_restating_a_highlight_is_merged_into_it_keeping_both_sources() {
+        let highlight = "Led the rewrite of the double-entry ledger from a Python monolith to \
+            Rust services; p99 posting latency 420 ms → 35 ms.";
+        assert!(restates("p99 posting latency fell from 420 ms to 35 ms", highlight));
+        assert!(!restates("Month-end peaks handled with 4x headroom", highlight));
+        assert!(!restates("Latency fell from 900 ms to 35 ms", highlight), "other figures");
+        assert!(!restates("Cut 35 ms off the build", highlight), "one shared figure is not enough");
+
+        let resume: Resume = serde_json::from_value(serde_json::json!({
+            "work": [{"name": "Fjordpay AB", "position": "Staff Backend Engineer", "highlights": [highlight]}]
+        }))
+        .unwrap();
+        let star: StarRecord = serde_json::from_value(serde_json::json!({
+            "id": "s1", "title": "Ledger", "company": "Fjordpay AB", "role": "", "situation": "",
+            "task": "", "actions": [], "metrics": [], "skills": [], "tags": [],
+            "results": ["p99 posting latency fell from 420 ms to 35 ms"],
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        let lines = draft(&resume, &[star], &["s1".into()], &Jd::default());
+        let merged: Vec<&CvLine> = lines.iter().filter(|l| l.text.contains("420 ms")).collect();
+        assert_eq!(merged.len(), 1, "said once: {lines:?}");
+        assert_eq!(merged[0].source, Source::Highlight { work: 0, highlight: 0 });
+        assert_eq!(merged[0].also, [Source::Star("s1".into())]);
     }
 
     #[test]

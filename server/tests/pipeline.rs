@@ -238,6 +238,7 @@ async fn grounding_rejects_invented_numbers_and_missing_sources() {
     let profile = store.get_profile().await.unwrap().unwrap();
     let stars = store.list_stars().await.unwrap();
     let line = |text: &str, source: &str| app::outputs::CvLine {
+        also: Vec::new(),
         section: "experience".into(),
         text: text.into(),
         source: source.parse().unwrap(),

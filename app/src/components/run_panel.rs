@@ -428,7 +428,9 @@ fn CvView(cv: Cv) -> impl IntoView {
                 <span class="muted small">{l.section}" "</span>
                 {l.text}
                 " "
-                <span class="chip provenance" title="where this line comes from">{l.source.to_string()}</span>
+                <span class="chip provenance" title="where this line comes from">
+                    {std::iter::once(&l.source).chain(&l.also).map(ToString::to_string).collect::<Vec<_>>().join(" + ")}
+                </span>
             </li>
         }
     });
