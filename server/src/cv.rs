@@ -64,20 +64,6 @@ pub fn source_text(resume: &Resume, source: &Source, stars: &[StarRecord]) -> Op
     }
 }
 
-/// Everything a STAR record says, as one text: what ranking and the fit ledger read.
-pub fn star_text(s: &StarRecord) -> String {
-    format!(
-        "{} {} {} {} {} {} {}",
-        s.title,
-        s.situation,
-        s.task,
-        s.actions.join(" "),
-        s.results.join(" "),
-        s.skills.join(" "),
-        s.tags.join(" ")
-    )
-}
-
 /// What a provenance chip says about `source`: "Master CV · Lumen Bank, highlight 3",
 /// "STAR · Cut settlement time"; `None` when the source does not exist.
 pub fn source_label(resume: &Resume, source: &Source, stars: &[StarRecord]) -> Option<String> {

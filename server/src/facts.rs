@@ -177,19 +177,8 @@ pub fn candidate_sources(
 ) -> Vec<String> {
     let mut out = vec![resume.as_text()];
     for s in stars {
-        out.push(format!(
-            "{} {} {} {} {} {} {} {} {} {}",
-            s.title,
-            s.company,
-            s.role,
-            s.situation,
-            s.task,
-            s.actions.join(" "),
-            s.results.join(" "),
-            s.metrics.join(" "),
-            s.skills.join(" "),
-            s.tags.join(" ")
-        ));
+        let star = text::star_text(s);
+        out.push(format!("{star} {} {} {}", s.company, s.role, s.metrics.join(" ")));
     }
     out
 }

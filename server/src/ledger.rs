@@ -18,9 +18,8 @@
 //! score is 100 × the weighted mean, rounded. One missing must-have caps the score at 69, two
 //! or more at 49.
 
-use crate::cv::star_text;
 use crate::facts::Lexicon;
-use crate::text;
+use crate::text::{self, star_text};
 use app::model::StarRecord;
 use app::outputs::{Importance, Jd, Ledger, LedgerEvidence, Requirement, Strength};
 use app::resume::{BasicsField, Resume, Source};

@@ -274,6 +274,20 @@ pub fn sections(text: &str) -> Vec<(String, Vec<String>)> {
     out.into_iter().filter(|(h, l)| !h.is_empty() || !l.is_empty()).collect()
 }
 
+/// Everything a STAR record says, as one text: what ranking and the fit ledger read.
+pub fn star_text(s: &app::model::StarRecord) -> String {
+    format!(
+        "{} {} {} {} {} {} {}",
+        s.title,
+        s.situation,
+        s.task,
+        s.actions.join(" "),
+        s.results.join(" "),
+        s.skills.join(" "),
+        s.tags.join(" ")
+    )
+}
+
 /// Okapi BM25 over a fixed set of documents.
 pub struct Bm25 {
     docs: Vec<Vec<String>>,

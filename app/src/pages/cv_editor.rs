@@ -7,6 +7,7 @@ use crate::components::{Layout, PageTitle};
 use crate::cv::form;
 use crate::cv::print::{Fonts, faces_css, html};
 use crate::cv::*;
+use crate::error::AppError;
 use crate::functions::{
     check_cv_pdf, cv_claims, get_cv_editor, get_cv_version, list_cv_versions, mark_cv_sent,
     restore_cv_version, save_cv,
@@ -99,7 +100,7 @@ struct Ed {
     export_after_save: StoredValue<bool>,
     export_form: NodeRef<el::Form>,
     /// The last parse-back check of the exported PDF: `None` until one ran.
-    parse_back: RwSignal<Option<Result<ParseBack, String>>>,
+    parse_back: RwSignal<Option<Result<ParseBack, AppError>>>,
 }
 
 impl Ed {
@@ -226,7 +227,7 @@ impl Ed {
         let job_id = self.job_id.get_value();
         self.parse_back.set(None);
         spawn_local(async move {
-            let result = check_cv_pdf(job_id).await.map_err(|e| e.to_string());
+            let result = check_cv_pdf(job_id).await;
             self.parse_back.set(Some(result));
         });
     }

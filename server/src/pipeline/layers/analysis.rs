@@ -1,13 +1,12 @@
 //! Layers 1–3: what the posting asks for, what hurts, and which STAR records answer it.
 
 use super::{OFFLINE, posting, posting_gate};
-use crate::cv::star_text;
 use crate::facts::Gate;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
-use crate::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS};
+use crate::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS, star_text};
 use app::model::LayerName;
 use app::outputs::{BlockedClaim, ClaimKind, Finding, Jd, PainMapping, Pains, RankedStar, Stars};
 use async_trait::async_trait;
