@@ -68,14 +68,28 @@ fn generation_skipped(ctx: &RunContext) -> Result<bool, LayerError> {
     Ok(ctx.prior::<Fit>()?.tier == Tier::D)
 }
 
-/// An earlier layer's output as evidence: its JSON without the `blocked` list, which quotes
-/// exactly the claims the gate kept out.
-pub fn as_evidence<T: serde::Serialize>(output: &T) -> String {
-    let mut value = json!(output);
-    if let Some(map) = value.as_object_mut() {
-        map.remove("blocked");
-    }
-    value.to_string()
+/// An output the fact gate passed over, with the list of what it kept out.
+pub trait Gated: Clone + serde::Serialize {
+    fn blocked_mut(&mut self) -> &mut Vec<app::outputs::BlockedClaim>;
+}
+
+macro_rules! gated {
+    ($($t:ty),*) => {
+        $(impl Gated for $t {
+            fn blocked_mut(&mut self) -> &mut Vec<app::outputs::BlockedClaim> {
+                &mut self.blocked
+            }
+        })*
+    };
+}
+gated!(app::outputs::Jd, app::outputs::Pains, app::outputs::Company, app::outputs::Role);
+
+/// An earlier layer's output as evidence: its JSON without the `blocked` list (left out when
+/// empty), which quotes exactly the claims the gate kept out.
+pub fn as_evidence<T: Gated>(output: &T) -> String {
+    let mut output = output.clone();
+    output.blocked_mut().clear();
+    json!(output).to_string()
 }
 
 /// The gate for what a layer says about the posting, the employer and the role: its claims
