@@ -573,6 +573,21 @@ impl Harness {
         Harness { services, store, clock, user, _dir: dir }
     }
 
+    /// A harness whose LLM is the OpenAI-compatible `llm` fake, and FireCrawl the `firecrawl`
+    /// fake when given.
+    async fn with_model(llm: &FakeServer, firecrawl: Option<&FakeServer>) -> Self {
+        let base = format!("{}/v1", llm.url);
+        let mut vars = vec![
+            ("PRIMARY_LLM_PROVIDER", "openai"),
+            ("OPENAI_API_KEY", "sk-test"),
+            ("OPENAI_BASE_URL", base.as_str()),
+        ];
+        if let Some(f) = firecrawl {
+            vars.extend([("FIRECRAWL_API_KEY", "fc-test"), ("FIRECRAWL_BASE_URL", f.url.as_str())]);
+        }
+        Harness::new(&vars).await
+    }
+
     async fn job(&self, company: &str) -> app::model::Job {
         let jobs = self
             .store
@@ -767,13 +782,7 @@ async fn a_model_may_rephrase_bullets_but_never_the_facts() {
         openai_answer(MODEL, &json!({"lines": lines}), 3000, 800)
     })
     .await;
-    let base = format!("{}/v1", fake.url);
-    let h = Harness::new(&[
-        ("PRIMARY_LLM_PROVIDER", "openai"),
-        ("OPENAI_API_KEY", "sk-test"),
-        ("OPENAI_BASE_URL", &base),
-    ])
-    .await;
+    let h = Harness::with_model(&fake, None).await;
     let job = h.job("Lumen Bank").await;
 
     let run = h.run(&job).await;
@@ -821,15 +830,7 @@ async fn role_research_reads_the_posting_page_through_firecrawl_scrape() {
         openai_error(400, "invalid_request_error", "unsupported", "unsupported layer in this fake")
     })
     .await;
-    let base = format!("{}/v1", llm.url);
-    let h = Harness::new(&[
-        ("PRIMARY_LLM_PROVIDER", "openai"),
-        ("OPENAI_API_KEY", "sk-test"),
-        ("OPENAI_BASE_URL", &base),
-        ("FIRECRAWL_API_KEY", "fc-test"),
-        ("FIRECRAWL_BASE_URL", &firecrawl.url),
-    ])
-    .await;
+    let h = Harness::with_model(&llm, Some(&firecrawl)).await;
     let run = h.run(&h.job("Lumen Bank").await).await;
     let scrape = firecrawl
         .requests()
@@ -908,13 +909,7 @@ async fn a_lying_models_claims_never_reach_the_cover_letter() {
         openai_answer(MODEL, &json!({"text": text, "cited_star_ids": []}), 3000, 400)
     })
     .await;
-    let base = format!("{}/v1", fake.url);
-    let h = Harness::new(&[
-        ("PRIMARY_LLM_PROVIDER", "openai"),
-        ("OPENAI_API_KEY", "sk-test"),
-        ("OPENAI_BASE_URL", &base),
-    ])
-    .await;
+    let h = Harness::with_model(&fake, None).await;
     let job = h.job("Lumen Bank").await;
 
     let run = h.run(&job).await;
@@ -1122,15 +1117,7 @@ async fn a_model_lying_in_every_layer_leaves_no_fabrication_in_any_document() {
     let _serial = support::web::serial().await;
     let firecrawl = FakeServer::start(firecrawl_fake).await;
     let llm = FakeServer::start(|_, body| lying_everywhere(body)).await;
-    let base = format!("{}/v1", llm.url);
-    let h = Harness::new(&[
-        ("PRIMARY_LLM_PROVIDER", "openai"),
-        ("OPENAI_API_KEY", "sk-test"),
-        ("OPENAI_BASE_URL", &base),
-        ("FIRECRAWL_API_KEY", "fc-test"),
-        ("FIRECRAWL_BASE_URL", &firecrawl.url),
-    ])
-    .await;
+    let h = Harness::with_model(&llm, Some(&firecrawl)).await;
     let job = h.job("Lumen Bank").await;
     let run = h.run(&job).await;
 
