@@ -1,11 +1,13 @@
 //! Pieces shared by several pages.
 
+mod chain_view;
 mod health_panel;
 mod layout;
 mod page_title;
 mod run_panel;
 mod text_area;
 
+pub use chain_view::ChainView;
 pub use health_panel::HealthPanel;
 pub use layout::{Flash, Layout};
 pub use page_title::PageTitle;

@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod string_enum;
 
+pub mod chain;
 pub mod components;
 pub mod cv;
 pub mod error;

@@ -389,6 +389,9 @@ pub struct Message {
     pub linkedin_note: String,
     pub email_subject: String,
     pub email_body: String,
+    /// The note, subject and body sentence by sentence, with their sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<crate::chain::Sentence>,
 }
 
 /// `outreach`.
@@ -408,6 +411,9 @@ pub struct Letter {
     pub text: String,
     /// The STAR records whose results the letter cites.
     pub cited_star_ids: Vec<String>,
+    /// The letter sentence by sentence, with their sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<crate::chain::Sentence>,
     /// What the fact gate took out of the letter, claim by claim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedClaim>,
@@ -451,6 +457,9 @@ pub struct CvLine {
     /// highlight): the line rests on them too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<crate::resume::Source>,
+    /// How the line was made from its source (absent in runs made before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transform: Option<crate::chain::Transform>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -491,6 +500,9 @@ pub struct Dossier {
     pub fit_score: u8,
     pub fit_category: FitCategory,
     pub tier: Tier,
+    /// The dossier line by line, with their sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<crate::chain::Sentence>,
 }
 
 #[cfg(test)]

@@ -48,6 +48,25 @@ test("running a job from the UI shows every layer finish and the package", async
   const ledger = page.getByTestId("ledger");
   await expect(ledger.locator("tr[data-requirement]").first()).toBeVisible();
   await expect(ledger.locator("tr[data-requirement] q").first()).not.toBeEmpty();
+  // The evidence chain: selecting a requirement highlights every line that serves it (and only
+  // those); selecting a line shows its sources and the requirements it answers.
+  const chain = page.getByTestId("chain");
+  const need = chain.locator("li.need").filter({ hasNotText: " · 0 lines" }).first();
+  const needId = (await need.getAttribute("data-need"))!;
+  const serving = Number((await need.textContent())!.match(/· (\d+) lines?/)![1]);
+  await need.getByRole("link", { name: needId, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`need=${needId}`));
+  await expect(chain.locator(`li.need[data-need="${needId}"]`)).toHaveClass(/selected/);
+  await expect(chain.locator("li.chain-line.serves")).toHaveCount(serving);
+  const line = chain.locator("li.chain-line.serves").first();
+  const lineId = (await line.getAttribute("data-line"))!;
+  await line.locator("a").click();
+  await expect(page).toHaveURL(new RegExp(`line=${lineId}`));
+  const detail = chain.getByTestId("chain-line");
+  await expect(detail).toHaveAttribute("data-line", lineId);
+  await expect(detail.locator(".chip").first()).toBeVisible();
+  await expect(detail.getByRole("link", { name: needId, exact: true })).toBeVisible();
+  if (hydrated()) expect(await page.evaluate(() => (window as any).stayed), "no reload").toBe(true);
   await expect(page.getByTestId("company-summary")).not.toBeEmpty();
   await expect(page.getByTestId("cover-letter")).toContainText("hiring team");
   await expect(page.getByTestId("cv-lines").locator(".provenance").first()).toHaveText(/^(master_cv:|star:)/);

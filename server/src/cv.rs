@@ -13,7 +13,7 @@ use app::outputs::{BlockedClaim, CvLine, Jd, KeywordCoverage};
 use app::resume::{BasicsField, Resume, Source, Work, list, text as or_empty};
 
 fn line(section: &str, text: impl Into<String>, source: Source) -> CvLine {
-    CvLine { section: section.into(), text: text.into(), source, also: Vec::new() }
+    CvLine { section: section.into(), text: text.into(), source, also: Vec::new(), transform: None }
 }
 
 /// The text `source` points at in `resume` (or in `stars`), `None` when it does not exist.
@@ -459,6 +459,7 @@ mod tests {
             StarRecord { id: "s1".into(), title: "Payments rewrite".into(), ..Default::default() };
         let l = |section: &str, text: &str, source: &str| CvLine {
             also: Vec::new(),
+            transform: None,
             section: section.into(),
             text: text.into(),
             source: source.parse().unwrap(),

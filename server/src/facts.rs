@@ -169,6 +169,13 @@ impl Evidence {
     }
 }
 
+/// Whether `sentence` speaks in the first person, so about the candidate.
+pub fn first_person(sentence: &str) -> bool {
+    tokens(sentence).iter().any(|t| {
+        matches!(t.to_lowercase().as_str(), "i" | "i'm" | "i've" | "i'd" | "i'll" | "me" | "my")
+    })
+}
+
 /// The candidate's records as texts a gate checks against: the master CV, then each STAR
 /// record whole.
 pub fn candidate_sources(
@@ -240,10 +247,7 @@ impl<'a> Gate<'a> {
 
     /// The claims of `sentence` that its sources do not support.
     pub fn unsupported(&self, sentence: &str) -> Vec<(ClaimKind, String)> {
-        let first_person = tokens(sentence).iter().any(|t| {
-            matches!(t.to_lowercase().as_str(), "i" | "i'm" | "i've" | "i'd" | "i'll" | "me" | "my")
-        });
-        let evidence = if first_person { &self.candidate } else { &self.context };
+        let evidence = if first_person(sentence) { &self.candidate } else { &self.context };
         let mut out = Vec::new();
         for n in text::numbers(sentence) {
             if !evidence.numbers.contains(&n) {
@@ -504,7 +508,7 @@ fn placed_at(sentence: &str) -> Vec<String> {
 }
 
 /// The sentences of one line, each with its end mark, in order.
-fn split_sentences(line: &str) -> Vec<&str> {
+pub fn split_sentences(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let chars: Vec<(usize, char)> = line.char_indices().collect();

@@ -65,9 +65,9 @@ pub fn score(requirements: &[Requirement]) -> u8 {
 }
 
 /// A record of the candidate a requirement may rest on.
-struct Record {
-    source: Source,
-    text: String,
+pub(crate) struct Record {
+    pub(crate) source: Source,
+    pub(crate) text: String,
     words: Vec<String>,
     technologies: BTreeSet<String>,
 }
@@ -90,7 +90,7 @@ impl Record {
 }
 
 /// Every record of the candidate, with its text.
-fn records(resume: &Resume, stars: &[StarRecord]) -> Vec<Record> {
+pub(crate) fn records(resume: &Resume, stars: &[StarRecord]) -> Vec<Record> {
     let mut sources = vec![Source::Basics(BasicsField::Summary)];
     for (i, w) in resume.work().iter().enumerate() {
         sources.push(Source::Position(i));
@@ -139,7 +139,7 @@ fn stem(word: &str) -> &str {
 }
 
 /// The stems of a text's content words, hyphenated words split ("distributed-systems").
-fn stems(text: &str) -> BTreeSet<String> {
+pub(crate) fn stems(text: &str) -> BTreeSet<String> {
     text::terms(&text.replace('-', " ")).iter().map(|w| stem(w).to_string()).collect()
 }
 

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod backend;
+pub mod chain;
 pub mod cli;
 pub mod clock;
 pub mod config;

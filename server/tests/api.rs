@@ -581,6 +581,7 @@ async fn real_answers_match_the_generated_response_schemas() {
         ("/api/jobs/{id}/cv-editor", format!("/api/jobs/{id}/cv-editor")),
         ("/api/jobs/{id}/cv-editor/versions", format!("/api/jobs/{id}/cv-editor/versions")),
         ("/api/jobs/{id}/cv-editor/claims", format!("/api/jobs/{id}/cv-editor/claims")),
+        ("/api/jobs/{id}/chain", format!("/api/jobs/{id}/chain")),
         ("/api/admin/users", "/api/admin/users".into()),
         ("/api/admin/sessions", "/api/admin/sessions".into()),
         ("/api/admin/audit", "/api/admin/audit".into()),
@@ -590,6 +591,17 @@ async fn real_answers_match_the_generated_response_schemas() {
     ] {
         conforms(&doc, "get", path, &app.get(&uri).await);
     }
+    // The chain links the run's needs to its lines, both ways; a job never run has none.
+    let chain = app.get(&format!("/api/jobs/{id}/chain")).await.json();
+    let needs = chain["needs"].as_array().unwrap();
+    let served = needs.iter().find(|n| !n["lines"].as_array().unwrap().is_empty()).unwrap();
+    let line_id = &served["lines"][0];
+    let line = chain["lines"].as_array().unwrap().iter().find(|l| &l["id"] == line_id).unwrap();
+    assert!(line["answers"].as_array().unwrap().contains(&served["id"]), "{line}");
+    let fresh = listed["items"][1]["id"].as_str().unwrap();
+    let none = app.get(&format!("/api/jobs/{fresh}/chain")).await;
+    assert_error(&none, StatusCode::NOT_FOUND, "no finished run");
+    conforms(&doc, "get", "/api/jobs/{id}/chain", &none);
     let created = app
         .json(
             Method::POST,

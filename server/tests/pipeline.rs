@@ -239,6 +239,7 @@ async fn grounding_rejects_invented_numbers_and_missing_sources() {
     let stars = store.list_stars().await.unwrap();
     let line = |text: &str, source: &str| app::outputs::CvLine {
         also: Vec::new(),
+        transform: None,
         section: "experience".into(),
         text: text.into(),
         source: source.parse().unwrap(),
@@ -259,4 +260,51 @@ async fn grounding_rejects_invented_numbers_and_missing_sources() {
     let star =
         line("Zero unreconciled postings during and after cut-over", "star:demo-star-ledger");
     assert!(grounding_violations(&[star], &profile.resume, &stars).is_empty());
+}
+
+#[tokio::test]
+async fn every_document_sentence_has_its_sources_and_the_chain_links_needs_to_lines() {
+    use app::chain::{Chain, DocPart, Grounding, Transform};
+    let (store, _dir) = demo_store().await;
+    let job = job_titled(&store, "Staff Engineer, Payments Platform").await;
+    let run = run_job(&store, &job, "A").await;
+    let chain = Chain::of(&app::outputs::RunOutputs::of(&run.layers));
+    let parts: std::collections::BTreeSet<DocPart> = chain.lines.iter().map(|l| l.part).collect();
+    assert_eq!(parts.len(), DocPart::ALL.len(), "every document is in the chain: {parts:?}");
+    for line in &chain.lines {
+        // A sentence resting on nothing is the writer's fixed wording, nothing more.
+        assert_eq!(line.sources.is_empty(), line.transform == Transform::Template, "{line:?}");
+        for g in &line.sources {
+            if let Grounding::Posting { quote } = g {
+                assert!(job.description.contains(quote.as_str()), "{quote}");
+            }
+        }
+    }
+    // The ledger requirement met by the ledger STAR record is served by a CV line resting on
+    // that record and by a sentence of the letter, and those lines name it.
+    let ledgers = chain
+        .needs
+        .iter()
+        .find(|n| n.quote == "Deep experience with double-entry ledgers or payment systems")
+        .expect("the ledger requirement");
+    let star = app::resume::Source::Star("demo-star-ledger".into());
+    assert!(ledgers.records.contains(&star), "{ledgers:?}");
+    let serving: Vec<&app::chain::ChainLine> =
+        chain.lines.iter().filter(|l| ledgers.lines.contains(&l.id)).collect();
+    assert!(serving.iter().all(|l| l.answers.contains(&ledgers.id)));
+    for part in [DocPart::Cv, DocPart::CoverLetter] {
+        assert!(serving.iter().any(|l| l.part == part), "no {part} line serves {ledgers:?}");
+    }
+    // A letter sentence citing a STAR result names that record.
+    let letter: Vec<_> = chain.lines.iter().filter(|l| l.part == DocPart::CoverLetter).collect();
+    assert!(letter.iter().any(|l| {
+        l.sources
+            .iter()
+            .any(|g| matches!(g, Grounding::Record { source: app::resume::Source::Star(_) }))
+    }));
+    // The greeting is a template; the posting's need is quoted from the posting.
+    assert_eq!(letter[0].transform, Transform::Template, "{:?}", letter[0]);
+    assert!(
+        letter.iter().any(|l| l.sources.iter().any(|g| matches!(g, Grounding::Posting { .. })))
+    );
 }

@@ -213,6 +213,7 @@ fn follow_run_events(runs: Resource<Result<Vec<PipelineRun>, crate::error::AppEr
 /// missing, skipped or unreadable shows nothing.
 #[component]
 fn Results(outputs: RunOutputs) -> impl IntoView {
+    let chain = crate::chain::Chain::of(&outputs);
     let role = outputs.find::<Role>();
     let research = outputs.find::<Company>().map(|company| view! { <ResearchView company role /> });
     let people = outputs.find::<OrSkipped<People>>().and_then(OrSkipped::done);
@@ -243,6 +244,7 @@ fn Results(outputs: RunOutputs) -> impl IntoView {
             {outreach.map(|outreach| view! { <OutreachView outreach /> })}
             {letter}
             {cv.map(|cv| view! { <CvView cv /> })}
+            {(!chain.is_empty()).then(|| view! { <super::ChainView chain /> })}
         </div>
     }
 }

@@ -135,3 +135,22 @@ pub fn fact_gate(ctx: &RunContext, jd: &app::outputs::Jd) -> crate::facts::Gate<
         addressee,
     )
 }
+
+/// The attributor of this run's documents (`crate::chain`): the candidate's records, the
+/// posting's spans (the ledger's requirement quotes and the pain points' evidence first, so a
+/// chain links to them) and the company research's signals.
+pub fn attributor(ctx: &RunContext) -> crate::chain::Attributor {
+    let outputs = &ctx.outputs;
+    let mut posting = Vec::new();
+    if let Some(fit) = outputs.find::<Fit>() {
+        posting.extend(fit.ledger.requirements.into_iter().map(|r| r.quote));
+    }
+    if let Some(pains) = outputs.find::<app::outputs::Pains>() {
+        posting.extend(pains.pain_points.into_iter().map(|p| p.evidence));
+    }
+    posting.extend(crate::text::sentences(&ctx.job.description));
+    let signals = outputs.find::<app::outputs::Company>().map(|c| c.signals).unwrap_or_default();
+    let name = app::resume::text(&ctx.profile.resume.basics.name);
+    let names = [ctx.job.company.as_str(), name];
+    crate::chain::Attributor::new(&ctx.profile.resume, &ctx.stars, &posting, &signals, &names)
+}

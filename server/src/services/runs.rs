@@ -89,6 +89,19 @@ impl Services {
         Ok(self.store.get_run(id).await?.ok_or_else(|| AppError::not_found("pipeline run", id))?)
     }
 
+    /// The evidence chain of the job's latest finished run (`app::chain`).
+    pub async fn job_chain(&self, job_id: &str) -> ServiceResult<app::chain::Chain> {
+        self.get_job(job_id).await?;
+        let runs = self
+            .list_runs(RunQuery { job_id: Some(job_id.into()), limit: 20, ..Default::default() })
+            .await?;
+        let run = runs
+            .into_iter()
+            .find(|r| matches!(r.status, RunStatus::Completed | RunStatus::Partial))
+            .ok_or_else(|| AppError::NotFound(format!("job {job_id} has no finished run")))?;
+        Ok(app::chain::Chain::of(&app::outputs::RunOutputs::of(&run.layers)))
+    }
+
     /// Cancels a queued or processing run; 409 when it already finished.
     pub async fn cancel_run(&self, user: &UserInfo, id: &str) -> ServiceResult<PipelineRun> {
         require_admin(user)?;

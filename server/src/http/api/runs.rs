@@ -72,6 +72,19 @@ pub fn routes() -> Api {
         )
         .route(events, get(crate::http::events::run_events_stream))
         .route(
+            Op::get(
+                "/api/jobs/{id}/chain",
+                "The evidence chain of the job's latest finished run: the posting's needs \
+                 (ledger requirements, pain points) with the records that meet them, and every \
+                 sentence of the CV, cover letter, outreach and dossier with its sources, its \
+                 transform and the needs it answers",
+            )
+            .tag(Tag::Runs)
+            .ok::<app::chain::Chain>(200, "The chain")
+            .error(404, "No such job, or it has no finished run"),
+            get(job_chain),
+        )
+        .route(
             Op::post("/api/pipeline-runs/{id}/cancel", "Cancel a queued or processing run")
                 .tag(Tag::Runs)
                 .admin()
@@ -236,6 +249,13 @@ async fn get_run(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PipelineRun>> {
     Ok(Json(s.services.get_run(&id).await?))
+}
+
+async fn job_chain(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<app::chain::Chain>> {
+    Ok(Json(s.services.job_chain(&id).await?))
 }
 
 async fn cancel_run(

@@ -1,6 +1,6 @@
 //! Layers 7–9: who to contact, what to send them, and the cover letter.
 
-use super::{OFFLINE, effective_tier, fact_gate, generation_skipped};
+use super::{OFFLINE, attributor, effective_tier, fact_gate, generation_skipped};
 use crate::facts::Gate;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
@@ -8,6 +8,7 @@ use crate::providers::firecrawl::SearchHit;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use crate::text;
+use app::chain::DocPart;
 use app::model::StarRecord;
 use app::model::{LayerName, Tier};
 use app::outputs::{
@@ -261,6 +262,7 @@ pub fn compose(
         linkedin_note: text::truncate_words(&text::strip_emoji(&note), LINKEDIN_NOTE_MAX),
         email_subject: text::strip_emoji(&subject),
         email_body: fit_words(&head, &optional, &tail, EMAIL_MIN_WORDS, EMAIL_MAX_WORDS),
+        sentences: Vec::new(),
     }
 }
 
@@ -366,6 +368,15 @@ impl Layer for Outreach {
                 message.unwrap_or(offline)
             }));
         }
+        let attributor = attributor(ctx);
+        for m in &mut gated.messages {
+            let parts = [
+                (DocPart::LinkedinNote, &m.linkedin_note),
+                (DocPart::EmailSubject, &m.email_subject),
+                (DocPart::EmailBody, &m.email_body),
+            ];
+            m.sentences = parts.into_iter().flat_map(|(p, t)| attributor.document(p, t)).collect();
+        }
         let messages = &gated.messages;
         let mut out = LayerOutput::gated(&served, &gated, &gated.blocked)?;
         for m in messages {
@@ -421,7 +432,13 @@ fn gate_message(gate: &Gate, m: &Message) -> (Option<Message>, Vec<BlockedClaim>
     let whole = !linkedin_note.is_empty()
         && !email_subject.is_empty()
         && text::word_count(&email_body) >= EMAIL_MIN_WORDS.min(text::word_count(&m.email_body));
-    let message = Message { contact: m.contact.clone(), linkedin_note, email_subject, email_body };
+    let message = Message {
+        contact: m.contact.clone(),
+        linkedin_note,
+        email_subject,
+        email_body,
+        sentences: Vec::new(),
+    };
     (whole.then_some(message), blocked)
 }
 
@@ -431,7 +448,8 @@ fn gate_letter(gate: &Gate, letter: &Letter, company: &str) -> (Option<Letter>, 
     let (text, blocked) = gate.filter(&letter.text);
     let whole = text.to_lowercase().contains(&company.to_lowercase())
         && 2 * text::word_count(&text) >= text::word_count(&letter.text);
-    let gated = Letter { text, cited_star_ids: letter.cited_star_ids.clone(), blocked: vec![] };
+    let cited_star_ids = letter.cited_star_ids.clone();
+    let gated = Letter { text, cited_star_ids, sentences: vec![], blocked: vec![] };
     (whole.then_some(gated), blocked)
 }
 
@@ -468,7 +486,8 @@ fn write_letter(ctx: &RunContext, jd: &Jd, pains: &Pains, chosen: &[&StarRecord]
     ));
     let cited_star_ids =
         chosen.iter().take(3).filter(|s| !s.results.is_empty()).map(|s| s.id.clone()).collect();
-    Letter { text: text::strip_emoji(&paragraphs.join("\n\n")), cited_star_ids, blocked: vec![] }
+    let text = text::strip_emoji(&paragraphs.join("\n\n"));
+    Letter { text, cited_star_ids, sentences: vec![], blocked: vec![] }
 }
 
 #[async_trait]
@@ -516,6 +535,7 @@ impl Layer for CoverLetter {
             gated.unwrap_or(offline)
         });
         letter.blocked = blocked;
+        letter.sentences = attributor(ctx).document(DocPart::CoverLetter, &letter.text);
         let mut out = LayerOutput::gated(&served, &letter, &letter.blocked)?;
         out.log.push(format!(
             "{} words, citing {} STAR records",

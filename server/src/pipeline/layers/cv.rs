@@ -101,13 +101,19 @@ impl Layer for CvGeneration {
                 || Tailored { lines: draft.clone() },
             )
             .await?;
-        let (lines, blocked) = gate_lines(
+        let (mut lines, blocked) = gate_lines(
             served.value.lines.clone(),
             &draft,
             resume,
             &ctx.stars,
             &jd.technical_skills,
         );
+        for l in &mut lines {
+            let sources = std::iter::once(&l.source).chain(&l.also);
+            let texts: Vec<String> =
+                sources.filter_map(|s| crate::cv::source_text(resume, s, &ctx.stars)).collect();
+            l.transform = Some(crate::chain::line_transform(&l.text, &texts));
+        }
         // Coverage is read from the CV as it prints, not from its lines' JSON.
         let printed = crate::cv::document_from_lines(&lines, resume, &ctx.stars);
         let keyword_coverage = coverage(&jd.top_keywords, &printed, &resume.as_text());

@@ -2,6 +2,7 @@
 
 use super::OFFLINE;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
+use app::chain::DocPart;
 use app::model::LayerName;
 use app::outputs::{Company, Dossier, Fit, Jd, Pains, Role, Stars};
 use async_trait::async_trait;
@@ -56,10 +57,11 @@ impl Layer for Publish {
         let _ = writeln!(d, "\nKEYWORDS\n  {}", jd.top_keywords.join(", "));
         let lines = d.lines().count();
         let dossier = Dossier {
-            dossier: d,
+            dossier: d.clone(),
             fit_score: fit.score,
             fit_category: fit.category,
             tier: fit.tier,
+            sentences: super::attributor(ctx).document(DocPart::Dossier, &d),
         };
         let mut out = LayerOutput::typed(&dossier, OFFLINE)?;
         out.log.push(format!("dossier of {lines} lines"));
