@@ -100,6 +100,12 @@ impl Lexicon {
 
     /// The technologies `text` names, by their canonical names.
     pub fn find(&self, text: &str) -> BTreeSet<String> {
+        self.named(text).into_iter().collect()
+    }
+
+    /// The technologies `text` names, by their canonical names, in the lexicon's order: the
+    /// skills a posting or a profile names.
+    pub fn named(&self, text: &str) -> Vec<String> {
         let mut found = BTreeSet::new();
         matches(&text::words(text), &self.any_case, &mut found);
         matches(&tokens(text), &self.exact_case, &mut found);
@@ -562,7 +568,7 @@ mod tests {
     #[test]
     fn the_lexicon_is_bundled_and_knows_aliases_and_case() {
         let l = Lexicon::bundled();
-        assert!(l.len() > 200, "{}", l.len());
+        assert!(l.len() > 2000, "a few thousand names: {}", l.len());
         assert!(l.find("We run k8s and Postgres").contains("Kubernetes"));
         assert!(l.find("We run k8s and Postgres").contains("PostgreSQL"));
         assert!(l.find("Built it in Go").contains("Go"));
@@ -570,6 +576,23 @@ mod tests {
         assert!(!l.find("the rest of the team").contains("REST"));
         assert!(l.find("a REST API").contains("REST"));
         assert!(!l.find("Ongoing growth in Gothenburg").contains("Go"));
+        // Names that are everyday words count only as written: the engine, not the verb.
+        assert!(l.find("Batch jobs on Spark and Airflow").contains("Spark"));
+        assert!(!l.find("a workable plan to spark interest, with a slack week").contains("Spark"));
+        assert!(l.find("a workable plan to spark interest, with a slack week").is_empty());
+        assert!(l.find("Deployed with Argo CD via argocd").contains("Argo CD"));
+        assert!(l.find("Events through Amazon MSK into Snowflake").contains("Amazon MSK"));
+    }
+
+    #[test]
+    fn skills_are_named_in_the_lexicon_order_on_word_boundaries() {
+        let named = Lexicon::bundled().named(
+            "We use PostgreSQL, Go and C++; Kafka is a plus. Cargo is not Go, cgo is not C.",
+        );
+        assert_eq!(&named[..3], ["Go", "C++", "PostgreSQL"], "{named:?}");
+        assert!(named.contains(&"Kafka".to_string()) && named.contains(&"Cargo".to_string()));
+        assert!(named.contains(&"C".to_string()), "{named:?}");
+        assert!(!Lexicon::bundled().named("a c-level hire").contains(&"C".to_string()));
     }
 
     #[test]

@@ -111,61 +111,8 @@ const STOPWORDS: &[&str] = &[
     "including",
 ];
 
-/// Technical skills recognised in postings and profiles: (canonical name, lowercase aliases).
-pub const TECH_SKILLS: &[(&str, &[&str])] = &[
-    ("Rust", &["rust"]),
-    ("Go", &["go", "golang"]),
-    ("Python", &["python"]),
-    ("Java", &["java"]),
-    ("Kotlin", &["kotlin"]),
-    ("TypeScript", &["typescript"]),
-    ("JavaScript", &["javascript"]),
-    ("Node.js", &["node.js", "nodejs", "node"]),
-    ("C", &["c"]),
-    ("C++", &["c++"]),
-    ("SQL", &["sql"]),
-    ("PostgreSQL", &["postgresql", "postgres"]),
-    ("MongoDB", &["mongodb"]),
-    ("Redis", &["redis"]),
-    ("Kafka", &["kafka"]),
-    ("Flink", &["flink"]),
-    ("ClickHouse", &["clickhouse"]),
-    ("BigQuery", &["bigquery"]),
-    ("Iceberg", &["iceberg"]),
-    ("dbt", &["dbt"]),
-    ("Airflow", &["airflow"]),
-    ("Elasticsearch", &["elasticsearch", "opensearch"]),
-    ("Kubernetes", &["kubernetes", "k8s"]),
-    ("Terraform", &["terraform"]),
-    ("Docker", &["docker"]),
-    ("AWS", &["aws"]),
-    ("Azure", &["azure"]),
-    ("GCP", &["gcp"]),
-    ("OpenTelemetry", &["opentelemetry"]),
-    ("Prometheus", &["prometheus"]),
-    ("Grafana", &["grafana"]),
-    ("MQTT", &["mqtt"]),
-    ("Modbus", &["modbus"]),
-    ("Linux", &["linux"]),
-    ("gRPC", &["grpc"]),
-    ("REST", &["rest"]),
-    ("OpenAPI", &["openapi"]),
-    ("FastAPI", &["fastapi"]),
-    ("NestJS", &["nestjs"]),
-    ("React", &["react"]),
-    ("Event-driven architecture", &["event-driven", "event sourcing", "event-sourced"]),
-    ("Distributed systems", &["distributed systems", "distributed-systems"]),
-    ("SLOs", &["slo", "slos"]),
-    ("Observability", &["observability"]),
-    ("CI/CD", &["ci/cd", "ci", "cd"]),
-    ("A/B testing", &["a/b testing", "a/b"]),
-    ("Data quality", &["data quality", "data contracts", "data contract"]),
-    ("Cost optimisation", &["cost optimisation", "cost optimization", "spend"]),
-    ("Incident response", &["incident", "incidents", "on-call"]),
-    ("API design", &["api", "apis"]),
-    ("Streaming", &["streaming"]),
-];
-
+/// Soft skills recognised in postings: (canonical name, lowercase aliases). Technical skills
+/// are the technology lexicon's (`facts::Lexicon`).
 pub const SOFT_SKILLS: &[(&str, &[&str])] = &[
     ("Mentoring", &["mentor", "mentoring", "mentors", "coach", "coaching"]),
     ("Leadership", &["lead", "leading", "leader", "leadership"]),
@@ -393,19 +340,6 @@ pub fn word_count(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn skills_match_on_word_boundaries_only() {
-        let found = find_skills(
-            "We use Go, C++ and PostgreSQL; Kafka is a plus. Cargo is not Go.",
-            TECH_SKILLS,
-        );
-        assert!(found.contains(&"Go".to_string()) && found.contains(&"C++".to_string()));
-        assert!(found.contains(&"PostgreSQL".to_string()) && found.contains(&"Kafka".to_string()));
-        assert!(
-            !find_skills("Ongoing growth in Gothenburg", TECH_SKILLS).contains(&"Go".to_string())
-        );
-    }
 
     #[test]
     fn sentences_split_bullets_and_stops() {

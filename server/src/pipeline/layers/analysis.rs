@@ -2,11 +2,12 @@
 
 use super::{OFFLINE, posting, posting_gate};
 use crate::facts::Gate;
+use crate::facts::Lexicon;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, schema_of};
 use crate::providers::SharedProviders;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
-use crate::text::{self, Bm25, SOFT_SKILLS, TECH_SKILLS, star_text};
+use crate::text::{self, Bm25, SOFT_SKILLS, star_text};
 use app::model::LayerName;
 use app::outputs::{BlockedClaim, ClaimKind, Finding, Jd, PainMapping, Pains, RankedStar, Stars};
 use async_trait::async_trait;
@@ -152,7 +153,7 @@ pub fn extract(ctx: &RunContext) -> Jd {
             nice.push(sentence);
         }
     }
-    let technical_skills = text::find_skills(&format!("{} {d}", job.title), TECH_SKILLS);
+    let technical_skills = Lexicon::bundled().named(&format!("{} {d}", job.title));
     Jd {
         title: job.title.clone(),
         company: job.company.clone(),
@@ -210,7 +211,7 @@ fn ground_jd(ctx: &RunContext, mut jd: Jd) -> Jd {
     let job = &ctx.job;
     let mut blocked = Vec::new();
     let d = &job.description;
-    let mut named = text::find_skills(&format!("{} {d}", job.title), TECH_SKILLS);
+    let mut named = Lexicon::bundled().named(&format!("{} {d}", job.title));
     named.extend(text::find_skills(d, SOFT_SKILLS));
     said(&gate, &named, &mut jd.technical_skills, ClaimKind::Technology, &mut blocked);
     for list in [&mut jd.soft_skills, &mut jd.top_keywords] {
@@ -530,7 +531,7 @@ impl Layer for StarSelection {
             .iter()
             .zip(scores)
             .map(|(s, bm25)| {
-                let star_skills = text::find_skills(&star_text(s), TECH_SKILLS);
+                let star_skills = Lexicon::bundled().named(&star_text(s));
                 let matched: Vec<String> = s
                     .skills
                     .iter()

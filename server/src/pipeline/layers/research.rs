@@ -2,6 +2,7 @@
 
 use super::{OFFLINE, posting, posting_gate};
 use crate::facts::Gate;
+use crate::facts::Lexicon;
 use crate::ledger;
 use crate::pipeline::{Layer, LayerError, LayerOutput, RunContext, encode, schema_of};
 use crate::providers::SharedProviders;
@@ -9,7 +10,7 @@ use crate::providers::firecrawl::SearchHit;
 use crate::providers::llm::Refusal;
 use crate::providers::prompts;
 use crate::store::{CompanyCacheEntry, SharedStore};
-use crate::text::{self, TECH_SKILLS};
+use crate::text;
 use app::model::{LayerName, Tier, TierChoice};
 use app::outputs::{Company, Fit, FitCategory, Jd, Ledger, Pains, Role, Signal, Stars, Strength};
 use app::resume::Resume;
@@ -428,7 +429,7 @@ pub struct Assessment {
 /// The offline scorer: the ledger's score and its missing requirements; without a ledger
 /// (no requirement the posting states), skill coverage, years and STAR relevance.
 fn assess(ctx: &RunContext, jd: &Jd, stars: &Stars, ledger: &Ledger) -> Assessment {
-    let mine = text::find_skills(&profile_text(ctx), TECH_SKILLS);
+    let mine = Lexicon::bundled().named(&profile_text(ctx));
     let asked = &jd.technical_skills;
     let (have, gaps): (Vec<&String>, Vec<&String>) = asked.iter().partition(|s| mine.contains(s));
     let skill_cov = if asked.is_empty() { 0.5 } else { have.len() as f64 / asked.len() as f64 };
