@@ -8,6 +8,7 @@
 //! accept far more (raw HTML among it) and add to the WASM bundle.
 
 pub mod ats;
+pub mod fit;
 pub mod form;
 pub mod print;
 

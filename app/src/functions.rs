@@ -109,6 +109,16 @@ pub async fn check_cv_pdf(job_id: String) -> Result<crate::cv::ParseBack, AppErr
     backend.check_cv_pdf(&job_id).await
 }
 
+/// Fits the editor's document to its page budget (JSON input: the document is nested).
+#[server(prefix = "/sfn", input = server_fn::codec::Json)]
+pub async fn fit_cv(
+    job_id: String,
+    request: crate::cv::fit::FitRequest,
+) -> Result<crate::cv::fit::CvFit, AppError> {
+    let (backend, _) = ssr::session().await?;
+    backend.fit_cv(&job_id, request).await
+}
+
 /// The claims to check in the saved CV's user-written and edited lines.
 #[server(prefix = "/sfn")]
 pub async fn cv_claims(job_id: String) -> Result<Vec<crate::outputs::BlockedClaim>, AppError> {

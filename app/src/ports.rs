@@ -30,6 +30,12 @@ pub trait Backend: Send + Sync {
     async fn cv_editor(&self, job_id: &str) -> Result<CvEditorState, AppError>;
     /// Prints the job's CV as its export would and reads the PDF's text back.
     async fn check_cv_pdf(&self, job_id: &str) -> Result<crate::cv::ParseBack, AppError>;
+    /// Fits a CV to its page budget by cutting its least relevant bullets.
+    async fn fit_cv(
+        &self,
+        job_id: &str,
+        request: crate::cv::fit::FitRequest,
+    ) -> Result<crate::cv::fit::CvFit, AppError>;
     /// The claims no record supports in the lines of the saved CV the user wrote or edited.
     async fn cv_claims(&self, job_id: &str) -> Result<Vec<crate::outputs::BlockedClaim>, AppError>;
     async fn save_cv(

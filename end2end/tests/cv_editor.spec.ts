@@ -147,6 +147,28 @@ test("editing a tailored CV: live preview, autosave, undo, versions, ATS and the
   await expect(claims).toContainText("93", { timeout: 10_000 });
   await expect(claims).toContainText("Snowflake");
   await expect(preview.locator("li", { hasText: "Ran Snowflake for 93 teams" })).toBeVisible();
+
+  // Over budget, "Fit to 1 page" cuts the least relevant bullets instead of shrinking the
+  // type; the user's own line stays; each cut line can be put back.
+  await page.getByTestId("settings-font_size_pt").fill("12");
+  await page.getByTestId("settings-line_height").fill("1.6");
+  await expect(state).toContainText("Saved", { timeout: 10_000 });
+  await page.waitForTimeout(700); // the preview re-measures once fonts have loaded
+  await expect(page.getByTestId("page-warning")).toBeVisible();
+  await page.getByTestId("fit-pages").click();
+  await expect(page.getByTestId("fit-summary")).toContainText("least relevant", { timeout: 20_000 });
+  await expect(page.getByTestId("page-count")).toHaveText("1 page", { timeout: 10_000 });
+  await expect(page.getByTestId("page-warning")).toHaveCount(0);
+  await expect(page.getByTestId("settings-font_size_pt")).toHaveValue("12");
+  await expect(preview.locator("li", { hasText: "Ran Snowflake for 93 teams" })).toBeVisible();
+  const cut = page.getByTestId("fit-cut").locator("li");
+  const cutCount = await cut.count();
+  expect(cutCount).toBeGreaterThan(0);
+  const first = (await cut.first().textContent())!.split(" · ")[0];
+  await cut.first().getByTestId("restore-cut").click();
+  await expect(cut).toHaveCount(cutCount - 1);
+  const back = first.slice(0, 30).replace(/\s+\S*$/, "");
+  await expect(preview.locator("li", { hasText: back }).first()).toBeVisible();
 });
 
 test("without JavaScript the editor page shows the print preview and exports the PDF", async ({

@@ -71,6 +71,14 @@ impl Backend for Services {
         pdf.map(|p| p.check).map_err(ServiceError::handled)
     }
 
+    async fn fit_cv(
+        &self,
+        job_id: &str,
+        request: app::cv::fit::FitRequest,
+    ) -> Result<app::cv::fit::CvFit, AppError> {
+        Services::fit_cv(self, job_id, request).await.map_err(ServiceError::handled)
+    }
+
     async fn cv_claims(&self, job_id: &str) -> Result<Vec<app::outputs::BlockedClaim>, AppError> {
         Services::cv_claims(self, job_id).await.map_err(ServiceError::handled)
     }

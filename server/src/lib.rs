@@ -13,6 +13,7 @@ pub mod error;
 pub mod facts;
 pub mod http;
 pub mod ledger;
+pub mod page_fit;
 pub mod pdf;
 pub mod pipeline;
 pub mod providers;

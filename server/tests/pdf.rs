@@ -504,3 +504,138 @@ async fn the_parse_back_check_passes_on_a_real_print_and_names_a_missing_line() 
     assert_eq!(report.missing, ["Kept the ledger online through the migration"]);
     assert_eq!(report.out_of_order, [expected[2].clone()], "{report:?}");
 }
+
+#[tokio::test]
+async fn an_over_budget_cv_fits_its_budget_by_cutting_the_least_relevant_bullets() {
+    use app::cv::fit::FitRequest;
+    let (sqlite, dir) = support::sqlite_store().await;
+    let store: SharedStore = Arc::new(sqlite);
+    let config = server::config::Config::from_lookup(|_| None).unwrap();
+    let auth = server::auth::Auth::new(&server::config::Secret::new("p".repeat(40))).unwrap();
+    let services = server::services::Services::new(
+        config,
+        store.clone(),
+        auth,
+        server::providers::Providers::offline(store.clone()),
+    );
+    services.seed_demo(false).await.unwrap();
+    let user = services
+        .create_user(
+            server::services::Actor::Operator,
+            "admin",
+            app::model::Role::Admin,
+            "admin-password".into(),
+        )
+        .await
+        .unwrap();
+    let jobs =
+        store.list_jobs(&app::model::JobQuery { limit: 50, ..Default::default() }).await.unwrap();
+    let job =
+        jobs.items.into_iter().find(|j| j.title == "Staff Engineer, Payments Platform").unwrap();
+    services.enqueue_run(&user, &job.id, app::model::TierChoice::A).await.unwrap();
+    let runner = server::pipeline::Runner::new(
+        store.clone(),
+        services.layers(),
+        server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
+    );
+    assert!(runner.step().await.unwrap());
+
+    // The pipeline's draft, made long with copies of a highlight the posting does not ask for,
+    // and small type the fit must not keep.
+    let mut doc = services.cv_document(&job.id).await.unwrap();
+    let filler = doc
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .flat_map(|i| &i.bullets)
+        .find(|b| b.text.starts_with("Added contract tests"))
+        .expect("the demo's contract-tests highlight")
+        .clone();
+    let last = doc.sections.iter_mut().find(|s| s.kind == SectionKind::Experience).unwrap();
+    let item = last.items.last_mut().unwrap();
+    item.bullets.extend(std::iter::repeat_n(filler.clone(), 24));
+    doc.settings.page_budget = 1;
+    doc.settings.font_size_pt = 8.5;
+    let request = FitRequest { document: Some(doc.clone()), pages: None };
+    let fit = services.fit_cv(&job.id, request).await.unwrap();
+    assert!(fit.pages_before >= 2, "over budget to begin with: {}", fit.pages_before);
+    assert!(fit.fits && fit.pages_after <= 1, "{} pages", fit.pages_after);
+    assert!(!fit.cut.is_empty());
+    assert_eq!(fit.document.settings.font_size_pt, app::cv::fit::MIN_FONT_PT, "type floor");
+    // What the fit says it prints, it prints.
+    let title = format!("CV — {} — {}", job.title, job.company);
+    let printed = services.pdf.render(&page(&fit.document, &title)).await.unwrap();
+    assert_eq!(pages(&printed), fit.pages_after as usize);
+    // The filler went first; the bullet the ledger's must-haves rest on stayed; every bullet
+    // kept is at least as relevant as every bullet cut.
+    assert!(fit.cut.iter().take(24).all(|c| c.line.text == filler.text), "{:?}", fit.cut);
+    let kept: Vec<&CvBullet> =
+        fit.document.sections.iter().flat_map(|s| &s.items).flat_map(|i| &i.bullets).collect();
+    assert!(kept.iter().any(|b| {
+        b.provenance.as_ref().is_some_and(|p| p.source.to_string() == "star:demo-star-ledger")
+            || b.text.starts_with("Led the rewrite of the double-entry ledger")
+    }));
+    let highest_cut = fit.cut.iter().map(|c| c.relevance).fold(f64::MIN, f64::max);
+    let run = store
+        .list_runs(&app::model::RunQuery { job_id: Some(job.id.clone()), ..Default::default() })
+        .await
+        .unwrap();
+    let outputs = app::outputs::RunOutputs::of(&run[0].layers);
+    let cv =
+        outputs.find::<app::outputs::OrSkipped<app::outputs::Cv>>().and_then(|c| c.done()).unwrap();
+    let fit_output: app::outputs::Fit = outputs.get().unwrap();
+    let relevance = server::page_fit::Relevance::new(
+        Some(&fit_output.ledger),
+        outputs.find().as_ref(),
+        &cv.keyword_coverage.keywords,
+    );
+    assert!(kept.iter().all(|b| relevance.of(b) >= highest_cut), "kept ≥ {highest_cut}");
+    // The fewest cuts: with the last one put back, the CV runs over again.
+    let mut one_less = fit.document.clone();
+    let last_cut = fit.cut.last().unwrap();
+    app::cv::fit::restore(&mut one_less, last_cut, std::slice::from_ref(last_cut));
+    let printed = services.pdf.render(&page(&one_less, &title)).await.unwrap();
+    assert!(pages(&printed) > 1, "one cut fewer would not fit");
+    // Put back in any order, the cuts give the document sent (type floors aside).
+    let mut restored = fit.document.clone();
+    for (k, c) in fit.cut.iter().enumerate().rev() {
+        app::cv::fit::restore(&mut restored, c, &fit.cut[..=k]);
+    }
+    let mut floored = doc.clone();
+    floored.settings = doc.settings.with_floors();
+    assert_eq!(restored.sections, floored.sections);
+
+    // The API: the same fit, and its errors.
+    let token = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
+    let leptos = leptos::prelude::LeptosOptions::builder()
+        .output_name("jobintel")
+        .site_root(dir.path().to_string_lossy().to_string())
+        .build();
+    let router = server::http::router(services.clone(), leptos);
+    let post = |uri: String, body: Value| {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let uri = format!("/api/jobs/{}/cv-editor/fit", job.id);
+    let res = router
+        .clone()
+        .oneshot(post(uri.clone(), json!({"document": doc, "pages": 1})))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value =
+        serde_json::from_slice(&axum::body::to_bytes(res.into_body(), 20 << 20).await.unwrap())
+            .unwrap();
+    assert_eq!(body["cut"].as_array().unwrap().len(), fit.cut.len());
+    let res = router.clone().oneshot(post(uri.clone(), json!({"pages": 0}))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = router.clone().oneshot(post(uri, json!({"pages": 1, "shrink": true}))).await.unwrap();
+    assert!(res.status().is_client_error(), "unknown fields are refused: {}", res.status());
+    let res = router.oneshot(post("/api/jobs/nope/cv-editor/fit".into(), json!({}))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

@@ -19,6 +19,9 @@ use leptos_router::hooks::use_params_map;
 use leptos_router::{LazyRoute, lazy_route};
 use std::time::Duration;
 
+mod fit_panel;
+use fit_panel::FitPanel;
+
 /// Autosave waits this long after the last change.
 const SAVE_DELAY: Duration = Duration::from_secs(3);
 /// The preview follows the text this long after the last keystroke.
@@ -376,6 +379,7 @@ fn Editor(state: CvEditorState) -> impl IntoView {
             <div class="cv-side">
                 <Viewing ed viewing />
                 <Preview ed viewing pages iframe title />
+                <FitPanel ed pages />
                 <ClaimsPanel ed />
                 <ParseBackPanel ed />
                 <AtsPanel ed keywords />

@@ -64,9 +64,38 @@ pub fn with_info(pdf: Vec<u8>, title: &str, author: &str) -> Vec<u8> {
     out
 }
 
+/// The number of pages of a PDF as Chromium writes it: the `/Count` of its page tree's root
+/// (the largest of the `/Type /Pages` dictionaries'); `None` when there is none to read.
+pub fn page_count(pdf: &[u8]) -> Option<u32> {
+    let text = String::from_utf8_lossy(pdf);
+    let mut most = None;
+    for key in ["/Type /Pages", "/Type/Pages"] {
+        for (at, _) in text.match_indices(key) {
+            let start = text[..at].rfind("<<").unwrap_or(0);
+            let end = text[at..].find("endobj").map_or(text.len(), |e| at + e);
+            let dict = &text[start..end];
+            let count = dict.find("/Count").and_then(|c| {
+                let digits = dict[c + "/Count".len()..].trim_start();
+                let n = digits.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(digits.len());
+                digits[..n].parse::<u32>().ok()
+            });
+            most = most.max(count);
+        }
+    }
+    most
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_count_is_the_page_tree_roots() {
+        let pdf = b"%PDF-1.4\n2 0 obj\n<</Type /Pages\n/Kids [3 0 R 4 0 R]\n/Count 2>>\nendobj\n3 0 obj\n<</Type /Page /Parent 2 0 R>>\nendobj\n";
+        assert_eq!(page_count(pdf), Some(2));
+        assert_eq!(page_count(b"<</Type/Pages/Count 12/Kids[]>>endobj"), Some(12));
+        assert_eq!(page_count(b"<</Type /Page>>"), None);
+    }
 
     #[test]
     fn text_strings_are_utf16_hex() {

@@ -119,6 +119,82 @@ impl Services {
         Ok(claims)
     }
 
+    /// Fits a CV (the one sent, else the saved one) to `pages` (else its page budget) by
+    /// cutting its least relevant bullets (`crate::page_fit`), never its type: the fewest cuts
+    /// that print within the budget, found by bisection over the cut order (each probe is one
+    /// print). The result is not saved; the editor applies it.
+    pub async fn fit_cv(
+        &self,
+        job_id: &str,
+        request: fit::FitRequest,
+    ) -> ServiceResult<fit::CvFit> {
+        use crate::page_fit::{Relevance, cut_order, without};
+        let job = self.get_job(job_id).await?;
+        let sent = match request.document {
+            Some(d) => self.checked(d).await?,
+            None => self.cv_document(job_id).await?,
+        };
+        let budget = request.pages.unwrap_or(sent.settings.page_budget);
+        if !(1..=10).contains(&budget) {
+            return Err(
+                AppError::Invalid(format!("`pages` must be from 1 to 10, got {budget}")).into()
+            );
+        }
+        let outputs = self.latest_outputs(job_id).await?;
+        let cv = outputs.find::<OrSkipped<Cv>>().and_then(OrSkipped::done);
+        let keywords = posting_keywords(cv.as_ref(), outputs.find::<Jd>().as_ref());
+        let ledger = outputs.find::<app::outputs::Fit>().map(|f| f.ledger);
+        let relevance = Relevance::new(ledger.as_ref(), outputs.find().as_ref(), &keywords);
+        let title = format!("CV — {} — {}", job.title, job.company);
+        let pages = async |doc: &CvDocument| -> ServiceResult<u32> {
+            let pdf = self.pdf.render(&crate::pdf::print::page(doc, &title)).await?;
+            crate::pdf::info::page_count(&pdf)
+                .ok_or_else(|| AppError::Internal("the printed CV has no page count".into()).into())
+        };
+        let pages_before = pages(&sent).await?;
+        let mut base = sent.clone();
+        base.settings = sent.settings.with_floors();
+        let base_pages = if base == sent { pages_before } else { pages(&base).await? };
+        let order = cut_order(&base, &relevance);
+        let unchanged = |pages_after, fits| fit::CvFit {
+            document: sent.clone(),
+            cut: Vec::new(),
+            budget,
+            pages_before,
+            pages_after,
+            fits,
+        };
+        if pages_before <= budget {
+            return Ok(unchanged(pages_before, true));
+        }
+        if base_pages <= budget {
+            let fitted = fit::CvFit { document: base, ..unchanged(base_pages, true) };
+            return Ok(fitted);
+        }
+        let every_cut = pages(&without(&base, &order)).await?;
+        if every_cut > budget {
+            return Ok(unchanged(pages_before, false));
+        }
+        // The fewest cuts within budget, by bisection: more cuts never print more pages.
+        let (mut lo, mut hi, mut pages_at_hi) = (1, order.len(), every_cut);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let n = pages(&without(&base, &order[..mid])).await?;
+            if n <= budget {
+                (hi, pages_at_hi) = (mid, n);
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let cut = order[..hi].to_vec();
+        Ok(fit::CvFit {
+            document: without(&base, &cut),
+            cut,
+            pages_after: pages_at_hi,
+            ..unchanged(pages_before, true)
+        })
+    }
+
     /// Checks a document and rewrites its provenance labels from the profile: a source that
     /// does not exist is a 422 naming the field.
     async fn checked(&self, mut document: CvDocument) -> ServiceResult<CvDocument> {

@@ -136,6 +136,27 @@ pub fn routes() -> Api {
             post(cv_pdf_check),
         )
         .route(
+            Op::post(
+                "/api/jobs/{id}/cv-editor/fit",
+                "Fits the CV (the document sent, else the saved one) to a page count (else its \
+                 page budget) by cutting its least relevant bullets, lowest first, never by \
+                 shrinking the type (body text stays at 9 pt or more, line height 1.15, margins \
+                 8 mm); returns the fitted document and what was cut, without saving it",
+            )
+            .tag(Tag::Pdf)
+            .rate_limited()
+            .body::<app::cv::fit::FitRequest>()
+            .ok::<app::cv::fit::CvFit>(
+                200,
+                "The fit (`fits` false when even every cut would not do)",
+            )
+            .error(404, "No such job")
+            .error(422, "An invalid document or page count (the field is named)")
+            .error(503, "Renderer busy (with Retry-After) or unavailable")
+            .error(504, "The render took longer than PDF_TIMEOUT_SECONDS"),
+            post(cv_fit),
+        )
+        .route(
             pdf(Op::post("/api/jobs/{id}/cover-letter/pdf", "The job's cover letter as a PDF")),
             post(cover_letter_pdf),
         )
@@ -321,6 +342,14 @@ async fn cv_pdf_check(
     Path(id): Path<String>,
 ) -> ApiResult<Json<app::cv::ParseBack>> {
     Ok(Json(s.services.job_cv_pdf(&id, &PrintOverrides::default()).await?.check))
+}
+
+async fn cv_fit(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<app::cv::fit::FitRequest>,
+) -> ApiResult<Json<app::cv::fit::CvFit>> {
+    Ok(Json(s.services.fit_cv(&id, request).await?))
 }
 
 async fn cover_letter_pdf(
