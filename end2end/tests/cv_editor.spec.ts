@@ -176,8 +176,22 @@ test("without JavaScript the editor page shows the print preview and exports the
 }) => {
   test.skip(hydrated(), "the hydrated editor is covered above");
   const id = await tailoredJob(page.request, "Lead Backend Engineer");
+  // A line written through the API (as another device would) is listed to check on the page
+  // the server renders.
+  const editor = await (await page.request.get(`/api/jobs/${id}/cv-editor`)).json();
+  const document = editor.document;
+  const item = document.sections.find((s: any) => s.items.some((i: any) => i.bullets.length)).items[0];
+  item.bullets.unshift({ text: "Scaled Snowflake to 71 teams at Initech Labs.", provenance: null });
+  const saved = await page.request.put(`/api/jobs/${id}/cv-editor`, {
+    data: { document, base_version: editor.version ?? 0 },
+    headers: sameOrigin(),
+  });
+  expect(saved.status(), await saved.text()).toBeLessThan(300);
   await visit(page, `/jobs/${id}/cv`);
   await expect(page.getByText("Editing needs JavaScript")).toBeVisible();
+  const claims = page.getByTestId("claims");
+  await expect(claims).toContainText("71");
+  await expect(claims).toContainText("Snowflake");
   const srcdoc = await page.getByTestId("cv-preview").getAttribute("srcdoc");
   expect(srcdoc).toContain("default-src 'none'");
   expect(srcdoc).toContain("Experience");
