@@ -92,6 +92,60 @@ fn long_cv(entries: usize) -> CvDocument {
     }
 }
 
+/// The demo data in a fresh SQLite store, offline providers and an admin, for the tests that
+/// run the pipeline and call the API.
+struct Demo {
+    services: Arc<server::services::Services>,
+    store: SharedStore,
+    user: app::model::UserInfo,
+    dir: tempfile::TempDir,
+}
+
+impl Demo {
+    async fn new() -> Demo {
+        let (sqlite, dir) = support::sqlite_store().await;
+        let store: SharedStore = Arc::new(sqlite);
+        let config = server::config::Config::from_lookup(|_| None).unwrap();
+        let providers = server::providers::Providers::offline(store.clone());
+        let (services, user) = support::demo_with_admin(config, store.clone(), providers).await;
+        Demo { services, store, user, dir }
+    }
+
+    /// One run of the job, at tier A, to its end.
+    async fn run(&self, job_id: &str) -> app::model::PipelineRun {
+        let run =
+            self.services.enqueue_run(&self.user, job_id, app::model::TierChoice::A).await.unwrap();
+        let runner = server::pipeline::Runner::new(
+            self.store.clone(),
+            self.services.layers(),
+            server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
+        );
+        assert!(runner.step().await.unwrap());
+        run
+    }
+
+    /// The HTTP router, and a JSON POST to it as the admin.
+    async fn api(&self) -> (axum::Router, impl Fn(String, Value) -> Request<Body>) {
+        let token =
+            self.services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
+        let leptos = leptos::prelude::LeptosOptions::builder()
+            .output_name("jobintel")
+            .site_root(self.dir.path().to_string_lossy().to_string())
+            .build();
+        let router = server::http::router(self.services.clone(), leptos);
+        let post = move |uri: String, body: Value| {
+            Request::builder()
+                .method("POST")
+                .uri(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        (router, post)
+    }
+}
+
 fn html(doc: &CvDocument) -> String {
     page(doc, "Long CV")
 }
@@ -308,26 +362,8 @@ async fn a_chromium_that_stops_answering_times_out_and_is_replaced() {
 
 #[tokio::test]
 async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
-    let (sqlite, dir) = support::sqlite_store().await;
-    let store: SharedStore = Arc::new(sqlite);
-    let config = server::config::Config::from_lookup(|_| None).unwrap();
-    let auth = server::auth::Auth::new(&server::config::Secret::new("p".repeat(40))).unwrap();
-    let services = server::services::Services::new(
-        config,
-        store.clone(),
-        auth,
-        server::providers::Providers::offline(store.clone()),
-    );
-    services.seed_demo(false).await.unwrap();
-    let user = services
-        .create_user(
-            server::services::Actor::Operator,
-            "admin",
-            app::model::Role::Admin,
-            "admin-password".into(),
-        )
-        .await
-        .unwrap();
+    let demo = Demo::new().await;
+    let (services, store) = (&demo.services, &demo.store);
     let mut profile = services.profile().await.unwrap();
     profile.resume.basics.name = Some("Zoë Åström-Øster".into());
     store.put_profile(&profile).await.unwrap();
@@ -335,13 +371,7 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
     job.company = "Café Zürich".into();
     job.title = "Développeuse Rust".into();
     store.replace_job(&job).await.unwrap();
-    let run = services.enqueue_run(&user, &job.id, app::model::TierChoice::A).await.unwrap();
-    let runner = server::pipeline::Runner::new(
-        store.clone(),
-        services.layers(),
-        server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
-    );
-    assert!(runner.step().await.unwrap());
+    let run = demo.run(&job.id).await;
     assert!(
         store
             .get_run(&run.id)
@@ -353,21 +383,7 @@ async fn the_cv_endpoint_names_the_file_and_keeps_non_ascii_text() {
             .any(|l| l.name == app::model::LayerName::CvGeneration)
     );
 
-    let token = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
-    let leptos = leptos::prelude::LeptosOptions::builder()
-        .output_name("jobintel")
-        .site_root(dir.path().to_string_lossy().to_string())
-        .build();
-    let router = server::http::router(services.clone(), leptos);
-    let post = |uri: String, body: Value| {
-        Request::builder()
-            .method("POST")
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap()
-    };
+    let (router, post) = demo.api().await;
     let res = router
         .clone()
         .oneshot(post(format!("/api/jobs/{}/cv-editor/pdf", job.id), json!({"paper": "A4"})))
@@ -508,37 +524,13 @@ async fn the_parse_back_check_passes_on_a_real_print_and_names_a_missing_line() 
 #[tokio::test]
 async fn an_over_budget_cv_fits_its_budget_by_cutting_the_least_relevant_bullets() {
     use app::cv::fit::FitRequest;
-    let (sqlite, dir) = support::sqlite_store().await;
-    let store: SharedStore = Arc::new(sqlite);
-    let config = server::config::Config::from_lookup(|_| None).unwrap();
-    let auth = server::auth::Auth::new(&server::config::Secret::new("p".repeat(40))).unwrap();
-    let services = server::services::Services::new(
-        config,
-        store.clone(),
-        auth,
-        server::providers::Providers::offline(store.clone()),
-    );
-    services.seed_demo(false).await.unwrap();
-    let user = services
-        .create_user(
-            server::services::Actor::Operator,
-            "admin",
-            app::model::Role::Admin,
-            "admin-password".into(),
-        )
-        .await
-        .unwrap();
+    let demo = Demo::new().await;
+    let (services, store) = (&demo.services, &demo.store);
     let jobs =
         store.list_jobs(&app::model::JobQuery { limit: 50, ..Default::default() }).await.unwrap();
     let job =
         jobs.items.into_iter().find(|j| j.title == "Staff Engineer, Payments Platform").unwrap();
-    services.enqueue_run(&user, &job.id, app::model::TierChoice::A).await.unwrap();
-    let runner = server::pipeline::Runner::new(
-        store.clone(),
-        services.layers(),
-        server::pipeline::RunnerSettings::new(1, Duration::from_secs(60)),
-    );
-    assert!(runner.step().await.unwrap());
+    demo.run(&job.id).await;
 
     // The pipeline's draft, made long with copies of a highlight the posting does not ask for,
     // and small type the fit must not keep.
@@ -606,21 +598,7 @@ async fn an_over_budget_cv_fits_its_budget_by_cutting_the_least_relevant_bullets
     assert_eq!(restored.sections, floored.sections);
 
     // The API: the same fit, and its errors.
-    let token = services.issue_token("admin", chrono::Duration::hours(1), "test").await.unwrap().0;
-    let leptos = leptos::prelude::LeptosOptions::builder()
-        .output_name("jobintel")
-        .site_root(dir.path().to_string_lossy().to_string())
-        .build();
-    let router = server::http::router(services.clone(), leptos);
-    let post = |uri: String, body: Value| {
-        Request::builder()
-            .method("POST")
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap()
-    };
+    let (router, post) = demo.api().await;
     let uri = format!("/api/jobs/{}/cv-editor/fit", job.id);
     let res = router
         .clone()

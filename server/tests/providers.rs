@@ -413,18 +413,7 @@ async fn a_run_records_provider_model_tokens_and_cost_and_metrics_show_them() {
     .unwrap();
     let providers =
         server::providers::Providers::from_config(&config, store.clone(), clock::system()).unwrap();
-    let auth = server::auth::Auth::new(&server::config::Secret::new("m".repeat(40))).unwrap();
-    let services = server::services::Services::new(config, store.clone(), auth, providers);
-    services.seed_demo(false).await.unwrap();
-    let user = services
-        .create_user(
-            server::services::Actor::Operator,
-            "admin",
-            app::model::Role::Admin,
-            "admin-password".into(),
-        )
-        .await
-        .unwrap();
+    let (services, user) = support::demo_with_admin(config, store.clone(), providers).await;
     let job = store.list_jobs(&Default::default()).await.unwrap().items.remove(0);
     let run = services.enqueue_run(&user, &job.id, TierChoice::A).await.unwrap();
     let runner = server::pipeline::Runner::new(
@@ -558,18 +547,7 @@ impl Harness {
         let providers =
             server::providers::Providers::from_config(&config, store.clone(), clock.clone())
                 .unwrap();
-        let auth = server::auth::Auth::new(&server::config::Secret::new("f".repeat(40))).unwrap();
-        let services = server::services::Services::new(config, store.clone(), auth, providers);
-        services.seed_demo(false).await.unwrap();
-        let user = services
-            .create_user(
-                server::services::Actor::Operator,
-                "admin",
-                app::model::Role::Admin,
-                "admin-password".into(),
-            )
-            .await
-            .unwrap();
+        let (services, user) = support::demo_with_admin(config, store.clone(), providers).await;
         Harness { services, store, clock, user, _dir: dir }
     }
 

@@ -104,3 +104,24 @@ pub async fn queue_demo_runs(store: &server::store::SharedStore, n: usize) {
         store.insert_run(&run).await.expect("queue run");
     }
 }
+
+/// Services over `store` with the demo data and an admin (`admin` / `admin-password`).
+pub async fn demo_with_admin(
+    config: server::config::Config,
+    store: server::store::SharedStore,
+    providers: server::providers::SharedProviders,
+) -> (std::sync::Arc<server::services::Services>, app::model::UserInfo) {
+    let auth = server::auth::Auth::new(&server::config::Secret::new("d".repeat(40))).unwrap();
+    let services = server::services::Services::new(config, store, auth, providers);
+    services.seed_demo(false).await.unwrap();
+    let user = services
+        .create_user(
+            server::services::Actor::Operator,
+            "admin",
+            app::model::Role::Admin,
+            "admin-password".into(),
+        )
+        .await
+        .unwrap();
+    (services, user)
+}
