@@ -29,3 +29,38 @@ test("a pasted posting becomes a job; pasting it again is refused", async ({ pag
   await expect(page).toHaveURL(/\/import\?error=/);
   await expect(page.getByRole("alert")).toContainText("already exists");
 });
+
+test("a pasted Lever board payload becomes one job per posting, read without a model", async ({ page }) => {
+  // Titles unique to this project's run, so the hydrated and no-JS runs each create their own.
+  const site = `brindlecove-${unique()}`;
+  const posting = (id: string, title: string, workplaceType: string, html: string) => ({
+    id,
+    text: title,
+    categories: { location: "Dublin", commitment: "Full-time" },
+    description: html,
+    descriptionPlain: "",
+    lists: [{ text: "Requirements", content: "<li>Kubernetes in production</li>" }],
+    additional: "",
+    hostedUrl: `https://jobs.lever.co/${site}/${id}`,
+    applyUrl: `https://jobs.lever.co/${site}/${id}/apply`,
+    workplaceType,
+  });
+  const board = [
+    posting("11111111-0000-4000-8000-000000000001", "Platform Engineer", "remote", "<p>Run our <b>clusters</b>.</p><script>window.pwned=1</script>"),
+    posting("11111111-0000-4000-8000-000000000002", "Data Engineer", "hybrid", "<p>Own the <i>warehouse</i>.</p>"),
+  ];
+  await visit(page, "/import");
+  await page.getByLabel("…or paste its content").fill(JSON.stringify(board));
+  await page.getByRole("button", { name: "Import file" }).click();
+  await expect(page.getByRole("status")).toContainText("2 created, 0 duplicates, 0 errors");
+
+  await visit(page, `/jobs?q=${encodeURIComponent(site)}`);
+  await expect(page.locator("table.jobs tbody tr")).toHaveCount(2);
+  await page.getByRole("link", { name: "Platform Engineer", exact: true }).click();
+  await expect(page.getByTestId("job-title")).toHaveText("Platform Engineer");
+  const description = page.locator(".markdown");
+  await expect(description).toContainText("Run our");
+  await expect(description.locator("li")).toContainText("Kubernetes in production");
+  await expect(description).not.toContainText("pwned");
+  expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned ?? 0).catch(() => 0)).toBe(0);
+});

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod page_fit;
 pub mod pdf;
 pub mod pipeline;
+pub mod postings;
 pub mod providers;
 pub mod services;
 pub mod startup;

@@ -323,6 +323,77 @@ async fn import_reports_every_row_and_loses_nothing() {
 }
 
 #[tokio::test]
+async fn board_payloads_and_job_pages_import_as_jobs_without_markup() {
+    let app = app().await;
+    let fixture = |name: &str| {
+        let path = format!("{}/tests/fixtures/postings/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path).unwrap()
+    };
+    let import = |content_type: &'static str, body: String| {
+        let app = &app;
+        async move {
+            app.send(Method::POST, "/api/jobs/import", Some(&app.admin), Some((content_type, body)))
+                .await
+        }
+    };
+    for (name, content_type, created) in [
+        ("greenhouse-board.json", "application/json", 2),
+        ("greenhouse-job.json", "application/json", 1),
+        ("lever-board.json", "application/json", 2),
+        ("lever-posting.json", "application/json", 1),
+        ("ashby-board.json", "application/json", 1),
+        ("page-jsonld-graph.html", "text/html", 1),
+        ("page-jsonld-remote.html", "text/html", 1),
+    ] {
+        let r = import(content_type, fixture(name)).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text);
+        assert_eq!(r.json()["created"], created, "{name}: {}", r.text);
+        // The same payload again: every posting is already there.
+        let again = import(content_type, fixture(name)).await.json();
+        assert_eq!(
+            (again["created"].as_u64(), again["duplicates"].as_u64()),
+            (Some(0), Some(created))
+        );
+    }
+    let jobs = app.get("/api/jobs?limit=50").await.json();
+    let find = |title: &str| {
+        jobs["items"].as_array().unwrap().iter().find(|j| j["title"] == title).cloned().unwrap()
+    };
+    let lever = find("Backend Engineer, Payments");
+    assert_eq!(
+        (lever["company"].as_str(), lever["source"].as_str()),
+        (Some("tallowmere"), Some("lever"))
+    );
+    assert_eq!(lever["remote_policy"], "hybrid");
+    let url = "https://jobs.eu.lever.co/tallowmere/5b8c2f1e-3a4d-4e6f-9a1b-2c3d4e5f6a7b";
+    assert_eq!(lever["url"], url);
+    let ld = find("Logistics Software Engineer");
+    assert_eq!(
+        (ld["company"].as_str(), ld["source"].as_str()),
+        (Some("Oakbarrow Freight"), Some("json-ld"))
+    );
+    let hostile = find("Developer Advocate </title><script>alert(1)</script>");
+    let description = hostile["description"].as_str().unwrap();
+    assert!(
+        !description.contains("steal") && !description.contains("javascript:"),
+        "{description}"
+    );
+    // The job page shows the hostile title as text.
+    let page = app.get(&format!("/jobs/{}", hostile["id"].as_str().unwrap())).await;
+    assert!(!page.text.contains("<script>alert(1)"), "the title is escaped on the page");
+    assert!(page.text.contains("&lt;script&gt;alert(1)"), "{}", page.text.len());
+
+    let r = import("text/html", fixture("page-no-jsonld.html")).await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "no JobPosting");
+    let r = import(
+        "application/json",
+        json!({"jobs": [{"absolute_url": "https://boards.greenhouse.io/x/jobs/1"}]}).to_string(),
+    )
+    .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "`title`");
+}
+
+#[tokio::test]
 async fn bulk_actions_report_per_id() {
     let app = app().await;
     let a = app.create("A", "Acme", "X").await["id"].as_str().unwrap().to_string();

@@ -32,10 +32,11 @@ pub fn ImportPage() -> impl IntoView {
                     </form>
                 </section>
                 <section class="card">
-                    <h2>"Upload CSV or JSON"</h2>
+                    <h2>"Upload or paste postings"</h2>
                     <p class="muted">
-                        "CSV with a header row (title, company, location, remote_policy, url, description, source, tags) "
-                        "or a JSON array of jobs. Each row is reported: created, duplicate or error."
+                        "CSV with a header row (title, company, location, remote_policy, url, description, source, tags), "
+                        "a JSON array of jobs, a Greenhouse, Lever or Ashby payload (one job or a whole board), "
+                        "or a saved job page with its JobPosting data. Each posting is reported: created, duplicate or error."
                     </p>
                     <form
                         method="post"
@@ -43,7 +44,7 @@ pub fn ImportPage() -> impl IntoView {
                         enctype="multipart/form-data"
                         class="stack"
                     >
-                        <label>"File" <input name="file" type="file" accept=".csv,.json,text/csv,application/json" /></label>
+                        <label>"File" <input name="file" type="file" accept=".csv,.json,.html,.htm,text/csv,application/json,text/html" /></label>
                         <label>"…or paste its content" <textarea name="content" rows="8"></textarea></label>
                         <button type="submit">"Import file"</button>
                     </form>

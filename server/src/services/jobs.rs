@@ -133,6 +133,14 @@ pub fn parse_import(
     if trimmed.is_empty() {
         return Err(AppError::Invalid("the import is empty".into()));
     }
+    // A board's payload (Greenhouse, Lever, Ashby) or a page with a JobPosting in JSON-LD.
+    if let Some(postings) = crate::postings::parse(body) {
+        let postings = postings?;
+        if postings.len() > MAX_IMPORT_ROWS {
+            return Err(AppError::TooLarge(format!("at most {MAX_IMPORT_ROWS} rows per import")));
+        }
+        return Ok(postings.into_iter().map(|p| Ok(p.into_new_job())).collect());
+    }
     let rows = if content_type.contains("json") || trimmed.starts_with('[') {
         let values: Vec<serde_json::Value> = serde_json::from_str(body)
             .map_err(|e| AppError::BadRequest(format!("expected a JSON array of jobs: {e}")))?;

@@ -42,14 +42,18 @@ pub fn routes() -> Api {
         .route(
             Op::post(
                 "/api/jobs/import",
-                "Import a JSON array of jobs or CSV with a header row; one result per row",
+                "Import a JSON array of jobs, CSV with a header row, a Greenhouse, Lever or \
+                 Ashby payload (one job or a whole board) or an HTML page carrying a \
+                 schema.org JobPosting in JSON-LD; one result per row (per posting)",
             )
             .tag(Tag::Jobs)
             .admin()
             .rate_limited()
             .body_of(Body::JsonOrCsv(|g| g.subschema_for::<NewJob>()))
             .ok::<ImportSummary>(200, "Per-row results (created, duplicate, error)")
-            .error(400, "Malformed body"),
+            .error(400, "Malformed body")
+            .error(413, "More postings than one import takes")
+            .error(422, "A board posting without a required field, or a page with no JobPosting"),
             post(import_jobs),
         )
         .route(
