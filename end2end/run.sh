@@ -13,7 +13,8 @@ LIAR_PORT=$(free_port)
 LLM_PORT=$(free_port)
 DATA=$(mktemp -d)
 LIAR_DATA=$(mktemp -d)
-export JOBINTEL_DATA_DIR="$DATA" JOBINTEL_ADDR="127.0.0.1:$PORT" LOG_LEVEL=warn
+# Imports may fetch from this machine: the import spec serves its posting page locally.
+export JOBINTEL_DATA_DIR="$DATA" JOBINTEL_ADDR="127.0.0.1:$PORT" LOG_LEVEL=warn IMPORT_ALLOW_HOSTS=127.0.0.1
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 unset MONGODB_URI JWT_SECRET
 "$BIN" seed-demo >/dev/null

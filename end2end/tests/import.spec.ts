@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
 import { expect, signIn, test, unique, visit } from "./helpers";
 
 test.beforeEach(async ({ page }) => signIn(page));
@@ -63,4 +65,39 @@ test("a pasted Lever board payload becomes one job per posting, read without a m
   await expect(description.locator("li")).toContainText("Kubernetes in production");
   await expect(description).not.toContainText("pwned");
   expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned ?? 0).catch(() => 0)).toBe(0);
+});
+
+test("a posting link is imported from its page's JobPosting data", async ({ page }) => {
+  const title = `Harbour Systems Engineer ${unique()}`;
+  const posting = {
+    "@context": "https://schema.org",
+    "@type": "JobPosting",
+    title,
+    description: "<p>Keep the cranes <b>talking</b>.</p><script>window.pwned=1</script>",
+    datePosted: "2026-11-28",
+    hiringOrganization: { "@type": "Organization", name: "Saltmarsh Ports" },
+    jobLocation: { "@type": "Place", address: { addressLocality: "Aberdeen", addressCountry: "GB" } },
+  };
+  // As pages do, "</" is escaped inside the script so the JSON cannot close the tag.
+  const json = JSON.stringify(posting).replaceAll("</", "<\\/");
+  const html = `<html><head><script type="application/ld+json">${json}</script></head><body></body></html>`;
+  const server = createServer((_, res) => {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(html);
+  });
+  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+  const { port } = server.address() as AddressInfo;
+  try {
+    await visit(page, "/import");
+    const form = page.getByTestId("link-form");
+    await form.getByLabel("Posting link").fill(`http://127.0.0.1:${port}/careers/hse-1`);
+    await form.getByRole("button", { name: "Import from link" }).click();
+    await expect(page.getByTestId("job-title")).toHaveText(title);
+    await expect(page.getByRole("status")).toContainText("Job imported from the link");
+    await expect(page.locator(".markdown")).toContainText("Keep the cranes");
+    await expect(page.locator(".markdown")).not.toContainText("pwned");
+    await expect(page.getByText("Saltmarsh Ports").first()).toBeVisible();
+  } finally {
+    server.close();
+  }
 });

@@ -83,6 +83,17 @@ pub struct Config {
     pub firecrawl: FirecrawlConfig,
     pub pdf: PdfConfig,
     pub rate_limits: RateLimitConfig,
+    pub import: ImportConfig,
+}
+
+/// Where imports read postings from, and which private hosts they may reach.
+#[derive(Debug, Clone)]
+pub struct ImportConfig {
+    pub allow_hosts: Vec<String>,
+    pub greenhouse_api_url: String,
+    pub lever_api_url: String,
+    pub lever_eu_api_url: String,
+    pub ashby_api_url: String,
 }
 
 /// MongoDB when `uri` is set, else the embedded SQLite store in the data directory.
@@ -207,6 +218,15 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("RATE_LIMIT_PDF_PER_MINUTE", "30", "PDF renders per user and minute (then 429)"),
     ("RATE_LIMIT_RUNS_PER_MINUTE", "30", "pipeline runs queued per user and minute (then 429)"),
     ("RATE_LIMIT_IMPORTS_PER_MINUTE", "20", "imports per user and minute (then 429)"),
+    (
+        "IMPORT_ALLOW_HOSTS",
+        "(none)",
+        "hosts whose private addresses an import may fetch, comma-separated",
+    ),
+    ("GREENHOUSE_API_URL", "https://boards-api.greenhouse.io", "Greenhouse job board API"),
+    ("LEVER_API_URL", "https://api.lever.co", "Lever postings API"),
+    ("LEVER_EU_API_URL", "https://api.eu.lever.co", "Lever postings API, EU instance"),
+    ("ASHBY_API_URL", "https://api.ashbyhq.com", "Ashby job posting API"),
 ];
 
 /// A variable's default as [`VARIABLES`] writes it: the one place it is written.
@@ -437,6 +457,20 @@ impl Config {
                 pdf_per_minute: number("RATE_LIMIT_PDF_PER_MINUTE", 1, 100_000)? as u32,
                 runs_per_minute: number("RATE_LIMIT_RUNS_PER_MINUTE", 1, 100_000)? as u32,
                 imports_per_minute: number("RATE_LIMIT_IMPORTS_PER_MINUTE", 1, 100_000)? as u32,
+            },
+            import: ImportConfig {
+                allow_hosts: get("IMPORT_ALLOW_HOSTS")
+                    .map(|h| {
+                        h.split(',')
+                            .map(|h| h.trim().to_lowercase())
+                            .filter(|h| !h.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                greenhouse_api_url: url_or("GREENHOUSE_API_URL", default_of("GREENHOUSE_API_URL"))?,
+                lever_api_url: url_or("LEVER_API_URL", default_of("LEVER_API_URL"))?,
+                lever_eu_api_url: url_or("LEVER_EU_API_URL", default_of("LEVER_EU_API_URL"))?,
+                ashby_api_url: url_or("ASHBY_API_URL", default_of("ASHBY_API_URL"))?,
             },
         })
     }

@@ -11,6 +11,7 @@ pub mod cv;
 pub mod demo;
 pub mod error;
 pub mod facts;
+pub mod fetch;
 pub mod http;
 pub mod ledger;
 pub mod page_fit;

@@ -1379,3 +1379,115 @@ async fn the_cv_editor_lists_the_claims_to_check_in_edited_and_user_written_line
 fn experience_index(document: &Value) -> usize {
     document["sections"].as_array().unwrap().iter().position(|s| s["kind"] == "experience").unwrap()
 }
+
+#[tokio::test]
+async fn postings_import_by_link_through_the_boards_apis_and_pages_never_from_private_addresses() {
+    use support::fakes::{FakeServer, Scripted};
+    let fixture = |name: &str| {
+        let path = format!("{}/tests/fixtures/postings/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path).unwrap()
+    };
+    let (gh, lever, ashby, page, about) = (
+        fixture("greenhouse-job.json"),
+        fixture("lever-posting.json"),
+        fixture("ashby-board.json"),
+        fixture("page-jsonld-graph.html"),
+        fixture("page-no-jsonld.html"),
+    );
+    let html = |body: &str| Scripted::raw(200, body).header("content-type", "text/html");
+    let boards = FakeServer::start(move |path, _| match path {
+        "/v1/boards/harbourlight/jobs/4471203" => Scripted::raw(200, &gh),
+        "/v0/postings/tallowmere/5b8c2f1e-3a4d-4e6f-9a1b-2c3d4e5f6a7b" => {
+            Scripted::raw(200, &lever)
+        }
+        "/posting-api/job-board/FennwickGrain" => Scripted::raw(200, &ashby),
+        "/careers/obf-77" => html(&page),
+        "/about" => html(&about),
+        "/moved" => Scripted::raw(302, "").header("location", "/careers/obf-77"),
+        "/to-metadata" => {
+            Scripted::raw(302, "").header("location", "http://169.254.169.254/latest/meta-data/")
+        }
+        "/huge" => html(&"x".repeat(6 << 20)),
+        _ => Scripted::raw(404, "{\"error\": \"not found\"}"),
+    })
+    .await;
+    let base = boards.url.clone();
+    let vars = [
+        ("IMPORT_ALLOW_HOSTS", "127.0.0.1"),
+        ("GREENHOUSE_API_URL", base.as_str()),
+        ("LEVER_EU_API_URL", base.as_str()),
+        ("ASHBY_API_URL", base.as_str()),
+    ];
+    let config = server::config::Config::from_lookup(|k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    let app = support::web::app_with(config).await;
+    let import = |url: String| {
+        let app = &app;
+        async move {
+            app.json(Method::POST, "/api/jobs/import", &app.admin, json!({ "url": url })).await
+        }
+    };
+    for (link, title) in [
+        ("https://boards.greenhouse.io/harbourlight/jobs/4471203", "Senior Platform Engineer"),
+        (
+            "https://jobs.eu.lever.co/tallowmere/5b8c2f1e-3a4d-4e6f-9a1b-2c3d4e5f6a7b",
+            "Backend Engineer, Payments",
+        ),
+        (
+            "https://jobs.ashbyhq.com/FennwickGrain/7f3e2d1c-aaaa-4bbb-8ccc-1234567890ab",
+            "Machine Learning Engineer",
+        ),
+    ] {
+        let r = import(link.into()).await;
+        assert_eq!(
+            (r.status, r.json()["created"].as_u64()),
+            (StatusCode::OK, Some(1)),
+            "{link}: {}",
+            r.text
+        );
+        let id = r.json()["rows"][0]["id"].as_str().unwrap().to_string();
+        assert_eq!(app.get(&format!("/api/jobs/{id}")).await.json()["title"], title);
+    }
+    let paths: Vec<String> = boards.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.contains(&"/v1/boards/harbourlight/jobs/4471203".to_string()), "{paths:?}");
+    // A company page, through a redirect: its JSON-LD.
+    let r = import(format!("{base}/moved")).await;
+    assert_eq!(r.json()["created"], 1, "{}", r.text);
+    let id = r.json()["rows"][0]["id"].as_str().unwrap().to_string();
+    let job = app.get(&format!("/api/jobs/{id}")).await.json();
+    assert_eq!(
+        (job["company"].as_str(), job["source"].as_str()),
+        (Some("Oakbarrow Freight"), Some("json-ld"))
+    );
+
+    let refused = [
+        (format!("{base}/about"), StatusCode::UNPROCESSABLE_ENTITY, "no JobPosting"),
+        (format!("{base}/to-metadata"), StatusCode::UNPROCESSABLE_ENTITY, "169.254.169.254"),
+        (format!("{base}/gone"), StatusCode::UNPROCESSABLE_ENTITY, "404"),
+        (format!("{base}/huge"), StatusCode::PAYLOAD_TOO_LARGE, "more than 5 MB"),
+        (
+            "http://10.0.0.1/jobs/1".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "10.0.0.1, which is private",
+        ),
+        ("ftp://files.example/job".into(), StatusCode::UNPROCESSABLE_ENTITY, "only http and https"),
+        (
+            "https://jobs.ashbyhq.com/FennwickGrain/00000000-ffff-4bbb-8ccc-000000000000".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case-sensitive",
+        ),
+        ("not a link".into(), StatusCode::BAD_REQUEST, "not a URL"),
+    ];
+    for (link, status, needle) in refused {
+        assert_error(&import(link).await, status, needle);
+    }
+    let r = app.json(Method::POST, "/api/jobs/import", &app.admin, json!({"url": 5})).await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "url");
+    // Without the allow-list, the same local server is a loopback address and is not fetched.
+    let strict = server::fetch::Fetcher::new(Vec::new());
+    let err = strict.get(&format!("{base}/careers/obf-77")).await.unwrap_err().to_string();
+    assert!(err.contains("loopback"), "{err}");
+    assert_eq!(app.get("/api/jobs").await.json()["total"], 4, "nothing else was created");
+}

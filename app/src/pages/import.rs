@@ -17,6 +17,16 @@ pub fn ImportPage() -> impl IntoView {
             <h1>"Import jobs"</h1>
             <div class="detail-grid">
                 <section class="card">
+                    <h2>"From a link"</h2>
+                    <p class="muted">
+                        "A Greenhouse, Lever or Ashby job link is read through the board's API; any other page through its JobPosting data. No model is asked."
+                    </p>
+                    <form method="post" action="/forms/import/link" class="stack" data-testid="link-form">
+                        <label>"Posting link" <input name="url" type="url" required placeholder="https://jobs.lever.co/…" /></label>
+                        <button type="submit">"Import from link"</button>
+                    </form>
+                </section>
+                <section class="card">
                     <h2>"Paste a posting"</h2>
                     <form method="post" action="/forms/import/paste" class="stack" data-testid="paste-form">
                         <label>"Title" <input name="title" required maxlength="300" /></label>

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/forms/runs/{id}/retry", post(retry_run))
         .route("/forms/import/paste", post(import_paste))
         .route("/forms/import/file", post(import_file))
+        .route("/forms/import/link", post(import_link))
         .route("/forms/profile/basics", post(basics))
         .route("/forms/profile/resume", post(resume))
         .route("/forms/stars", post(create_star))
@@ -338,6 +339,24 @@ async fn upload_text(mut multipart: Multipart) -> Result<(String, String), AppEr
         }
     }
     if file.trim().is_empty() { Ok((content, String::new())) } else { Ok((file, file_type)) }
+}
+
+/// A posting's link: read through its board's API or its page (the same import as the API's
+/// `{"url": …}`); one posting opens its job page.
+async fn import_link(
+    State(s): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let body = serde_json::json!({ "url": Fields(f).get("url") }).to_string();
+    let result = s.services.import_jobs(&user, &body, "application/json").await;
+    done(result, "/import", |rows| match rows.as_slice() {
+        [ImportRow::Created { id, .. }] => (job_page(id), "Job imported from the link.".into()),
+        [ImportRow::Duplicate { existing_id, .. }] => {
+            (job_page(existing_id), "This posting is already here.".into())
+        }
+        _ => ("/jobs".into(), format!("Imported {} postings from the link.", rows.len())),
+    })
 }
 
 async fn import_file(

@@ -125,6 +125,20 @@ pub fn build_job(new: NewJob, now: chrono::DateTime<chrono::Utc>) -> Result<Job,
 
 /// Parses an import body into rows: a JSON array of jobs, or CSV with a header row.
 /// A malformed body as a whole is an error; a bad row is reported as that row's error.
+/// The link of an import body `{"url": "…"}`; `None` for any other body.
+fn import_link(body: &str) -> Result<Option<String>, AppError> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(body) else { return Ok(None) };
+    if !fields.contains_key("url") || fields.contains_key("title") {
+        return Ok(None);
+    }
+    match (fields.len(), fields.get("url")) {
+        (1, Some(serde_json::Value::String(url))) if !url.trim().is_empty() => {
+            Ok(Some(url.clone()))
+        }
+        _ => Err(AppError::Invalid("an import by link is `{\"url\": \"https://…\"}`".into())),
+    }
+}
+
 pub fn parse_import(
     body: &str,
     content_type: &str,
@@ -237,7 +251,15 @@ impl Services {
         content_type: &str,
     ) -> ServiceResult<Vec<ImportRow>> {
         require_admin(user)?;
-        let rows = parse_import(body, content_type)?;
+        let rows = match import_link(body)? {
+            Some(url) => {
+                let fetcher = crate::fetch::Fetcher::new(self.config.import.allow_hosts.clone());
+                let postings =
+                    crate::postings::from_url(&fetcher, &self.config.import, &url).await?;
+                postings.into_iter().map(|p| Ok(p.into_new_job())).collect()
+            }
+            None => parse_import(body, content_type)?,
+        };
         let mut results = Vec::with_capacity(rows.len());
         for (i, row) in rows.into_iter().enumerate() {
             let row_no = i + 1;

@@ -65,8 +65,13 @@ pub async fn services_on(
 }
 
 pub async fn app() -> App {
+    app_with(Config::from_lookup(|_| None).unwrap()).await
+}
+
+/// `app()` with its own configuration.
+pub async fn app_with(config: Config) -> App {
     let serial = serial().await;
-    let (services, dir) = services(Config::from_lookup(|_| None).unwrap()).await;
+    let (services, dir) = services(config).await;
     services
         .create_user(
             server::services::Actor::Operator,
