@@ -4,7 +4,7 @@ use crate::auth::parse_ttl;
 use crate::config::Config;
 use crate::services::{Actor, Services};
 use crate::{demo, startup, telemetry};
-use app::model::Role;
+use app::model::{ImportRow, Role};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 
@@ -42,6 +42,10 @@ enum ToolCommand {
         #[command(subcommand)]
         action: TokenCommand,
     },
+    /// Import postings: a link (Greenhouse, Lever, Ashby or any page with JobPosting data), a
+    /// file (CSV, JSON, a board's payload, a saved job page) or `-` for standard input. Prints
+    /// one line per posting.
+    Import { source: String },
     /// Operations from the runbook.
     Admin {
         #[command(subcommand)]
@@ -230,6 +234,27 @@ impl From<&str> for CommandError {
     }
 }
 
+/// What `jobintel import SOURCE` imports: a link as `{"url": …}`, else the file's (or standard
+/// input's) text, with the content type its extension names.
+fn import_source(source: &str) -> Result<(String, &'static str), CommandError> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        return Ok((serde_json::json!({ "url": source }).to_string(), "application/json"));
+    }
+    let mut body = String::new();
+    if source == "-" {
+        std::io::stdin().read_to_string(&mut body).map_err(|e| format!("standard input: {e}"))?;
+        return Ok((body, ""));
+    }
+    body = std::fs::read_to_string(source).map_err(|e| format!("{source}: {e}"))?;
+    let kind = match source.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => "text/csv",
+        Some("json") => "application/json",
+        Some("html" | "htm") => "text/html",
+        _ => "",
+    };
+    Ok((body, kind))
+}
+
 /// Runs the command; the error is the message to print.
 pub async fn run(cli: Cli) -> Result<(), CommandError> {
     let config = Config::from_env()?;
@@ -297,6 +322,18 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), CommandE
                 println!("ended {n} sessions of {username}");
             }
         },
+        ToolCommand::Import { source } => {
+            let (body, content_type) = import_source(&source)?;
+            for row in services.import_jobs(Actor::Operator, &body, content_type).await? {
+                match row {
+                    ImportRow::Created { row, id } => println!("{row}\tcreated\t{id}"),
+                    ImportRow::Duplicate { row, existing_id } => {
+                        println!("{row}\tduplicate\t{existing_id}")
+                    }
+                    ImportRow::Error { row, message } => println!("{row}\terror\t{message}"),
+                }
+            }
+        }
         ToolCommand::Admin { action } => match action {
             AdminCommand::Pause => {
                 services.set_paused(Actor::Operator, true).await?;

@@ -282,3 +282,25 @@ fn restart_pdf_asks_the_running_server() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("PDF renderer restarted"));
 }
+
+#[test]
+fn postings_import_from_files_and_standard_input_one_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = format!("{}/tests/fixtures/postings", env!("CARGO_MANIFEST_DIR"));
+    let board = format!("{fixtures}/greenhouse-board.json");
+    let out = jobintel(dir.path(), &["import", &board], None, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let lines: Vec<String> =
+        String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines.iter().all(|l| l.contains("\tcreated\t")), "{lines:?}");
+    let again = jobintel(dir.path(), &["import", &board], None, &[]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout).matches("\tduplicate\t").count(), 2);
+    let page = std::fs::read_to_string(format!("{fixtures}/page-jsonld-graph.html")).unwrap();
+    let piped = jobintel(dir.path(), &["import", "-"], Some(&page), &[]);
+    assert!(String::from_utf8_lossy(&piped.stdout).starts_with("1\tcreated\t"), "{}", text(&piped));
+    // A link to this machine is refused: no allow-list here.
+    let local = jobintel(dir.path(), &["import", "http://127.0.0.1:9/job"], None, &[]);
+    assert!(!local.status.success());
+    assert!(text(&local).contains("loopback"), "{}", text(&local));
+}

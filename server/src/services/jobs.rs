@@ -1,6 +1,6 @@
 //! Jobs: validation, dedupe, import, edits and bulk actions.
 
-use super::{Services, require_admin};
+use super::{Actor, Services, require_admin};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 use app::error::AppError;
@@ -246,11 +246,11 @@ impl Services {
     /// Imports rows one by one; each gets its own result and nothing valid is lost to a bad row.
     pub async fn import_jobs(
         &self,
-        user: &UserInfo,
+        actor: impl Into<Actor<'_>>,
         body: &str,
         content_type: &str,
     ) -> ServiceResult<Vec<ImportRow>> {
-        require_admin(user)?;
+        let who = actor.into().admin()?;
         let rows = match import_link(body)? {
             Some(url) => {
                 let fetcher = crate::fetch::Fetcher::new(self.config.import.allow_hosts.clone());
@@ -279,7 +279,7 @@ impl Services {
         }
         let created = results.iter().filter(|r| matches!(r, ImportRow::Created { .. })).count();
         self.audit(
-            &user.username,
+            &who,
             "job.import",
             "jobs",
             serde_json::json!({"rows": results.len(), "created": created}),

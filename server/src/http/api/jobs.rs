@@ -43,8 +43,10 @@ pub fn routes() -> Api {
             Op::post(
                 "/api/jobs/import",
                 "Import a JSON array of jobs, CSV with a header row, a Greenhouse, Lever or \
-                 Ashby payload (one job or a whole board) or an HTML page carrying a \
-                 schema.org JobPosting in JSON-LD; one result per row (per posting)",
+                 Ashby payload (one job or a whole board), an HTML page carrying a schema.org \
+                 JobPosting in JSON-LD, or `{\"url\": \"…\"}`: a posting's link, read through \
+                 its board's public API (Greenhouse, Lever, Ashby) or its page's JSON-LD, never \
+                 from a private address; one result per row (per posting)",
             )
             .tag(Tag::Jobs)
             .admin()
@@ -53,7 +55,12 @@ pub fn routes() -> Api {
             .ok::<ImportSummary>(200, "Per-row results (created, duplicate, error)")
             .error(400, "Malformed body")
             .error(413, "More postings than one import takes")
-            .error(422, "A board posting without a required field, or a page with no JobPosting"),
+            .error(
+                422,
+                "A board posting without a required field, a page with no JobPosting, or a \
+                 link refused (private address, not http(s), gone, more than 5 redirects)",
+            )
+            .error(504, "The link did not answer within 20 s"),
             post(import_jobs),
         )
         .route(
