@@ -44,8 +44,12 @@ enum ToolCommand {
     },
     /// Import postings: a link (Greenhouse, Lever, Ashby or any page with JobPosting data), a
     /// file (CSV, JSON, a board's payload, a saved job page) or `-` for standard input. Prints
-    /// one line per posting.
-    Import { source: String },
+    /// one line per posting. `import board greenhouse:TOKEN` (or `lever:SITE`,
+    /// `ashby:NAME`) imports every open posting of a board.
+    Import {
+        #[arg(num_args = 1..=2, value_name = "SOURCE")]
+        source: Vec<String>,
+    },
     /// Operations from the runbook.
     Admin {
         #[command(subcommand)]
@@ -323,7 +327,17 @@ async fn run_tool(services: &Services, tool: ToolCommand) -> Result<(), CommandE
             }
         },
         ToolCommand::Import { source } => {
-            let (body, content_type) = import_source(&source)?;
+            let (body, content_type) = match source.as_slice() {
+                [board, spec] if board == "board" => {
+                    let (kind, name) = spec
+                        .split_once(':')
+                        .ok_or("a board is KIND:NAME, e.g. greenhouse:acme or lever:acme")?;
+                    let board = serde_json::json!({"board": {"kind": kind, "name": name}});
+                    (board.to_string(), "application/json")
+                }
+                [one] => import_source(one)?,
+                _ => return Err("import takes a link, a file, `-` or `board KIND:NAME`".into()),
+            };
             for row in services.import_jobs(Actor::Operator, &body, content_type).await? {
                 match row {
                     ImportRow::Created { row, id } => println!("{row}\tcreated\t{id}"),

@@ -535,6 +535,94 @@ pub async fn from_url(
     }
 }
 
+/// `{"board": {…}}`: every open posting of one board, filtered.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardRequest {
+    /// `greenhouse`, `lever` or `ashby`.
+    pub kind: String,
+    /// The board token, Lever site or Ashby board name (case-sensitive on Ashby).
+    pub name: String,
+    /// Lever's EU instance.
+    #[serde(default)]
+    pub eu: bool,
+    /// Words the title must all contain (any case).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Text the location must contain (any case).
+    #[serde(default)]
+    pub location: Option<String>,
+    /// Only remote postings.
+    #[serde(default)]
+    pub remote: bool,
+}
+
+impl BoardRequest {
+    fn keeps(&self, p: &Posting) -> bool {
+        let title = p.title.to_lowercase();
+        let words = self.title.as_deref().unwrap_or_default().to_lowercase();
+        words.split_whitespace().all(|w| title.contains(w))
+            && self
+                .location
+                .as_deref()
+                .is_none_or(|l| p.location.to_lowercase().contains(&l.trim().to_lowercase()))
+            && (!self.remote || p.remote_policy == Some(RemotePolicy::Remote))
+    }
+}
+
+/// Every open posting of a board that passes the request's filters, through the board's
+/// public API.
+pub async fn from_board(
+    fetcher: &crate::fetch::Fetcher,
+    apis: &crate::config::ImportConfig,
+    board: &BoardRequest,
+) -> Result<Vec<Posting>, AppError> {
+    let name = segment(board.name.trim());
+    if name.is_empty() {
+        return Err(AppError::Invalid("`board.name` is empty".into()));
+    }
+    let json = |body: &str| {
+        serde_json::from_str::<Value>(body).map_err(|e| {
+            AppError::Invalid(format!("the {} board did not answer JSON: {e}", board.kind))
+        })
+    };
+    let missing = |e: AppError| match e {
+        AppError::Invalid(m) if m.contains(" 404 ") => AppError::Invalid(format!(
+            "no {} board named `{}` (Ashby board names are case-sensitive)",
+            board.kind, board.name
+        )),
+        other => other,
+    };
+    let get = |url: String| async move { fetcher.get(&url).await.map_err(missing) };
+    let postings = match board.kind.as_str() {
+        "greenhouse" => {
+            let url = format!("{}/v1/boards/{name}/jobs?content=true", apis.greenhouse_api_url);
+            let payload = json(&get(url).await?.body)?;
+            let jobs = payload.get("jobs").and_then(Value::as_array).map(Vec::as_slice);
+            let read = jobs.unwrap_or_default().iter().map(|j| greenhouse_of(j, Some(&board.name)));
+            read.collect::<Result<Vec<_>, _>>()?
+        }
+        "lever" => {
+            let base = if board.eu { &apis.lever_eu_api_url } else { &apis.lever_api_url };
+            each(&json(&get(format!("{base}/v0/postings/{name}?mode=json")).await?.body)?, lever)?
+        }
+        "ashby" => {
+            let url = format!(
+                "{}/posting-api/job-board/{name}?includeCompensation=true",
+                apis.ashby_api_url
+            );
+            let payload = json(&get(url).await?.body)?;
+            each(payload.get("jobs").unwrap_or(&Value::Null), ashby)?
+        }
+        other => {
+            return Err(AppError::Invalid(format!(
+                "`board.kind` is `{other}`; expected greenhouse, lever or ashby"
+            )));
+        }
+    };
+    Ok(postings.into_iter().filter(|p| board.keeps(p)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1394,6 +1394,7 @@ async fn postings_import_by_link_through_the_boards_apis_and_pages_never_from_pr
         fixture("page-jsonld-graph.html"),
         fixture("page-no-jsonld.html"),
     );
+    let (gh_board, lever_board) = (fixture("greenhouse-board.json"), fixture("lever-board.json"));
     let html = |body: &str| Scripted::raw(200, body).header("content-type", "text/html");
     let boards = FakeServer::start(move |path, _| match path {
         "/v1/boards/harbourlight/jobs/4471203" => Scripted::raw(200, &gh),
@@ -1401,6 +1402,8 @@ async fn postings_import_by_link_through_the_boards_apis_and_pages_never_from_pr
             Scripted::raw(200, &lever)
         }
         "/posting-api/job-board/FennwickGrain" => Scripted::raw(200, &ashby),
+        "/v1/boards/quaymark/jobs" => Scripted::raw(200, &gh_board),
+        "/v0/postings/brindlecove" => Scripted::raw(200, &lever_board),
         "/careers/obf-77" => html(&page),
         "/about" => html(&about),
         "/moved" => Scripted::raw(302, "").header("location", "/careers/obf-77"),
@@ -1416,6 +1419,7 @@ async fn postings_import_by_link_through_the_boards_apis_and_pages_never_from_pr
         ("IMPORT_ALLOW_HOSTS", "127.0.0.1"),
         ("GREENHOUSE_API_URL", base.as_str()),
         ("LEVER_EU_API_URL", base.as_str()),
+        ("LEVER_API_URL", base.as_str()),
         ("ASHBY_API_URL", base.as_str()),
     ];
     let config = server::config::Config::from_lookup(|k| {
@@ -1490,4 +1494,38 @@ async fn postings_import_by_link_through_the_boards_apis_and_pages_never_from_pr
     let err = strict.get(&format!("{base}/careers/obf-77")).await.unwrap_err().to_string();
     assert!(err.contains("loopback"), "{err}");
     assert_eq!(app.get("/api/jobs").await.json()["total"], 4, "nothing else was created");
+
+    // Whole boards, filtered: a Greenhouse board's remote engineering postings, a Lever site.
+    let board = |b: Value| {
+        let app = &app;
+        async move {
+            app.json(Method::POST, "/api/jobs/import", &app.admin, json!({ "board": b })).await
+        }
+    };
+    let r = board(
+        json!({"kind": "greenhouse", "name": "quaymark", "title": "engineer", "remote": true}),
+    )
+    .await;
+    assert_eq!(r.json()["created"], 1, "{}", r.text);
+    let id = r.json()["rows"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get(&format!("/api/jobs/{id}")).await.json()["title"],
+        "Staff Backend Engineer (Remote)"
+    );
+    let r = board(json!({"kind": "lever", "name": "brindlecove"})).await;
+    assert_eq!(r.json()["created"], 2, "{}", r.text);
+    let r = board(json!({"kind": "lever", "name": "brindlecove"})).await;
+    assert_eq!((r.json()["created"].as_u64(), r.json()["duplicates"].as_u64()), (Some(0), Some(2)));
+    assert_error(
+        &board(json!({"kind": "ashby", "name": "fennwickgrain"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "case-sensitive",
+    );
+    assert_error(
+        &board(json!({"kind": "workday", "name": "x"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "expected greenhouse, lever or ashby",
+    );
+    assert_error(&board(json!({"kind": "lever"})).await, StatusCode::UNPROCESSABLE_ENTITY, "name");
+    assert_eq!(app.get("/api/jobs").await.json()["total"], 7);
 }

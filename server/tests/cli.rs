@@ -303,4 +303,6 @@ fn postings_import_from_files_and_standard_input_one_line_each() {
     let local = jobintel(dir.path(), &["import", "http://127.0.0.1:9/job"], None, &[]);
     assert!(!local.status.success());
     assert!(text(&local).contains("loopback"), "{}", text(&local));
+    let bad = jobintel(dir.path(), &["import", "board", "greenhouse"], None, &[]);
+    assert!(!bad.status.success() && text(&bad).contains("KIND:NAME"), "{}", text(&bad));
 }

@@ -126,14 +126,29 @@ pub fn build_job(new: NewJob, now: chrono::DateTime<chrono::Utc>) -> Result<Job,
 /// Parses an import body into rows: a JSON array of jobs, or CSV with a header row.
 /// A malformed body as a whole is an error; a bad row is reported as that row's error.
 /// The link of an import body `{"url": "…"}`; `None` for any other body.
-fn import_link(body: &str) -> Result<Option<String>, AppError> {
+/// An import that fetches: a posting's link or a whole board.
+enum Fetching {
+    Link(String),
+    Board(crate::postings::BoardRequest),
+}
+
+/// The fetch an import body `{"url": "…"}` or `{"board": {…}}` asks for; `None` for any
+/// other body.
+fn import_fetch(body: &str) -> Result<Option<Fetching>, AppError> {
     let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(body) else { return Ok(None) };
-    if !fields.contains_key("url") || fields.contains_key("title") {
+    let only = |key: &str| fields.len() == 1 && fields.contains_key(key);
+    if only("board") {
+        let board = serde_json::from_value(fields["board"].clone())
+            .map_err(|e| AppError::Invalid(format!("`board`: {e}")))?;
+        return Ok(Some(Fetching::Board(board)));
+    }
+    if !only("url") {
+        // A job or a posting that has a `url` among its fields, not a link to fetch.
         return Ok(None);
     }
-    match (fields.len(), fields.get("url")) {
-        (1, Some(serde_json::Value::String(url))) if !url.trim().is_empty() => {
-            Ok(Some(url.clone()))
+    match &fields["url"] {
+        serde_json::Value::String(url) if !url.trim().is_empty() => {
+            Ok(Some(Fetching::Link(url.clone())))
         }
         _ => Err(AppError::Invalid("an import by link is `{\"url\": \"https://…\"}`".into())),
     }
@@ -251,11 +266,14 @@ impl Services {
         content_type: &str,
     ) -> ServiceResult<Vec<ImportRow>> {
         let who = actor.into().admin()?;
-        let rows = match import_link(body)? {
-            Some(url) => {
+        let rows = match import_fetch(body)? {
+            Some(fetching) => {
                 let fetcher = crate::fetch::Fetcher::new(self.config.import.allow_hosts.clone());
-                let postings =
-                    crate::postings::from_url(&fetcher, &self.config.import, &url).await?;
+                let apis = &self.config.import;
+                let postings = match fetching {
+                    Fetching::Link(url) => crate::postings::from_url(&fetcher, apis, &url).await?,
+                    Fetching::Board(b) => crate::postings::from_board(&fetcher, apis, &b).await?,
+                };
                 postings.into_iter().map(|p| Ok(p.into_new_job())).collect()
             }
             None => parse_import(body, content_type)?,

@@ -44,9 +44,12 @@ pub fn routes() -> Api {
                 "/api/jobs/import",
                 "Import a JSON array of jobs, CSV with a header row, a Greenhouse, Lever or \
                  Ashby payload (one job or a whole board), an HTML page carrying a schema.org \
-                 JobPosting in JSON-LD, or `{\"url\": \"…\"}`: a posting's link, read through \
+                 JobPosting in JSON-LD, `{\"url\": \"…\"}`: a posting's link, read through \
                  its board's public API (Greenhouse, Lever, Ashby) or its page's JSON-LD, never \
-                 from a private address; one result per row (per posting)",
+                 from a private address, or `{\"board\": {\"kind\": \"greenhouse|lever|ashby\", \
+                 \"name\": …, \"eu\"?, \"title\"?, \"location\"?, \"remote\"?}}`: every open \
+                 posting of a board, filtered by title words, location and remote; one result \
+                 per row (per posting)",
             )
             .tag(Tag::Jobs)
             .admin()
