@@ -5,6 +5,9 @@
 //! the type of that JSON is fixed by the layer's name through [`LayerOutputType`], so nothing
 //! reads an output by a string key.
 
+mod sentence;
+pub use sentence::{DocPart, Grounding, Sentence, Transform};
+
 use crate::model::{
     LayerName, LayerRun, PipelineRun, RunLinks, RunStatus, RunSummary, Tier, encode_component,
 };
@@ -391,7 +394,7 @@ pub struct Message {
     pub email_body: String,
     /// The note, subject and body sentence by sentence, with their sources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sentences: Vec<crate::chain::Sentence>,
+    pub sentences: Vec<Sentence>,
 }
 
 /// `outreach`.
@@ -413,7 +416,7 @@ pub struct Letter {
     pub cited_star_ids: Vec<String>,
     /// The letter sentence by sentence, with their sources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sentences: Vec<crate::chain::Sentence>,
+    pub sentences: Vec<Sentence>,
     /// What the fact gate took out of the letter, claim by claim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedClaim>,
@@ -459,7 +462,7 @@ pub struct CvLine {
     pub also: Vec<crate::resume::Source>,
     /// How the line was made from its source (absent in runs made before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transform: Option<crate::chain::Transform>,
+    pub transform: Option<Transform>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -502,7 +505,7 @@ pub struct Dossier {
     pub tier: Tier,
     /// The dossier line by line, with their sources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sentences: Vec<crate::chain::Sentence>,
+    pub sentences: Vec<Sentence>,
 }
 
 #[cfg(test)]

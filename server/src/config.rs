@@ -303,6 +303,7 @@ impl Config {
                 Err(bad(variable, format!("`{v}`; expected an http:// or https:// URL")))
             }
         };
+        let allow_hosts = get("IMPORT_ALLOW_HOSTS").unwrap_or_default().to_lowercase();
         let primary_llm_provider = match get("PRIMARY_LLM_PROVIDER") {
             None => LlmProvider::Offline,
             Some(v) => LlmProvider::parse(&v).ok_or_else(|| {
@@ -459,14 +460,7 @@ impl Config {
                 imports_per_minute: number("RATE_LIMIT_IMPORTS_PER_MINUTE", 1, 100_000)? as u32,
             },
             import: ImportConfig {
-                allow_hosts: get("IMPORT_ALLOW_HOSTS")
-                    .map(|h| {
-                        h.split(',')
-                            .map(|h| h.trim().to_lowercase())
-                            .filter(|h| !h.is_empty())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                allow_hosts: allow_hosts.split(',').map(str::trim).map(str::to_string).collect(),
                 greenhouse_api_url: url_or("GREENHOUSE_API_URL", default_of("GREENHOUSE_API_URL"))?,
                 lever_api_url: url_or("LEVER_API_URL", default_of("LEVER_API_URL"))?,
                 lever_eu_api_url: url_or("LEVER_EU_API_URL", default_of("LEVER_EU_API_URL"))?,

@@ -86,7 +86,11 @@ fn fetch_error(message: String) -> AppError {
 impl Fetcher {
     pub fn new(allow_hosts: Vec<String>) -> Fetcher {
         Fetcher {
-            allow_hosts: allow_hosts.into_iter().map(|h| h.to_lowercase()).collect(),
+            allow_hosts: allow_hosts
+                .into_iter()
+                .map(|h| h.to_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
             max_bytes: 5 << 20,
             connect_timeout: Duration::from_secs(5),
             total_timeout: Duration::from_secs(20),
