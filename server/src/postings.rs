@@ -141,6 +141,15 @@ pub fn markdown(html: &str) -> String {
     converter.convert(html).unwrap_or_default().trim().to_string()
 }
 
+/// The Markdown of a board's HTML description, else its `descriptionPlain` (Lever and Ashby
+/// both send one).
+fn markdown_or_plain(html: &str, posting: &Value) -> String {
+    match markdown(html) {
+        md if md.is_empty() => text(posting, "descriptionPlain").to_string(),
+        md => md,
+    }
+}
+
 /// One pass of HTML entity decoding: the named entities of markup and numeric references.
 pub fn decode_entities(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -264,10 +273,7 @@ fn lever(posting: &Value) -> Result<Posting, AppError> {
         ));
     }
     html.push_str(text(posting, "additional"));
-    let description = match markdown(&html) {
-        md if md.is_empty() => text(posting, "descriptionPlain").to_string(),
-        md => md,
-    };
+    let description = markdown_or_plain(&html, posting);
     Ok(Posting {
         format: f,
         source_id: text(posting, "id").to_string(),
@@ -294,10 +300,7 @@ fn ashby(job: &Value) -> Result<Posting, AppError> {
     let remote_policy = workplace(text(job, "workplaceType")).or_else(|| {
         (job.get("isRemote").and_then(Value::as_bool) == Some(true)).then_some(RemotePolicy::Remote)
     });
-    let description = match markdown(text(job, "descriptionHtml")) {
-        md if md.is_empty() => text(job, "descriptionPlain").to_string(),
-        md => md,
-    };
+    let description = markdown_or_plain(text(job, "descriptionHtml"), job);
     Ok(Posting {
         format: f,
         source_id: url.rsplit('/').next().unwrap_or_default().to_string(),
